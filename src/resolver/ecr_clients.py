@@ -1,0 +1,59 @@
+"""The one place ECR clients are made: lazily, per region, with bounded retries and timeouts.
+
+The endpoint is left to botocore's own settings (``AWS_ENDPOINT_URL_ECR`` / ``AWS_ENDPOINT_URL``),
+so the same code talks to AWS, to the local emulator of ``make demo`` and to any tester's emulator.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from . import __version__
+
+# Standard retry mode: exponential backoff with jitter on throttling and transient errors, with
+# a retry quota. The caller's deadline (the Lambda's remaining time) bounds the total wait.
+DEFAULT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 5},  # first try + 4 retries
+    connect_timeout=3,
+    read_timeout=10,
+    max_pool_connections=16,
+    user_agent_extra=f"ecr-image-resolver/{__version__}",
+)
+
+
+class EcrClients:
+    """Hands out one ECR client per region, created on first use.
+
+    An explicit ``client`` wins over everything (tests, botocore ``Stubber``); otherwise clients
+    come from ``session`` (default: a new boto3 session on first use) with ``config``.
+    """
+
+    def __init__(
+        self,
+        *,
+        session: boto3.Session | None = None,
+        config: Config | None = None,
+        client: Any | None = None,
+    ) -> None:
+        self._session = session
+        self._config = DEFAULT_CONFIG.merge(config) if config else DEFAULT_CONFIG
+        self._client = client
+        self._by_region: dict[str, Any] = {}
+        # boto3 sessions are not thread-safe while creating clients.
+        self._lock = threading.Lock()
+
+    def for_region(self, region: str) -> Any:
+        if self._client is not None:
+            return self._client
+        with self._lock:
+            if region not in self._by_region:
+                if self._session is None:
+                    self._session = boto3.Session()
+                self._by_region[region] = self._session.client(
+                    "ecr", region_name=region, config=self._config
+                )
+            return self._by_region[region]
