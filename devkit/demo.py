@@ -1,0 +1,110 @@
+"""``make demo``: the custom resource's whole life against a local ECR, no AWS account needed.
+
+1. Start the ECR emulator (moto server on 127.0.0.1) and push the images CI would have pushed;
+   ``pmtiles-3f9a1c2e`` is left missing.
+2. Send the handler a Create event, exactly as CloudFormation would, and receive its response
+   over HTTP; then move the ``cloudtak-`` tag to a rebuilt image and send an Update; then a
+   Delete; finally show what a stack hears when an image is missing and ``OnMissing: Fail``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any
+
+from .ecr_emulator import patched_environ, running_emulator
+from .events import load_event
+from .lambda_context import LambdaContext
+from .receiver import ResponseReceiver
+from .seed import move_cloudtak_tag, seed
+
+_COLOUR = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
+
+
+def _paint(text: str, code: str) -> str:
+    return f"\033[{code}m{text}\033[0m" if _COLOUR else text
+
+
+def _invoke(
+    handler: Any, receiver: ResponseReceiver, title: str, event_file: str
+) -> dict[str, Any]:
+    event = load_event(event_file, response_url=receiver.url())
+    started = time.perf_counter()
+    handler(event, LambdaContext())
+    body = receiver.take().body
+    elapsed = (time.perf_counter() - started) * 1000
+    status = body["Status"]
+    colour = "32" if status == "SUCCESS" else "31"
+    print(f"\n{_paint(title, '1')}  (events/{event_file})")
+    print(
+        f"  CloudFormation received {_paint(status, colour)} after {elapsed:.0f} ms, "
+        f"PhysicalResourceId {body['PhysicalResourceId']}"
+    )
+    if body.get("Reason"):
+        print(f"  Reason: {body['Reason']}")
+    _print_images(body.get("Data") or {})
+    return body
+
+
+def _print_images(data: dict[str, str]) -> None:
+    names = sorted({key.split(".", 1)[0] for key in data if "." in key})
+    if not names:
+        return
+    print(f"  {'Image':<9} {'Status':<19} {'Build':<6} Uri")
+    for name in names:
+        build = data.get(f"{name}.BuildRequired", "")
+        mark = _paint("yes", "33") if build == "true" else "no"
+        source = data.get(f"{name}.Source")
+        uri = data.get(f"{name}.Uri") or "-"
+        if source == "fallback":
+            uri = f"{uri}  (fallback)"
+        print(f"  {name:<9} {data.get(f'{name}.Status', ''):<19} {mark:<6} {uri}")
+    print(
+        f"  BuildRequired={data['BuildRequired']}  MissingImages={data['MissingImages'] or '-'}  "
+        f"Revision={data['Revision']}"
+    )
+
+
+def main() -> int:
+    with running_emulator() as ecr, ResponseReceiver() as receiver:
+        quiet = {
+            "IMAGE_RESOLVER_LOCAL": "true",
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+        with patched_environ({**ecr.environment(), **quiet}):
+            client = ecr.client()
+            pushed = seed(client)
+            print(f"Local ECR emulator at {ecr.endpoint}; pushed {len(pushed)} images:")
+            for ref, digest in pushed.items():
+                print(f"  {ref:<48} {digest[:19]}…")
+            print("  (pmtiles-3f9a1c2e was not pushed: it needs a local build)")
+
+            from resolver.app import handler  # after the environment points at the emulator
+
+            created = _invoke(handler, receiver, "1. Create", "create-fallback.json")
+            new_digest = move_cloudtak_tag(client)
+            print(f"\nCI re-pushed cloudtak-3f9a1c2e: the tag now points at {new_digest[:19]}…")
+            updated = _invoke(handler, receiver, "2. Update (tag moved)", "update-tag-moved.json")
+            _invoke(handler, receiver, "3. Delete", "delete.json")
+            _invoke(
+                handler,
+                receiver,
+                "4. Create with a missing image and OnMissing: Fail",
+                "create-missing.json",
+            )
+
+    same_id = created["PhysicalResourceId"] == updated["PhysicalResourceId"]
+    moved = created["Data"]["Api.Uri"] != updated["Data"]["Api.Uri"]
+    print(
+        f"\nPhysicalResourceId unchanged by the Update: {'yes' if same_id else 'NO'}; "
+        f"Api.Uri follows the moved tag: {'yes' if moved else 'NO'}; "
+        f"Revision {created['Data']['Revision']} -> {updated['Data']['Revision']}."
+    )
+    return 0 if same_id and moved else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

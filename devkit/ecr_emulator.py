@@ -1,0 +1,142 @@
+"""A local ECR: moto's server on 127.0.0.1, plus helpers to push images the way a registry would.
+
+Digests are the sha256 of the exact manifest bytes pushed, as in real ECR (moto would otherwise
+invent one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+
+ACCOUNT_ID = "123456789012"  # moto's default account
+REGION = "ap-southeast-2"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+
+# Hermetic credentials for the emulator; nothing here can reach AWS.
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+
+
+def manifest(seed: str) -> bytes:
+    """A Docker v2 image manifest whose config and layer digests derive from ``seed``."""
+
+    def digest(text: str) -> str:
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+    body = {
+        "schemaVersion": 2,
+        "mediaType": DOCKER_MANIFEST,
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 1469,
+            "digest": digest(f"config:{seed}"),
+        },
+        "layers": [
+            {
+                "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                "size": 3370706,
+                "digest": digest(f"layer:{seed}"),
+            }
+        ],
+    }
+    return json.dumps(body, indent=3).encode()
+
+
+def digest_of(manifest_bytes: bytes) -> str:
+    return "sha256:" + hashlib.sha256(manifest_bytes).hexdigest()
+
+
+def push(
+    client: Any,
+    repository: str,
+    tag: str,
+    manifest_bytes: bytes,
+    *,
+    media_type: str = DOCKER_MANIFEST,
+) -> str:
+    """``PutImage`` with the manifest's true digest; returns that digest."""
+    digest = digest_of(manifest_bytes)
+    client.put_image(
+        repositoryName=repository,
+        imageManifest=manifest_bytes.decode(),
+        imageManifestMediaType=media_type,
+        imageTag=tag,
+        imageDigest=digest,
+    )
+    return digest
+
+
+def ensure_repository(client: Any, name: str) -> None:
+    with contextlib.suppress(client.exceptions.RepositoryAlreadyExistsException):
+        client.create_repository(repositoryName=name)
+
+
+class EcrEmulator:
+    """moto's server, on an ephemeral port of 127.0.0.1."""
+
+    def __init__(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.endpoint = ""
+
+    def start(self) -> EcrEmulator:
+        # werkzeug logs every request to stderr; the emulator's chatter is not the user's output.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def client(self, region: str = REGION) -> Any:
+        return boto3.client(
+            "ecr",
+            region_name=region,
+            endpoint_url=self.endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def environment(self) -> dict[str, str]:
+        """What a process needs to talk to this emulator through botocore's standard settings."""
+        return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL_ECR": self.endpoint}
+
+
+@contextmanager
+def running_emulator() -> Iterator[EcrEmulator]:
+    emulator = EcrEmulator().start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@contextmanager
+def patched_environ(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old

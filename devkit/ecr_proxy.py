@@ -1,0 +1,114 @@
+"""An HTTP proxy in front of the ECR emulator that adds latency and scripted AWS errors.
+
+It makes the local emulator behave like a distant, sometimes unwilling ECR: ``latency_seconds``
+on every call (the benchmark's 50 ms round trip), and per-operation faults such as
+ThrottlingException or AccessDeniedException served before the request reaches the emulator, so
+botocore's real retry logic runs against them over real HTTP. It counts calls per operation.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
+
+
+@dataclass(frozen=True)
+class Fault:
+    code: str
+    message: str = "injected by the test proxy"
+    status: int = 400
+
+
+class EcrProxy:
+    def __init__(self, upstream: str, *, latency_seconds: float = 0.0) -> None:
+        self.latency_seconds = latency_seconds
+        self.calls: Counter[str] = Counter()
+        self._faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self._lock = threading.Lock()
+        upstream_netloc = urlsplit(upstream).netloc
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2] or "?"
+                fault = outer._record(operation)
+                if outer.latency_seconds:
+                    time.sleep(outer.latency_seconds)
+                if fault is not None:
+                    payload = json.dumps({"__type": fault.code, "message": fault.message}).encode()
+                    self._reply(
+                        fault.status, {"Content-Type": "application/x-amz-json-1.1"}, payload
+                    )
+                    return
+                conn = http.client.HTTPConnection(upstream_netloc, timeout=30)
+                try:
+                    headers = {
+                        k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP
+                    }
+                    conn.request("POST", self.path, body=body, headers=headers)
+                    answer = conn.getresponse()
+                    data = answer.read()
+                    kept = {k: v for k, v in answer.getheaders() if k.lower() not in _HOP_BY_HOP}
+                    self._reply(answer.status, kept, data)
+                except OSError:  # the emulator went away (end of a test session)
+                    self._reply(502, {}, b"")
+                finally:
+                    conn.close()
+
+            def _reply(self, status: int, headers: dict[str, str], data: bytes) -> None:
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def fail_next(self, operation: str, *faults: Fault) -> None:
+        """Serve these faults, in order, to the next calls of ``operation``."""
+        with self._lock:
+            self._faults[operation].extend(faults)
+
+    def reset(self) -> None:
+        """Forget counted calls, pending faults and latency."""
+        with self._lock:
+            self.calls.clear()
+            self._faults.clear()
+            self.latency_seconds = 0.0
+
+    def _record(self, operation: str) -> Fault | None:
+        with self._lock:
+            self.calls[operation] += 1
+            queue = self._faults[operation]
+            return queue.popleft() if queue else None
+
+    def __enter__(self) -> EcrProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()

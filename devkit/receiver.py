@@ -1,0 +1,67 @@
+"""A stand-in for CloudFormation's response bucket: accepts the PUT of a custom-resource response.
+
+It listens on 127.0.0.1 only and records each body it receives, so tests and the demo see exactly
+what CloudFormation would.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Received:
+    path: str
+    headers: dict[str, str]
+    raw: bytes
+
+    @property
+    def body(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.raw)
+        return parsed
+
+
+class ResponseReceiver:
+    def __init__(self, *, status: int = 200) -> None:
+        self.status = status
+        self.received: queue.Queue[Received] = queue.Queue()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_PUT(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                raw = self.rfile.read(length)
+                outer.received.put(Received(self.path, dict(self.headers.items()), raw))
+                self.send_response(outer.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> ResponseReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def url(self, name: str = "response") -> str:
+        host, port = self._server.server_address[:2]
+        # The query string mimics a pre-signed URL; the receiver must get it intact.
+        return f"http://{host!s}:{port}/{name}?X-Amz-Signature=fake"
+
+    def take(self, timeout: float = 5.0) -> Received:
+        return self.received.get(timeout=timeout)
+
+    def count(self) -> int:
+        return self.received.qsize()
