@@ -1,0 +1,61 @@
+"""Real parts over loopback HTTP: moto's ECR server, a fault/latency proxy in front of it, and a
+receiver standing in for CloudFormation's response bucket."""
+
+from __future__ import annotations
+
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from devkit.ecr_emulator import EcrEmulator
+from devkit.ecr_proxy import EcrProxy
+from devkit.receiver import ResponseReceiver
+from resolver.ecr_clients import EcrClients
+
+
+@dataclass
+class Ecr:
+    emulator: EcrEmulator
+    proxy: EcrProxy
+
+    def client(self, region: str = "ap-southeast-2") -> Any:
+        """A direct client to the emulator, for arranging state (not counted by the proxy)."""
+        return self.emulator.client(region)
+
+    def calls(self, operation: str = "BatchGetImage") -> int:
+        return self.proxy.calls[operation]
+
+
+@pytest.fixture(scope="session")
+def ecr_servers() -> Iterator[tuple[EcrEmulator, EcrProxy]]:
+    emulator = EcrEmulator().start()
+    with EcrProxy(emulator.endpoint) as proxy:
+        yield emulator, proxy
+    emulator.stop()
+
+
+@pytest.fixture
+def ecr(ecr_servers: tuple[EcrEmulator, EcrProxy], monkeypatch: pytest.MonkeyPatch) -> Ecr:
+    """A fresh, empty emulator reached through the proxy via botocore's standard endpoint setting."""
+    emulator, proxy = ecr_servers
+    reset = urllib.request.Request(f"{emulator.endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=5).close()
+    proxy.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_ECR", proxy.endpoint)
+    return Ecr(emulator, proxy)
+
+
+@pytest.fixture
+def clients(ecr: Ecr) -> EcrClients:
+    """Clients as the resolver makes them, in a fresh session that sees the test's endpoint."""
+    return EcrClients(session=boto3.Session())
+
+
+@pytest.fixture
+def receiver() -> Iterator[ResponseReceiver]:
+    with ResponseReceiver() as server:
+        yield server

@@ -1,0 +1,201 @@
+"""The core against ECR over HTTP: moto's server behind a proxy that can add faults."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.stub import Stubber
+
+from devkit.ecr_emulator import ensure_repository, manifest, push
+from devkit.ecr_proxy import Fault
+from resolver.ecr_clients import EcrClients
+from resolver.errors import LookupFailedError
+from resolver.references import Registry
+from resolver.resolve import ImageStatus, Source, resolve
+from resolver.spec import parse_request
+
+from .conftest import Ecr
+
+HOME = Registry("123456789012", "ap-southeast-2")
+ABSENT_DIGEST = "sha256:" + "0" * 64
+
+
+def request(images: dict[str, Any], **top: Any) -> Any:
+    return parse_request(
+        {"OnMissing": "Report", "Repository": "app", **top, "Images": images}, default_registry=HOME
+    )
+
+
+def test_found_missing_and_repository_missing(ecr: Ecr, clients: EcrClients) -> None:
+    client = ecr.client()
+    ensure_repository(client, "app")
+    ensure_repository(client, "team/etl-tasks")
+    api = push(client, "app", "api-1", manifest("api-1"))
+    etl = push(client, "team/etl-tasks", "data-1", manifest("data-1"))
+    resolution = resolve(
+        request(
+            {
+                "Api": {"Tag": "api-1"},
+                "Gone": {"Tag": "api-404"},
+                "Etl": {"Repository": "team/etl-tasks", "Tag": "data-1"},
+                "Pinned": {"Digest": api},
+                "GoneDigest": {"Digest": ABSENT_DIGEST},
+                "NoRepo": {"Repository": "never-created", "Tag": "x"},
+            }
+        ),
+        clients=clients,
+    )
+    by_name = {image.name: image for image in resolution.images}
+    assert {name: image.status for name, image in by_name.items()} == {
+        "Api": ImageStatus.FOUND,
+        "Gone": ImageStatus.TAG_NOT_FOUND,
+        "Etl": ImageStatus.FOUND,
+        "Pinned": ImageStatus.FOUND,
+        "GoneDigest": ImageStatus.DIGEST_NOT_FOUND,
+        "NoRepo": ImageStatus.REPOSITORY_NOT_FOUND,
+    }
+    registry = "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com"
+    assert by_name["Api"].uri == f"{registry}/app@{api}"
+    assert by_name["Api"].digest == api
+    assert by_name["Etl"].uri == f"{registry}/team/etl-tasks@{etl}"
+    assert by_name["Pinned"].uri == f"{registry}/app@{api}"
+    assert by_name["Gone"].uri == ""
+    assert by_name["Gone"].source is Source.NONE
+    # app, team/etl-tasks and never-created: one call each, whatever the image count.
+    assert resolution.ecr_calls == 3
+    assert ecr.calls() == 3
+    assert resolution.missing == (by_name["Gone"], by_name["GoneDigest"], by_name["NoRepo"])
+
+
+def test_cross_account_and_cross_region_references(ecr: Ecr) -> None:
+    # moto keeps one backend per region and ignores registryId; what matters here is what we send
+    # and the URIs we build.
+    west = ecr.client("us-west-2")
+    ensure_repository(west, "shared/base")
+    digest = push(west, "shared/base", "v7", manifest("shared-base-v7"))
+    session = boto3.Session()
+    sent: list[dict[str, Any]] = []
+    session.events.register(
+        "provide-client-params.ecr.BatchGetImage", lambda params, **_: sent.append(params)
+    )
+    resolution = resolve(
+        request(
+            {
+                "Base": {
+                    "Repository": "arn:aws:ecr:us-west-2:210987654321:repository/shared/base",
+                    "Tag": "v7",
+                },
+                "Same": {
+                    "Repository": "210987654321.dkr.ecr.us-west-2.amazonaws.com/shared/base",
+                    "Tag": "v7",
+                },
+            }
+        ),
+        clients=EcrClients(session=session),
+    )
+    base, same = resolution.images
+    assert base.status is ImageStatus.FOUND
+    assert base.uri == f"210987654321.dkr.ecr.us-west-2.amazonaws.com/shared/base@{digest}"
+    assert same.uri == base.uri
+    # Both spellings name one repository: one call, to the right registry and region.
+    assert len(sent) == 1
+    assert sent[0]["registryId"] == "210987654321"
+    assert sent[0]["repositoryName"] == "shared/base"
+    assert sorted(i["imageTag"] for i in sent[0]["imageIds"]) == ["v7"]
+    assert "application/vnd.oci.image.index.v1+json" in sent[0]["acceptedMediaTypes"]
+
+
+def test_throttling_is_retried_by_botocore_until_it_succeeds(ecr: Ecr, clients: EcrClients) -> None:
+    client = ecr.client()
+    ensure_repository(client, "app")
+    push(client, "app", "api-1", manifest("api-1"))
+    ecr.proxy.fail_next("BatchGetImage", Fault("ThrottlingException", "Rate exceeded"))
+    resolution = resolve(request({"Api": {"Tag": "api-1"}}), clients=clients)
+    assert resolution.images[0].status is ImageStatus.FOUND
+    assert ecr.calls() == 2  # one throttled attempt, one success: still one logical call
+    assert resolution.ecr_calls == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "attempts"),
+    [
+        (Fault("AccessDeniedException", "not authorized to perform: ecr:BatchGetImage"), 1),
+        (Fault("ThrottlingException", "Rate exceeded"), 2),
+        (Fault("ServerException", "internal", status=500), 2),
+    ],
+)
+def test_errors_are_never_reported_as_missing(ecr: Ecr, fault: Fault, attempts: int) -> None:
+    ensure_repository(ecr.client(), "app")
+    ecr.proxy.fail_next("BatchGetImage", *[fault] * 5)
+    clients = EcrClients(
+        session=boto3.Session(),
+        config=Config(retries={"mode": "standard", "total_max_attempts": 2}),
+    )
+    with pytest.raises(LookupFailedError) as caught:
+        resolve(request({"Api": {"Tag": "api-1"}}), clients=clients)
+    message = str(caught.value)
+    assert f"Api (app:api-1 in 123456789012/ap-southeast-2): {fault.code}" in message
+    assert "not reported as missing" in message
+    assert ecr.calls() == attempts
+
+
+def test_an_unreachable_endpoint_is_a_lookup_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_ECR", "http://127.0.0.1:9")  # discard port: refused
+    clients = EcrClients(
+        session=boto3.Session(),
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+    )
+    with pytest.raises(LookupFailedError, match="EndpointConnectionError"):
+        resolve(request({"Api": {"Tag": "api-1"}}), clients=clients)
+
+
+def test_the_deadline_bounds_a_slow_ecr(ecr: Ecr, clients: EcrClients) -> None:
+    ensure_repository(ecr.client(), "app")
+    ecr.proxy.latency_seconds = 2.0
+    started = time.monotonic()
+    with pytest.raises(
+        LookupFailedError, match="Timeout: ECR did not answer before the time limit"
+    ):
+        resolve(
+            request({"Api": {"Tag": "api-1"}}), clients=clients, deadline=time.monotonic() + 0.3
+        )
+    assert time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "code", ["KmsError", "UpstreamAccessDenied", "UpstreamTooManyRequests", "InvalidImageTag"]
+)
+def test_per_image_failure_codes_fail_the_lookup(code: str) -> None:
+    # moto never returns these failure codes; botocore's Stubber plays ECR here.
+    client = boto3.client("ecr", region_name="ap-southeast-2")
+    stubber = Stubber(client)
+    stubber.add_response(
+        "batch_get_image",
+        {
+            "images": [],
+            "failures": [
+                {
+                    "imageId": {"imageTag": "api-1"},
+                    "failureCode": code,
+                    "failureReason": "reason text",
+                }
+            ],
+        },
+    )
+    with stubber, pytest.raises(LookupFailedError, match=f"Api .*: {code}: reason text"):
+        resolve(request({"Api": {"Tag": "api-1"}}), clients=EcrClients(client=client))
+    stubber.assert_no_pending_responses()
+
+
+def test_access_denied_on_one_repository_fails_the_whole_resolution() -> None:
+    client = boto3.client("ecr", region_name="ap-southeast-2")
+    stubber = Stubber(client)
+    stubber.add_client_error(
+        "batch_get_image", "AccessDeniedException", "no access", http_status_code=400
+    )
+    with stubber, pytest.raises(LookupFailedError, match="AccessDeniedException: no access"):
+        resolve(request({"Api": {"Tag": "api-1"}}), clients=EcrClients(client=client))
