@@ -1,0 +1,49 @@
+# Every target sets itself up: a fresh clone needs only python3 (3.11+) and make.
+PYTHON ?= python3
+VENV ?= .venv
+SAM_VENV ?= .venv-sam
+PY := $(VENV)/bin/python
+SAM := $(SAM_VENV)/bin/sam
+# SAM CLI pins an exact, older boto3: it lives in its own virtualenv, apart from the project's.
+SAM_CLI_VERSION ?= 1.170.0
+
+.PHONY: help setup demo test lint typecheck unit functional e2e bench invoke clean
+
+help:
+	@echo "make demo     run the resolver against a local ECR emulator (no AWS account needed)"
+	@echo "make test     lint, type-check and run every test (what CI runs)"
+	@echo "make bench    resolver vs naive lookups, and cold-import time, side by side"
+	@echo "make clean    remove virtualenvs and build output"
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet 'aws-sam-cli==$(SAM_CLI_VERSION)'
+	touch $@
+
+setup: $(VENV)/.installed $(SAM_VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(PY) -m devkit.demo
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests devkit
+	$(VENV)/bin/ruff format --check src tests devkit
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+test: setup lint typecheck
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) -m devkit.bench
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
