@@ -35,7 +35,9 @@ def runtime_python_env() -> dict[str, str]:
     if _runs(f"python{RUNTIME}", env):
         return env
     if shutil.which("pyenv"):
-        versions = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False)
+        versions = subprocess.run(
+            ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False
+        )
         for version in versions.stdout.split():
             if version.startswith(f"{RUNTIME}."):
                 env["PYENV_VERSION"] = version

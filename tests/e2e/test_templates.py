@@ -9,12 +9,16 @@ import pytest
 
 from .conftest import ROOT, runtime_python_env, tool
 
-TEMPLATES = sorted(str(p.relative_to(ROOT)) for p in [ROOT / "template.yaml", *ROOT.glob("examples/*.yaml")])
+TEMPLATES = sorted(
+    str(p.relative_to(ROOT)) for p in [ROOT / "template.yaml", *ROOT.glob("examples/*.yaml")]
+)
 
 pytestmark = pytest.mark.e2e
 
 
-def run(*command: str, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+def run(
+    *command: str, env: dict[str, str] | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=timeout, check=False
     )
