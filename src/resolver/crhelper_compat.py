@@ -43,7 +43,13 @@ logging.getLogger("crhelper").setLevel(logging.WARNING)
 class BoundedCfnResource(CfnResource):
     """A ``CfnResource`` that builds no clients, never sleeps, and answers exactly once."""
 
-    def __init__(self, *, local: bool, send_policy: SendPolicy | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        local: bool,
+        send_policy: SendPolicy | None = None,
+        sink: Callable[[bytes], None] | None = None,
+    ) -> None:
         # CfnResource.__init__ is skipped on purpose (see the module docstring); these are the
         # attributes its request path reads.
         self._sleep_on_delete = 0
@@ -67,6 +73,7 @@ class BoundedCfnResource(CfnResource):
         self._ssl_verify = None
         self._local = local
         self._send_policy = send_policy or SendPolicy()
+        self._sink = sink  # takes the body instead of sending it (``resolver invoke``)
         self._sent = False
         self._send_lock = threading.Lock()
 
@@ -106,6 +113,9 @@ class BoundedCfnResource(CfnResource):
             logical_resource_id=self.LogicalResourceId,
             data={} if status == "FAILED" else self.Data,
         )
+        if self._sink is not None:
+            self._sink(fit(response))
+            return
         remaining = self._remaining_seconds()
         deliver(
             self._response_url,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,6 +36,7 @@ class MetricsSink(Protocol):
 class Settings:
     local: bool = False
     send_policy: SendPolicy = field(default_factory=SendPolicy)
+    sink: Callable[[bytes], None] | None = None  # receive the response instead of sending it
 
 
 class ImageResolverResource(BoundedCfnResource):
@@ -43,7 +45,7 @@ class ImageResolverResource(BoundedCfnResource):
     def __init__(
         self, *, clients: EcrClients, settings: Settings, metrics: MetricsSink | None = None
     ) -> None:
-        super().__init__(local=settings.local, send_policy=settings.send_policy)
+        super().__init__(local=settings.local, send_policy=settings.send_policy, sink=settings.sink)
         self._clients = clients
         self._metrics = metrics
         self._create_func = self._update_func = self._resolve

@@ -38,10 +38,14 @@ class EcrClients:
         session: boto3.Session | None = None,
         config: Config | None = None,
         client: Any | None = None,
+        endpoint_url: str | None = None,
     ) -> None:
         self._session = session
         self._config = DEFAULT_CONFIG.merge(config) if config else DEFAULT_CONFIG
         self._client = client
+        # None leaves the endpoint to botocore's settings (AWS_ENDPOINT_URL_ECR, config files);
+        # the CLI's --endpoint-url is the only caller that sets it.
+        self._endpoint_url = endpoint_url
         self._by_region: dict[str, Any] = {}
         # boto3 sessions are not thread-safe while creating clients.
         self._lock = threading.Lock()
@@ -54,6 +58,6 @@ class EcrClients:
                 if self._session is None:
                     self._session = boto3.Session()
                 self._by_region[region] = self._session.client(
-                    "ecr", region_name=region, config=self._config
+                    "ecr", region_name=region, config=self._config, endpoint_url=self._endpoint_url
                 )
             return self._by_region[region]

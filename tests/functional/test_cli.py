@@ -1,0 +1,333 @@
+"""``resolver plan`` and ``resolver invoke`` against the ECR emulator over HTTP."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from devkit.ecr_emulator import ensure_repository, manifest, push
+from devkit.ecr_proxy import Fault
+from devkit.events import EVENTS_DIR, load_event
+from devkit.seed import seed
+from resolver.cli import (
+    EXIT_BUILD_NEEDED,
+    EXIT_ERROR,
+    EXIT_INVALID,
+    EXIT_LOOKUP_FAILED,
+    EXIT_OK,
+    main,
+)
+
+from .conftest import Ecr
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def seeded(ecr: Ecr) -> Ecr:
+    seed(ecr.client())
+    ecr.proxy.reset()
+    return ecr
+
+
+def spec_file(tmp_path: Path, properties: dict[str, Any]) -> Path:
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(properties))
+    return path
+
+
+def all_found_spec(tmp_path: Path) -> Path:
+    return spec_file(tmp_path, load_event("create.json")["ResourceProperties"])
+
+
+def with_missing_spec(tmp_path: Path) -> Path:
+    return spec_file(tmp_path, load_event("create-missing.json")["ResourceProperties"])
+
+
+def plan(ecr: Ecr, *args: str) -> int:
+    return main(["plan", "--endpoint-url", ecr.proxy.endpoint, *args])
+
+
+def test_all_found_exits_0_with_a_table(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert plan(seeded, "--spec", str(all_found_spec(tmp_path))) == EXIT_OK
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == [
+        "IMAGE",
+        "REPOSITORY",
+        "TAG",
+        "/",
+        "DIGEST",
+        "STATUS",
+        "DIGEST",
+        "BUILD",
+    ]
+    assert "4 of 4 images found" in out
+    assert "No build needed." in out
+    assert "\033[" not in out  # no colour when not a terminal
+    assert seeded.calls() == 3
+
+
+def test_missing_image_exits_3(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        plan(seeded, "--spec", str(with_missing_spec(tmp_path)), "--color", "always")
+        == EXIT_BUILD_NEEDED
+    )
+    out = capsys.readouterr().out
+    pmtiles = next(line for line in out.splitlines() if line.startswith("Pmtiles"))
+    assert "TagNotFound" in pmtiles
+    assert "\033[33m" in out
+    assert "Build needed: Pmtiles." in out
+
+
+def test_json_output_schema(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        plan(seeded, "--spec", str(with_missing_spec(tmp_path)), "--output", "json")
+        == EXIT_BUILD_NEEDED
+    )
+    document = json.loads(capsys.readouterr().out)
+    assert set(document) == {
+        "schemaVersion",
+        "buildRequired",
+        "missingImages",
+        "revision",
+        "ecrCalls",
+        "images",
+    }
+    assert document["schemaVersion"] == 1
+    assert document["buildRequired"] is True
+    assert document["missingImages"] == ["Pmtiles"]
+    assert len(document["revision"]) == 12
+    assert document["ecrCalls"] == 3
+    fields = {
+        "name",
+        "repository",
+        "registryId",
+        "region",
+        "tag",
+        "digest",
+        "status",
+        "buildRequired",
+        "uri",
+        "tagUri",
+    }
+    images = {image["name"]: image for image in document["images"]}
+    assert all(set(image) == fields for image in images.values())
+    assert images["Api"]["status"] == "Found"
+    assert images["Api"]["uri"].endswith("@" + images["Api"]["digest"])
+    assert images["Pmtiles"] == {
+        "name": "Pmtiles",
+        "repository": "tak-dev-baseinfra-artifacts",
+        "registryId": "123456789012",
+        "region": "ap-southeast-2",
+        "tag": "pmtiles-3f9a1c2e",
+        "digest": None,
+        "status": "TagNotFound",
+        "buildRequired": True,
+        "uri": None,
+        "tagUri": "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/tak-dev-baseinfra-artifacts:pmtiles-3f9a1c2e",
+    }
+    assert images["Pinned"]["tag"] is None
+    assert images["Pinned"]["digest"].startswith("sha256:")
+    assert images["Data"]["repository"] == "team/etl-tasks"
+
+
+def test_github_outputs(seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        plan(seeded, "--spec", str(with_missing_spec(tmp_path)), "--output", "github")
+        == EXIT_BUILD_NEEDED
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == [
+        "build-required=true",
+        "use-prebuilt-images=false",
+        "missing-images=Pmtiles",
+    ]
+    assert lines[3].startswith("revision=")
+
+
+def test_sam_overrides_carry_the_revision_the_resource_returns(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        plan(seeded, "--spec", str(all_found_spec(tmp_path)), "--emit", "sam-overrides") == EXIT_OK
+    )
+    captured = capsys.readouterr()
+    assert "No build needed." in captured.err  # the report goes to stderr
+    overrides = captured.out.strip()
+    assert overrides.startswith("UsePreBuiltImages=true ImageRevision=")
+
+    assert (
+        main(["invoke", str(EVENTS_DIR / "create.json"), "--endpoint-url", seeded.proxy.endpoint])
+        == EXIT_OK
+    )
+    response = json.loads(capsys.readouterr().out)
+    assert overrides == f"UsePreBuiltImages=true ImageRevision={response['Data']['Revision']}"
+
+
+def test_sam_override_names_are_configurable(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "--emit",
+        "sam-overrides",
+        "--prebuilt-parameter",
+        "Prebuilt",
+        "--revision-parameter",
+        "Rev",
+    ]
+    assert plan(seeded, "--spec", str(with_missing_spec(tmp_path)), *args) == EXIT_BUILD_NEEDED
+    assert capsys.readouterr().out.startswith("Prebuilt=false Rev=")
+
+
+def test_invalid_input_exits_2_with_one_line(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    properties = {**load_event("create.json")["ResourceProperties"], "OnMisssing": "Fail"}
+    assert plan(seeded, "--spec", str(spec_file(tmp_path, properties))) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert (
+        err
+        == "resolver: OnMisssing: 'Fail' is not a known property. Did you mean OnMissing? "
+        + (
+            "Valid: UsePreBuiltImages, OnMissing, Repository, Version, Revision, Attributes, Images.\n"
+        )
+    )
+    assert seeded.calls() == 0
+
+
+def test_lookup_errors_exit_4(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seeded.proxy.fail_next("BatchGetImage", Fault("AccessDeniedException", "no ecr:BatchGetImage"))
+    assert plan(seeded, "--spec", str(all_found_spec(tmp_path))) == EXIT_LOOKUP_FAILED
+    err = capsys.readouterr().err
+    assert "AccessDeniedException: no ecr:BatchGetImage" in err
+    assert "Traceback" not in err
+
+
+def test_account_comes_from_sts_unless_given(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    properties = {
+        "Repository": "tak-dev-baseinfra-artifacts",
+        "Images": {"Api": {"Tag": "cloudtak-3f9a1c2e"}},
+    }
+    spec = str(spec_file(tmp_path, properties))
+    assert plan(seeded, "--spec", spec, "--output", "json") == EXIT_OK
+    assert (
+        json.loads(capsys.readouterr().out)["images"][0]["registryId"] == "123456789012"
+    )  # moto's STS
+    assert (
+        plan(seeded, "--spec", spec, "--output", "json", "--account-id", "210987654321") == EXIT_OK
+    )
+    assert json.loads(capsys.readouterr().out)["images"][0]["uri"].startswith(
+        "210987654321.dkr.ecr."
+    )
+
+
+def seed_example_images(ecr: Ecr, repository: str, tags: list[str]) -> None:
+    client = ecr.client()
+    ensure_repository(client, repository)
+    for tag in tags:
+        push(client, repository, tag, manifest(f"{repository}:{tag}"))
+
+
+def test_plan_the_cloudtak_example_with_samconfig_and_imports(
+    ecr: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_example_images(
+        ecr,
+        "tak-prod-baseinfra-artifacts",
+        ["cloudtak-0badc0de", "events-0badc0de", "data-0badc0de"],
+    )
+    config = tmp_path / "samconfig.toml"
+    config.write_text(
+        'version = 0.1\n[prod.deploy.parameters]\nparameter_overrides = "EnvType=prod StackNameComponent=Prod GitSha=0badc0de"\n'
+    )
+    repo_arn = "arn:aws:ecr:ap-southeast-2:123456789012:repository/tak-prod-baseinfra-artifacts"
+    args = [
+        "--template", str(ROOT / "examples" / "cloudtak.yaml"),
+        "--config-file", str(config), "--config-env", "prod",
+        "--import", f"TAK-Prod-BaseInfra-EcrArtifactsRepoArn={repo_arn}",
+        "--output", "json",
+    ]  # fmt: skip
+    assert plan(ecr, *args) == EXIT_BUILD_NEEDED
+    document = json.loads(capsys.readouterr().out)
+    assert document["missingImages"] == ["PmTiles"]
+    assert {i["name"]: i["tag"] for i in document["images"]} == {
+        "CloudTak": "cloudtak-0badc0de",
+        "Events": "events-0badc0de",
+        "PmTiles": "pmtiles-0badc0de",
+        "Data": "data-0badc0de",
+    }
+    # An explicit override beats samconfig.
+    assert plan(ecr, *args, "--parameter-overrides", "GitSha=00000000") == EXIT_BUILD_NEEDED
+    assert json.loads(capsys.readouterr().out)["missingImages"] == [
+        "CloudTak",
+        "Events",
+        "PmTiles",
+        "Data",
+    ]
+
+
+def test_plan_the_ecs_and_lambda_example(ecr: Ecr, capsys: pytest.CaptureFixture[str]) -> None:
+    seed_example_images(ecr, "my-app", ["api-1a2b3c4d", "worker-1a2b3c4d"])
+    template = str(ROOT / "examples" / "consumer-ecs-lambda.yaml")
+    assert (
+        plan(ecr, "--template", template, "--parameter-overrides", "ImageVersion=1a2b3c4d")
+        == EXIT_OK
+    )
+    out = capsys.readouterr().out
+    assert "2 of 2 images found" in out
+
+
+def test_unevaluable_template_values_are_errors_naming_the_intrinsic(
+    ecr: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = tmp_path / "t.yaml"
+    template.write_text(
+        "Resources:\n  Repo: {Type: AWS::ECR::Repository}\n  Images:\n    Type: Custom::ImageResolver\n"
+        "    Properties:\n      ServiceToken: x\n      Repository: !GetAtt Repo.Arn\n"
+        "      Images: {Api: {Tag: v1}}\n"
+    )
+    assert plan(ecr, "--template", str(template)) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "Images.Properties.Repository: Fn::GetAtt" in err
+
+
+def test_invoke_prints_the_response_and_sends_nothing(
+    seeded: Ecr, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["invoke", str(EVENTS_DIR / "create-missing.json"), "--endpoint-url", seeded.proxy.endpoint]
+    )
+    assert code == EXIT_ERROR
+    body = json.loads(capsys.readouterr().out)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("1 image is missing from ECR: Pmtiles")
+
+
+def test_console_script_and_module_entry_point() -> None:
+    script = Path(sys.executable).parent / "resolver"
+    assert subprocess.run(
+        [str(script), "--version"], capture_output=True, text=True, check=True
+    ).stdout.startswith("resolver ")
+    result = subprocess.run(
+        [sys.executable, "-m", "resolver", "plan", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Exit codes: 0 all found, 3 build needed" in result.stdout
