@@ -7,7 +7,7 @@ SAM := $(SAM_VENV)/bin/sam
 # SAM CLI pins an exact, older boto3: it lives in its own virtualenv, apart from the project's.
 SAM_CLI_VERSION ?= 1.170.0
 
-.PHONY: help setup demo test lint typecheck unit functional e2e bench invoke clean
+.PHONY: help setup demo test lint typecheck bench invoke clean
 
 help:
 	@echo "make demo     run the resolver against a local ECR emulator (no AWS account needed)"
@@ -47,3 +47,8 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+
+EVENT ?= events/create.json
+# The built artifact under the Lambda Runtime Interface Emulator (no Docker needed).
+invoke: setup
+	$(PY) -m devkit.rie_invoke $(EVENT)

@@ -33,6 +33,8 @@ class ResponseReceiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True  # answer at once, as S3 would
+
             def do_PUT(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, runtime_python_env, tool
+from devkit import sam
+
+from .conftest import ROOT, require, tool
 
 TEMPLATES = sorted(
     str(p.relative_to(ROOT)) for p in [ROOT / "template.yaml", *ROOT.glob("examples/*.yaml")]
@@ -16,16 +18,14 @@ TEMPLATES = sorted(
 pytestmark = pytest.mark.e2e
 
 
-def run(
-    *command: str, env: dict[str, str] | None = None, timeout: int = 300
-) -> subprocess.CompletedProcess[str]:
+def run(*command: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=timeout, check=False
+        command, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300, check=False
     )
 
 
 def test_examples_exist() -> None:
-    assert len(TEMPLATES) >= 2
+    assert len(TEMPLATES) >= 3
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
@@ -36,27 +36,15 @@ def test_cfn_lint_is_clean(template: str) -> None:
 
 
 def test_sam_validate_lint() -> None:
-    result = run(tool("sam"), "validate", "--lint", env=runtime_python_env())
+    result = run(tool("sam"), "validate", "--lint", env=require(sam.runtime_env))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_sam_build_packages_only_the_function_and_its_dependencies(tmp_path: Path) -> None:
-    build_dir = tmp_path / "build"
-    # --no-cached: samconfig.toml enables the cache, which would write .aws-sam/ into the clone.
-    result = run(
-        tool("sam"),
-        "build",
-        "--build-dir",
-        str(build_dir),
-        "--no-cached",
-        env=runtime_python_env(),
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    function = build_dir / "ResolverFunction"
-    assert (function / "resolver" / "app.py").is_file()
-    assert (function / "crhelper").is_dir()
-    assert (function / "aws_lambda_powertools").is_dir()
+def test_sam_build_packages_only_the_function_and_its_dependencies(built_function: Path) -> None:
+    assert (built_function / "resolver" / "app.py").is_file()
+    assert (built_function / "crhelper").is_dir()
+    assert (built_function / "aws_lambda_powertools").is_dir()
     # boto3 comes from the Lambda runtime; dev-only code never ships.
-    for absent in ("boto3", "botocore", "moto", "devkit", "tests"):
-        assert not (function / absent).exists(), absent
+    for absent in ("boto3", "botocore", "moto", "devkit", "tests", "yaml"):
+        assert not (built_function / absent).exists(), absent
     assert not (ROOT / ".aws-sam").exists()
