@@ -282,15 +282,46 @@ def test_plan_the_cloudtak_example_with_samconfig_and_imports(
     ]
 
 
-def test_plan_the_ecs_and_lambda_example(ecr: Ecr, capsys: pytest.CaptureFixture[str]) -> None:
-    seed_example_images(ecr, "my-app", ["api-1a2b3c4d", "worker-1a2b3c4d"])
-    template = str(ROOT / "examples" / "consumer-ecs-lambda.yaml")
-    assert (
-        plan(ecr, "--template", template, "--parameter-overrides", "ImageVersion=1a2b3c4d")
-        == EXIT_OK
-    )
-    out = capsys.readouterr().out
-    assert "2 of 2 images found" in out
+# Each example template, planned with the images it expects pushed: (region, repository, tag).
+EXAMPLES = {
+    "consumer-ecs-lambda.yaml": (
+        ["ImageVersion=1a2b3c4d"],
+        [
+            ("ap-southeast-2", "my-app", "api-1a2b3c4d"),
+            ("ap-southeast-2", "my-app", "worker-1a2b3c4d"),
+        ],
+    ),
+    "ecs-service.yaml": (
+        ["ImageVersion=1a2b3c4d", "VpcSubnets=subnet-1", "SecurityGroup=sg-1", "Cluster=main"],
+        [
+            ("ap-southeast-2", "web", "web-1a2b3c4d"),
+            ("us-east-1", "shared/otel-collector", "v0.98.0"),
+        ],
+    ),
+    "batch-job.yaml": (
+        ["ImageVersion=1a2b3c4d"],
+        [("ap-southeast-2", "team/etl-tasks", "etl-1a2b3c4d")],
+    ),
+}
+
+
+def test_every_example_is_planned() -> None:
+    assert set(EXAMPLES) | {"cloudtak.yaml"} == {p.name for p in (ROOT / "examples").glob("*.yaml")}
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_plan_each_example(ecr: Ecr, example: str, capsys: pytest.CaptureFixture[str]) -> None:
+    overrides, images = EXAMPLES[example]
+    for region, repository, tag in images:
+        client = ecr.client(region)
+        ensure_repository(client, repository)
+        push(client, repository, tag, manifest(f"{repository}:{tag}"))
+    template = str(ROOT / "examples" / example)
+    args = ["--template", template, "--parameter-overrides", *overrides, "--output", "json"]
+    assert plan(ecr, *args) == EXIT_OK
+    document = json.loads(capsys.readouterr().out)
+    assert {(i["region"], i["repository"], i["tag"]) for i in document["images"]} == set(images)
+    assert all(i["status"] == "Found" for i in document["images"])
 
 
 def test_unevaluable_template_values_are_errors_naming_the_intrinsic(
