@@ -12,20 +12,20 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .bounded import run_all
 from .ecr_clients import EcrClients
 from .references import ImageRef, Repository
 
 logger = logging.getLogger(__name__)
 
 BATCH_LIMIT = 100
-MAX_CONCURRENCY = 16
 
 # Asking for index types too means a multi-arch image comes back as its index (with the
 # per-platform digests) instead of being converted; the single-image types keep plain images
@@ -55,6 +55,13 @@ class Lookup:
     error_message: str | None = None
 
 
+TIMED_OUT = Lookup(
+    LookupStatus.FAILED,
+    error_code="Timeout",
+    error_message="ECR did not answer before the time limit",
+)
+
+
 @dataclass(frozen=True)
 class QueryReport:
     lookups: Mapping[ImageRef, Lookup]
@@ -82,25 +89,12 @@ def query_images(
         return QueryReport(lookups={}, calls=0)
     # Create clients here, in one thread: client creation is not thread-safe.
     bound = [(clients.for_region(repo.registry.region), repo, chunk) for repo, chunk in tasks]
+    answers = run_all(
+        [partial(_fetch, client, repo, chunk) for client, repo, chunk in bound], deadline=deadline
+    )
     lookups: dict[ImageRef, Lookup] = {}
-    pool = ThreadPoolExecutor(max_workers=min(MAX_CONCURRENCY, len(bound)))
-    try:
-        futures: dict[Future[dict[ImageRef, Lookup]], Sequence[ImageRef]] = {
-            pool.submit(_fetch, client, repo, chunk): chunk for client, repo, chunk in bound
-        }
-        timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
-        done, pending = wait(futures, timeout=timeout)
-        for future in done:
-            lookups.update(future.result())
-        for future in pending:
-            for ref in futures[future]:
-                lookups[ref] = Lookup(
-                    LookupStatus.FAILED,
-                    error_code="Timeout",
-                    error_message="ECR did not answer before the time limit",
-                )
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    for (_, _, chunk), answer in zip(bound, answers, strict=True):
+        lookups.update(answer if answer is not None else dict.fromkeys(chunk, TIMED_OUT))
     return QueryReport(lookups=lookups, calls=len(bound))
 
 
