@@ -23,9 +23,13 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "host", "content
 
 @dataclass(frozen=True)
 class Fault:
+    """An AWS error answer, or with ``body`` a canned successful answer (e.g. a scan still
+    IN_PROGRESS), served instead of forwarding the call."""
+
     code: str
     message: str = "injected by the test proxy"
     status: int = 400
+    body: dict[str, Any] | None = None
 
 
 class EcrProxy:
@@ -50,7 +54,8 @@ class EcrProxy:
                 if outer.latency_seconds:
                     time.sleep(outer.latency_seconds)
                 if fault is not None:
-                    payload = json.dumps({"__type": fault.code, "message": fault.message}).encode()
+                    answer = fault.body or {"__type": fault.code, "message": fault.message}
+                    payload = json.dumps(answer).encode()
                     self._reply(
                         fault.status, {"Content-Type": "application/x-amz-json-1.1"}, payload
                     )

@@ -1,12 +1,13 @@
 """A ``Resolution`` as CloudFormation ``Data``: the attributes ``!GetAtt`` reads.
 
 Per image ``<Name>.<Attribute>`` for the selected attributes, plus the summary keys
-``BuildRequired``, ``MissingImages`` and ``Revision``. All values are strings.
+``BuildRequired``, ``MissingImages``, ``Revision`` and ``Version``. All values are strings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC
 
 from .resolve import ImageResult, Resolution
 from .spec import Attribute
@@ -16,6 +17,18 @@ def _bool(value: bool) -> str:  # noqa: FBT001 - a formatter, not a flag
     return "true" if value else "false"
 
 
+def _pushed_at(image: ImageResult) -> str:
+    pushed = image.details.pushed_at if image.details else None
+    if pushed is None:
+        return ""
+    return pushed.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _size(image: ImageResult) -> str:
+    size = image.details.size_in_bytes if image.details else None
+    return "" if size is None else str(size)
+
+
 _VALUES: dict[Attribute, Callable[[ImageResult], str]] = {
     Attribute.URI: lambda image: image.uri,
     Attribute.DIGEST: lambda image: image.digest or "",
@@ -23,6 +36,11 @@ _VALUES: dict[Attribute, Callable[[ImageResult], str]] = {
     Attribute.SOURCE: lambda image: image.source.value,
     Attribute.STATUS: lambda image: image.status.value,
     Attribute.BUILD_REQUIRED: lambda image: _bool(image.build_required),
+    Attribute.PLATFORMS: lambda image: ",".join(image.platforms),
+    Attribute.FINDINGS: lambda image: image.scan.summary() if image.scan else "",
+    Attribute.PUSHED_AT: _pushed_at,
+    Attribute.SIZE_IN_BYTES: _size,
+    Attribute.TAGS: lambda image: ",".join(image.details.tags) if image.details else "",
 }
 
 
@@ -35,4 +53,5 @@ def build_data(resolution: Resolution, attributes: Sequence[Attribute]) -> dict[
     data["BuildRequired"] = _bool(resolution.build_required)
     data["MissingImages"] = ",".join(image.name for image in resolution.missing)
     data["Revision"] = resolution.revision
+    data["Version"] = resolution.version or ""
     return data

@@ -20,10 +20,10 @@ from typing import Any
 
 from . import __version__
 from .ecr_clients import EcrClients
-from .errors import InvalidPropertyError, LookupFailedError, ResolverError
+from .errors import InvalidPropertyError, LookupFailedError, ResolverError, VulnerableImagesError
 from .plan_report import OverrideNames, as_github_outputs, as_json, as_sam_overrides, as_table
 from .references import Registry, partition_of_region
-from .resolve import Resolution, resolve
+from .resolve import Resolution, enforce, resolve
 from .spec import parse_request
 
 EXIT_OK = 0  # every image found (plan) / SUCCESS (invoke)
@@ -31,6 +31,7 @@ EXIT_ERROR = 1  # an unexpected error (a bug: please report it) / FAILED (invoke
 EXIT_INVALID = 2  # invalid input: flags, template, parameters or properties
 EXIT_BUILD_NEEDED = 3  # at least one image is missing: build it (or deploy with pre-built off)
 EXIT_LOOKUP_FAILED = 4  # AWS could not answer: credentials, access denied, throttling, network
+EXIT_VULNERABLE = 5  # the vulnerability gate (FailOnSeverity / RequireScan) blocks an image
 
 
 class AwsCallError(ResolverError):
@@ -66,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
         "plan",
         help="check a stack's images in ECR before deploying",
         description="Check which images exist in ECR; exit 0 if all do, 3 if a build is needed.",
-        epilog="Exit codes: 0 all found, 3 build needed, 2 invalid input, 4 AWS lookup failed, 1 bug.",
+        epilog="Exit codes: 0 all found, 3 build needed, 5 blocked by the vulnerability gate, "
+        "2 invalid input, 4 AWS lookup failed, 1 bug.",
     )
     source = plan.add_mutually_exclusive_group(required=True)
     source.add_argument("--template", type=Path, help="consumer CloudFormation/SAM template")
@@ -194,7 +196,14 @@ def _plan(args: argparse.Namespace) -> int:
     clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url)
     resolution = resolve(request, clients=clients)
     _report(args, resolution)
-    return EXIT_BUILD_NEEDED if resolution.build_required else EXIT_OK
+    if resolution.build_required:
+        return EXIT_BUILD_NEEDED
+    try:
+        enforce(resolution)  # only the vulnerability gate can still fail: OnMissing is Report
+    except VulnerableImagesError as exc:
+        print(f"resolver: {exc}", file=sys.stderr)
+        return EXIT_VULNERABLE
+    return EXIT_OK
 
 
 def _properties(args: argparse.Namespace, aws: _Aws, account: str) -> dict[str, Any] | None:

@@ -70,3 +70,14 @@ class LookupFailedError(ResolverError):
             f"ECR lookup failed for {len(self.problems)} image(s): {_list(self.problems)}. "
             "These images were not reported as missing: fix access or retry the deployment."
         )
+
+
+class VulnerableImagesError(ResolverError):
+    """Images whose scan findings reach ``FailOnSeverity`` (or are unscanned under RequireScan)."""
+
+    def __init__(self, problems: Sequence[ImageProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(
+            f"{len(self.problems)} image(s) blocked by the vulnerability gate: {_list(self.problems)}. "
+            "Rebuild them on patched bases, raise FailOnSeverity, or set OnVulnerable: Report."
+        )

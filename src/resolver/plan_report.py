@@ -23,7 +23,7 @@ class OverrideNames:
 
 
 def _selector(image: ImageResult) -> str:
-    ref = image.spec.ref
+    ref = image.image_ref
     return ref.tag if ref.tag else (ref.digest or "")
 
 
@@ -34,19 +34,23 @@ def as_json(resolution: Resolution) -> str:
         "buildRequired": resolution.build_required,
         "missingImages": [image.name for image in resolution.missing],
         "revision": resolution.revision,
+        "version": resolution.version,
         "ecrCalls": resolution.ecr_calls,
         "images": [
             {
                 "name": image.name,
-                "repository": image.spec.ref.repository.name,
-                "registryId": image.spec.ref.repository.registry.account_id,
-                "region": image.spec.ref.repository.registry.region,
-                "tag": image.spec.ref.tag,
+                "repository": image.image_ref.repository.name,
+                "registryId": image.image_ref.repository.registry.account_id,
+                "region": image.image_ref.repository.registry.region,
+                "tag": image.image_ref.tag,
                 "digest": image.digest or image.spec.ref.digest,
                 "status": image.status.value,
                 "buildRequired": image.build_required,
                 "uri": image.uri or None,
                 "tagUri": image.tag_uri or None,
+                "detail": image.detail or None,
+                "platforms": list(image.platforms),
+                "findings": image.scan.summary() if image.scan else None,
             }
             for image in resolution.images
         ],
@@ -61,6 +65,7 @@ def as_github_outputs(resolution: Resolution) -> str:
         f"use-prebuilt-images={_bool(not resolution.build_required)}",
         f"missing-images={','.join(image.name for image in resolution.missing)}",
         f"revision={resolution.revision}",
+        f"version={resolution.version or ''}",
     ]
     return "\n".join(lines)
 
@@ -81,7 +86,7 @@ def as_table(resolution: Resolution, *, colour: bool) -> str:
     rows = [
         (
             image.name,
-            image.spec.ref.repository.name,
+            image.image_ref.repository.name,
             _short(_selector(image)),
             image.status.value,
             _short(image.digest or "", width=19),
@@ -101,13 +106,18 @@ def as_table(resolution: Resolution, *, colour: bool) -> str:
 
     out = [line(header, (_BOLD,) * len(header))]
     for image, row in zip(resolution.images, rows, strict=True):
-        status_colour = _GREEN if image.status is ImageStatus.FOUND else _YELLOW
+        status_colour = {ImageStatus.FOUND: _GREEN, ImageStatus.VULNERABLE: _RED}.get(
+            image.status, _YELLOW
+        )
         build_colour = _YELLOW if image.build_required else ""
         out.append(line(row, ("", "", "", status_colour, "", build_colour)))
     summary = (
         f"{len(resolution.images) - len(resolution.missing)} of {len(resolution.images)} images "
         f"found; revision {resolution.revision}"
     )
+    if resolution.version:
+        summary += f"; version {resolution.version}"
+    out += [f"  {image.name}: {image.detail}" for image in resolution.images if image.detail]
     if resolution.build_required:
         missing = ", ".join(image.name for image in resolution.missing)
         out.append(paint(f"{summary}. Build needed: {missing}.", _YELLOW))

@@ -1,20 +1,39 @@
 """The core: a validated request in, one typed result per image out.
 
-``resolve`` looks images up and applies the fallback policy; ``enforce`` turns the policy's
-"this must fail" cases into errors. The Lambda shell calls both; the CLI planner reports without
-enforcing.
+``resolve`` runs the steps in order — discover concrete tags (patterns, ``Version: latest``), look
+the images up (waiting for a concurrent push if asked), pin indexes to a platform, then read
+metadata and scan findings only when asked — and applies the fallback policy. ``enforce`` turns
+the policies' "this must fail" cases into errors. The Lambda shell calls both; the CLI planner
+reports without enforcing.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import Enum
 
+from . import manifests
+from .discovery_step import discover
 from .ecr_clients import EcrClients
+from .ecr_details import Failure, ImageDetails, ScanReport, ScanState, describe, scan_reports
 from .ecr_query import Lookup, LookupStatus, query_images
-from .errors import ImageProblem, LookupFailedError, MissingImagesError
-from .spec import ImageSpec, OnMissing, ResolveRequest
+from .errors import ImageProblem, LookupFailedError, MissingImagesError, VulnerableImagesError
+from .references import ImageRef, Repository
+from .spec import (
+    METADATA_ATTRIBUTES,
+    Attribute,
+    ImageSpec,
+    OnMissing,
+    OnVulnerable,
+    ResolveRequest,
+    TagMatch,
+)
+
+logger = logging.getLogger(__name__)
 
 
 class ImageStatus(Enum):
@@ -22,7 +41,21 @@ class ImageStatus(Enum):
     TAG_NOT_FOUND = "TagNotFound"
     DIGEST_NOT_FOUND = "DigestNotFound"
     REPOSITORY_NOT_FOUND = "RepositoryNotFound"
+    PLATFORM_NOT_FOUND = "PlatformNotFound"
     SKIPPED = "Skipped"  # UsePreBuiltImages is false: ECR was not asked
+    VULNERABLE = "Vulnerable"  # found, but its findings reach FailOnSeverity
+    NOT_SCANNED = "NotScanned"  # found, never scanned, and RequireScan is true
+
+
+MISSING = frozenset(
+    {
+        ImageStatus.TAG_NOT_FOUND,
+        ImageStatus.DIGEST_NOT_FOUND,
+        ImageStatus.REPOSITORY_NOT_FOUND,
+        ImageStatus.PLATFORM_NOT_FOUND,
+        ImageStatus.SKIPPED,
+    }
+)
 
 
 class Source(Enum):
@@ -38,6 +71,11 @@ class ImageResult:
     uri: str  # what to deploy; "" when there is nothing to deploy
     source: Source
     digest: str | None = None
+    ref: ImageRef | None = None  # the concrete image looked up (a pattern's chosen tag)
+    detail: str = ""  # why it is missing, for a person
+    platforms: tuple[str, ...] = ()  # an index's runnable platforms
+    details: ImageDetails | None = None  # DescribeImages, when asked for
+    scan: ScanReport | None = None  # scan findings, when asked for
 
     @property
     def name(self) -> str:
@@ -45,18 +83,27 @@ class ImageResult:
 
     @property
     def build_required(self) -> bool:
-        return self.status is not ImageStatus.FOUND
+        return self.status in MISSING
+
+    @property
+    def image_ref(self) -> ImageRef:
+        return self.ref or self.spec.ref
 
     @property
     def tag_uri(self) -> str:
-        return self.spec.ref.tag_uri
+        """The concrete tag's URI; "" for a digest, or a pattern that matched nothing."""
+        if self.ref is not None:
+            return self.ref.tag_uri
+        return self.spec.ref.tag_uri if self.spec.match is TagMatch.EXACT else ""
 
 
 @dataclass(frozen=True)
 class Resolution:
     images: tuple[ImageResult, ...]
     on_missing: OnMissing
+    on_vulnerable: OnVulnerable = OnVulnerable.FAIL
     ecr_calls: int = 0
+    version: str | None = None
 
     @property
     def build_required(self) -> bool:
@@ -73,63 +120,270 @@ class Resolution:
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12]
 
 
+@dataclass(frozen=True)
+class _Calls:
+    """How one resolution talks to ECR: clients, the deadline, and how to wait."""
+
+    clients: EcrClients
+    deadline: float | None
+    sleep: Callable[[float], None]
+
+    def may_sleep(self, delay: float, *, spent: float, budget: float) -> bool:
+        """Whether sleeping ``delay`` more stays within ``budget`` seconds and the deadline."""
+        within_deadline = self.deadline is None or time.monotonic() + delay < self.deadline
+        return spent + delay <= budget and within_deadline
+
+
 def resolve(
-    request: ResolveRequest, *, clients: EcrClients, deadline: float | None = None
+    request: ResolveRequest,
+    *,
+    clients: EcrClients,
+    deadline: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Resolution:
-    """Resolve every image of ``request``; raises ``LookupFailedError`` if ECR cannot answer."""
+    """Resolve every image of ``request``; raises ``LookupFailedError`` if ECR cannot answer.
+
+    ``deadline`` is a ``time.monotonic()`` bound on every ECR call and every wait.
+    """
     if not request.use_prebuilt:
         skipped = tuple(
             _fallback_or_none(spec, ImageStatus.SKIPPED, request.on_missing)
             for spec in request.images
         )
-        return Resolution(images=skipped, on_missing=request.on_missing)
+        return Resolution(
+            images=skipped, on_missing=request.on_missing, on_vulnerable=request.on_vulnerable
+        )
 
-    report = query_images((spec.ref for spec in request.images), clients=clients, deadline=deadline)
-    failures = [
-        ImageProblem(spec.name, _reference(spec), f"{lookup.error_code}: {lookup.error_message}")
-        for spec in request.images
-        if (lookup := report.lookups[spec.ref]).status is LookupStatus.FAILED
-    ]
+    calls = _Calls(clients, deadline, sleep)
+    results, count, version = _look_up(request, request.images, calls)
+    results, count = _wait_for_missing(request, results, count, calls)
+    images = tuple(results[spec.name] for spec in request.images)
+    images = _add_details(request, images, calls)
+    images = _add_scans(request, images, calls)
+    return Resolution(
+        images=images,
+        on_missing=request.on_missing,
+        on_vulnerable=request.on_vulnerable,
+        ecr_calls=count,
+        version=version or request.version,
+    )
+
+
+def _look_up(
+    request: ResolveRequest, specs: Sequence[ImageSpec], calls: _Calls
+) -> tuple[dict[str, ImageResult], int, str | None]:
+    """One round: discovery, then one BatchGetImage per repository per 100 images."""
+    found = discover(specs, clients=calls.clients, deadline=calls.deadline)
+    report = query_images(found.refs.values(), clients=calls.clients, deadline=calls.deadline)
+    failures = [*found.failures]
+    results: dict[str, ImageResult] = {}
+    for spec in specs:
+        if spec.name in found.unmatched:
+            kind, detail = found.unmatched[spec.name]
+            status = (
+                ImageStatus.REPOSITORY_NOT_FOUND
+                if kind is LookupStatus.REPOSITORY_NOT_FOUND
+                else ImageStatus.TAG_NOT_FOUND
+            )
+            results[spec.name] = _fallback_or_none(spec, status, request.on_missing, detail=detail)
+            continue
+        if spec.name in found.failed_names:
+            continue
+        ref = found.refs[spec.name]
+        lookup = report.lookups[ref]
+        if lookup.status is LookupStatus.FAILED:
+            detail = f"{lookup.error_code}: {lookup.error_message}"
+            failures.append(ImageProblem(spec.name, _reference(ref), detail))
+            continue
+        try:
+            results[spec.name] = _result(spec, ref, lookup, request.on_missing)
+        except ValueError as exc:  # a manifest we cannot read is not "missing"
+            failures.append(ImageProblem(spec.name, _reference(ref), f"unreadable manifest: {exc}"))
     if failures:
         raise LookupFailedError(failures)
-    images = tuple(
-        _result(spec, report.lookups[spec.ref], request.on_missing) for spec in request.images
-    )
-    return Resolution(images=images, on_missing=request.on_missing, ecr_calls=report.calls)
+    return results, found.calls + report.calls, found.version
 
 
-def _result(spec: ImageSpec, lookup: Lookup, on_missing: OnMissing) -> ImageResult:
+def _wait_for_missing(
+    request: ResolveRequest, results: dict[str, ImageResult], count: int, calls: _Calls
+) -> tuple[dict[str, ImageResult], int]:
+    """``WaitSeconds``: poll for missing images (CI may still be pushing), with backoff.
+
+    The budget counts the time slept, and the deadline bounds it too, so a slow ECR cannot
+    stretch the wait past the Lambda's remaining time.
+    """
+    slept, delay = 0.0, 2.0
+    while True:
+        waiting = [spec for spec in request.images if results[spec.name].build_required]
+        if not waiting or not calls.may_sleep(delay, spent=slept, budget=request.wait_seconds):
+            return results, count
+        logger.info("Waiting for missing images", extra={"images": [s.name for s in waiting]})
+        calls.sleep(delay)
+        slept, delay = slept + delay, min(delay * 1.5, 15.0)
+        again, more, _ = _look_up(request, waiting, calls)
+        results = {**results, **again}
+        count += more
+
+
+def _result(spec: ImageSpec, ref: ImageRef, lookup: Lookup, on_missing: OnMissing) -> ImageResult:
     if lookup.status is LookupStatus.FOUND and lookup.digest:
-        return ImageResult(
-            spec,
-            ImageStatus.FOUND,
-            spec.ref.pinned_uri(lookup.digest),
-            Source.PREBUILT,
-            lookup.digest,
-        )
+        return _pinned(spec, ref, lookup.digest, lookup)
     if lookup.status is LookupStatus.REPOSITORY_NOT_FOUND:
         status = ImageStatus.REPOSITORY_NOT_FOUND
     else:
-        status = ImageStatus.TAG_NOT_FOUND if spec.ref.tag else ImageStatus.DIGEST_NOT_FOUND
-    return _fallback_or_none(spec, status, on_missing)
+        status = ImageStatus.TAG_NOT_FOUND if ref.tag else ImageStatus.DIGEST_NOT_FOUND
+    result = _fallback_or_none(spec, status, on_missing)
+    return replace(result, ref=ref)
 
 
-def _fallback_or_none(spec: ImageSpec, status: ImageStatus, on_missing: OnMissing) -> ImageResult:
+def _pinned(spec: ImageSpec, ref: ImageRef, digest: str, lookup: Lookup) -> ImageResult:
+    """Pin to the digest ECR returned; an index is pinned to its platform's child when asked."""
+    found = ImageResult(
+        spec, ImageStatus.FOUND, ref.pinned_uri(digest), Source.PREBUILT, digest, ref=ref
+    )
+    if not manifests.is_index(lookup.media_type, lookup.manifest) or lookup.manifest is None:
+        return found
+    available = tuple(str(p) for p in manifests.platforms(lookup.manifest))
+    found = replace(found, platforms=available)
+    wanted = spec.wanted_platform
+    if wanted is None:
+        return found
+    entry = manifests.choose(lookup.manifest, wanted)
+    if entry is None:
+        detail = f"no {wanted} image in the index (available: {', '.join(available) or 'none'})"
+        return replace(
+            found,
+            status=ImageStatus.PLATFORM_NOT_FOUND,
+            uri="",
+            source=Source.NONE,
+            digest=None,
+            detail=detail,
+        )
+    if spec.for_lambda:
+        logger.info(
+            "Pinned an image index to its platform's image: Lambda rejects indexes",
+            extra={"image": spec.name, "platform": str(wanted)},
+        )
+    return replace(found, uri=ref.pinned_uri(entry.digest), digest=entry.digest)
+
+
+def _fallback_or_none(
+    spec: ImageSpec, status: ImageStatus, on_missing: OnMissing, *, detail: str = ""
+) -> ImageResult:
     # UsePreBuiltImages=false (SKIPPED) always takes the fallback; a missing image only under
     # OnMissing: Fallback.
-    use_fallback = spec.fallback and (
-        status is ImageStatus.SKIPPED or on_missing is OnMissing.FALLBACK
-    )
+    use_fallback = status is ImageStatus.SKIPPED or on_missing is OnMissing.FALLBACK
     if use_fallback and spec.fallback:
-        return ImageResult(spec, status, spec.fallback, Source.FALLBACK)
-    return ImageResult(spec, status, "", Source.NONE)
+        return ImageResult(spec, status, spec.fallback, Source.FALLBACK, detail=detail)
+    return ImageResult(spec, status, "", Source.NONE, detail=detail)
+
+
+def _add_details(
+    request: ResolveRequest, images: tuple[ImageResult, ...], calls: _Calls
+) -> tuple[ImageResult, ...]:
+    """PushedAt / SizeInBytes / Tags: DescribeImages, only when one of them is selected."""
+    if not METADATA_ATTRIBUTES & set(request.attributes):
+        return images
+    targets = {_target(image): image for image in images if _is_found(image)}
+    answers = describe(targets, clients=calls.clients, deadline=calls.deadline)
+    _raise_failures(targets, answers)
+    return tuple(
+        replace(image, details=answer)
+        if isinstance(answer := answers.get(_target(image)), ImageDetails)
+        else image
+        for image in images
+    )
+
+
+def _add_scans(
+    request: ResolveRequest, images: tuple[ImageResult, ...], calls: _Calls
+) -> tuple[ImageResult, ...]:
+    """Scan findings for gated images (FailOnSeverity), or all found images (Findings)."""
+    if not request.scans_needed:
+        return images
+    everything = Attribute.FINDINGS in request.attributes
+    targets = {
+        _target(image): image
+        for image in images
+        if _is_found(image) and (everything or image.spec.fail_on)
+    }
+    if not targets:
+        return images
+    reports = scan_reports(
+        targets,
+        clients=calls.clients,
+        may_sleep=lambda delay, spent: calls.may_sleep(
+            delay, spent=spent, budget=request.scan_wait_seconds
+        ),
+        deadline=calls.deadline,
+        sleep=calls.sleep,
+    )
+    _raise_failures(targets, reports)
+    return tuple(
+        _gated(request, image, report)
+        if _is_found(image) and isinstance(report := reports.get(_target(image)), ScanReport)
+        else image
+        for image in images
+    )
+
+
+Target = tuple[Repository, str]
+
+
+def _is_found(image: ImageResult) -> bool:
+    return image.status is ImageStatus.FOUND and bool(image.digest)
+
+
+def _target(image: ImageResult) -> Target:
+    return (image.image_ref.repository, image.digest or "")
+
+
+def _raise_failures(
+    targets: Mapping[Target, ImageResult], answers: Mapping[Target, object]
+) -> None:
+    problems = [
+        ImageProblem(image.name, _reference(image.image_ref), f"{answer.code}: {answer.message}")
+        for target, image in targets.items()
+        if isinstance(answer := answers.get(target), Failure)
+    ]
+    if problems:
+        raise LookupFailedError(problems)
+
+
+def _gated(request: ResolveRequest, image: ImageResult, report: ScanReport) -> ImageResult:
+    image = replace(image, scan=report)
+    threshold = image.spec.fail_on
+    if threshold is None:
+        return image
+    if report.state is ScanState.COMPLETE:
+        count = report.at_or_above(threshold.value)
+        if count:
+            detail = f"{count} finding(s) at {threshold.value} or above ({report.summary()})"
+            return replace(image, status=ImageStatus.VULNERABLE, detail=detail)
+        return image
+    if request.require_scan:
+        detail = f"no completed scan ({report.detail or report.state.value})"
+        return replace(image, status=ImageStatus.NOT_SCANNED, detail=detail)
+    return image
 
 
 def enforce(resolution: Resolution) -> None:
-    """Raise ``MissingImagesError`` where ``OnMissing`` says a missing image must fail.
+    """Raise where ``OnMissing`` / ``OnVulnerable`` say an image must fail the deployment.
 
     Skipped images (pre-built images off) always carry a Fallback: ``spec`` insists on it.
     """
+    _enforce_missing(resolution)
+    if resolution.on_vulnerable is OnVulnerable.FAIL:
+        blocked = [
+            _problem(image)
+            for image in resolution.images
+            if image.status in (ImageStatus.VULNERABLE, ImageStatus.NOT_SCANNED)
+        ]
+        if blocked:
+            raise VulnerableImagesError(blocked)
+
+
+def _enforce_missing(resolution: Resolution) -> None:
     policy = resolution.on_missing
     if policy is OnMissing.FAIL:
         unresolved = [i for i in resolution.missing if i.status is not ImageStatus.SKIPPED]
@@ -155,9 +409,11 @@ _DETAIL = {
 
 
 def _problem(image: ImageResult) -> ImageProblem:
-    return ImageProblem(image.name, _reference(image.spec), _DETAIL[image.status])
+    return ImageProblem(
+        image.name, _reference(image.image_ref), image.detail or _DETAIL.get(image.status, "")
+    )
 
 
-def _reference(spec: ImageSpec) -> str:
-    repo = spec.ref.repository
-    return f"{spec.ref.label} in {repo.registry.account_id}/{repo.registry.region}"
+def _reference(ref: ImageRef) -> str:
+    repo = ref.repository
+    return f"{ref.label} in {repo.registry.account_id}/{repo.registry.region}"

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 from .errors import InvalidPropertyError
+from .manifests import Platform
 from .references import (
     DIGEST_PATTERN,
     TAG_PATTERN,
@@ -33,6 +34,26 @@ class OnMissing(Enum):
     REPORT = "Report"
 
 
+class OnVulnerable(Enum):
+    FAIL = "Fail"
+    REPORT = "Report"
+
+
+class Severity(Enum):
+    """Thresholds for ``FailOnSeverity``, most severe first."""
+
+    CRITICAL = "CRITICAL"
+    HIGH = "HIGH"
+    MEDIUM = "MEDIUM"
+    LOW = "LOW"
+
+
+class TagMatch(Enum):
+    EXACT = "exact"  # Tag is a tag
+    PATTERN = "pattern"  # Tag is a glob: the newest matching image
+    LATEST_VERSION = "latest-version"  # Tag uses {version} and Version is "latest"
+
+
 class Attribute(Enum):
     """Per-image attributes a template can select with ``Attributes``."""
 
@@ -42,6 +63,15 @@ class Attribute(Enum):
     SOURCE = "Source"
     STATUS = "Status"
     BUILD_REQUIRED = "BuildRequired"
+    PLATFORMS = "Platforms"
+    FINDINGS = "Findings"
+    PUSHED_AT = "PushedAt"
+    SIZE_IN_BYTES = "SizeInBytes"
+    TAGS = "Tags"
+
+
+# Attributes that need DescribeImages: only asked for when selected.
+METADATA_ATTRIBUTES = frozenset({Attribute.PUSHED_AT, Attribute.SIZE_IN_BYTES, Attribute.TAGS})
 
 
 DEFAULT_ATTRIBUTES = (Attribute.URI, Attribute.DIGEST, Attribute.STATUS, Attribute.BUILD_REQUIRED)
@@ -49,9 +79,25 @@ DEFAULT_ATTRIBUTES = (Attribute.URI, Attribute.DIGEST, Attribute.STATUS, Attribu
 
 @dataclass(frozen=True)
 class ImageSpec:
+    """One requested image. With ``match`` other than EXACT, ``ref.tag`` holds the glob or the
+    ``{version}`` template that discovery turns into a concrete tag."""
+
     name: str
     ref: ImageRef
     fallback: str | None = None
+    match: TagMatch = TagMatch.EXACT
+    platform: Platform | None = None
+    for_lambda: bool = False
+    fail_on: Severity | None = None
+
+    @property
+    def wanted_platform(self) -> Platform | None:
+        """The platform to pin an index to: explicit, or linux/amd64 for Lambda."""
+        return self.platform or (LAMBDA_DEFAULT_PLATFORM if self.for_lambda else None)
+
+
+LAMBDA_DEFAULT_PLATFORM = Platform("linux", "amd64")
+MAX_WAIT_SECONDS = 900  # Lambda's own ceiling
 
 
 @dataclass(frozen=True)
@@ -61,6 +107,15 @@ class ResolveRequest:
     use_prebuilt: bool = True
     attributes: tuple[Attribute, ...] = DEFAULT_ATTRIBUTES
     version: str | None = None
+    latest_version: bool = False
+    wait_seconds: int = 0
+    on_vulnerable: OnVulnerable = OnVulnerable.FAIL
+    require_scan: bool = False
+    scan_wait_seconds: int = 60
+
+    @property
+    def scans_needed(self) -> bool:
+        return Attribute.FINDINGS in self.attributes or any(i.fail_on for i in self.images)
 
 
 # --- value parsers: (property path, raw value) -> typed value ------------------------------------
@@ -102,6 +157,32 @@ def _enum(kind: type[Enum]) -> Parser:
     return parse
 
 
+def _seconds(path: str, raw: Any) -> int | None:
+    text = _text(path, raw)
+    if text is None:
+        return None
+    if not text.isdigit() or int(text) > MAX_WAIT_SECONDS:
+        raise InvalidPropertyError(
+            path,
+            raw,
+            "is not a number of seconds",
+            f"Use a whole number from 0 to {MAX_WAIT_SECONDS}.",
+        )
+    return int(text)
+
+
+def _platform(path: str, raw: Any) -> Platform | None:
+    text = _text(path, raw)
+    if text is None:
+        return None
+    try:
+        return Platform.parse(text)
+    except ValueError as exc:
+        raise InvalidPropertyError(
+            path, raw, "is not a platform", "Use os/arch[/variant], e.g. linux/arm64."
+        ) from exc
+
+
 def _attributes(path: str, raw: Any) -> tuple[Attribute, ...] | None:
     if raw is None or raw in ("", []):
         return None
@@ -140,6 +221,11 @@ TOP_LEVEL: Mapping[str, Parser] = {
     "Version": _text,
     "Revision": _text,  # free text: changing it only makes CloudFormation call us again
     "Attributes": _attributes,
+    "WaitSeconds": _seconds,
+    "FailOnSeverity": _enum(Severity),
+    "OnVulnerable": _enum(OnVulnerable),
+    "RequireScan": _strict_bool,
+    "ScanWaitSeconds": _seconds,
     "Images": lambda _path, raw: raw,  # validated image by image below
 }
 
@@ -148,6 +234,9 @@ PER_IMAGE: Mapping[str, Parser] = {
     "Tag": _text,
     "Digest": _text,
     "Fallback": _text,
+    "Platform": _platform,
+    "Lambda": _strict_bool,
+    "FailOnSeverity": _enum(Severity),
 }
 
 _IMAGE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -192,8 +281,23 @@ def parse_request(
         if top["Repository"]
         else None
     )
-    defaults = _Defaults(registry=default_registry, repository=default_repo, version=top["Version"])
+    latest = (top["Version"] or "").lower() == "latest"
+    version = None if latest else top["Version"]
+    defaults = _Defaults(
+        registry=default_registry,
+        repository=default_repo,
+        version=version,
+        latest=latest,
+        fail_on=top["FailOnSeverity"],
+    )
     images = _images(top["Images"], defaults)
+    if latest and not any(image.match is TagMatch.LATEST_VERSION for image in images):
+        raise InvalidPropertyError(
+            "Version",
+            top["Version"],
+            "asks for the latest version, but no Tag uses {version}",
+            'Write tags like "api-{version}".',
+        )
     use_prebuilt = True if top["UsePreBuiltImages"] is None else top["UsePreBuiltImages"]
     on_missing = top["OnMissing"] or OnMissing.FAIL
     if not use_prebuilt and on_missing is not OnMissing.REPORT:
@@ -203,7 +307,12 @@ def parse_request(
         on_missing=on_missing,
         use_prebuilt=use_prebuilt,
         attributes=top["Attributes"] or DEFAULT_ATTRIBUTES,
-        version=top["Version"],
+        version=version,
+        latest_version=latest,
+        wait_seconds=top["WaitSeconds"] or 0,
+        on_vulnerable=top["OnVulnerable"] or OnVulnerable.FAIL,
+        require_scan=bool(top["RequireScan"]),
+        scan_wait_seconds=60 if top["ScanWaitSeconds"] is None else top["ScanWaitSeconds"],
     )
 
 
@@ -214,6 +323,8 @@ class _Defaults:
     registry: Registry | None
     repository: Repository | None
     version: str | None
+    latest: bool
+    fail_on: Severity | None
 
 
 def _images(raw: Any, defaults: _Defaults) -> tuple[ImageSpec, ...]:
@@ -269,8 +380,9 @@ def _image(name: str, body: Mapping[str, Any], defaults: _Defaults) -> ImageSpec
             "needs exactly one of Tag or Digest",
             "Set Tag (e.g. api-{version}) or Digest (sha256:...), not both.",
         )
+    match = TagMatch.EXACT
     if tag is not None:
-        tag = _expand_tag(f"{path}.Tag", tag, version=defaults.version)
+        tag, match = _expand_tag(f"{path}.Tag", tag, defaults)
     elif not DIGEST_PATTERN.fullmatch(digest):
         raise InvalidPropertyError(
             f"{path}.Digest",
@@ -279,11 +391,23 @@ def _image(name: str, body: Mapping[str, Any], defaults: _Defaults) -> ImageSpec
             "Use sha256: followed by 64 lower-case hex digits.",
         )
     return ImageSpec(
-        name=name, ref=ImageRef(repo, tag=tag, digest=digest), fallback=fields["Fallback"]
+        name=name,
+        ref=ImageRef(repo, tag=tag, digest=digest),
+        fallback=fields["Fallback"],
+        match=match,
+        platform=fields["Platform"],
+        for_lambda=bool(fields["Lambda"]),
+        fail_on=fields["FailOnSeverity"] or defaults.fail_on,
     )
 
 
-def _expand_tag(path: str, tag: str, *, version: str | None) -> str:
+_GLOB_CHARS = frozenset("*?[")
+_PATTERN_TEXT = re.compile(r"[A-Za-z0-9_.\-*?\[\]!]{1,300}")
+
+
+def _expand_tag(path: str, tag: str, defaults: _Defaults) -> tuple[str, TagMatch]:
+    """The concrete tag, or the glob / ``{version}`` template that discovery will resolve."""
+    uses_version = False
     for placeholder in _PLACEHOLDER.findall(tag):
         if placeholder != "version":
             raise InvalidPropertyError(
@@ -292,22 +416,47 @@ def _expand_tag(path: str, tag: str, *, version: str | None) -> str:
                 f"uses the unknown placeholder {{{placeholder}}}",
                 "Only {version} is supported.",
             )
-        if version is None:
+        uses_version = True
+        if defaults.version is None and not defaults.latest:
             raise InvalidPropertyError(
                 path,
                 tag,
                 "uses {version} but Version is empty",
                 "Set the top-level Version property.",
             )
-    expanded = tag.replace("{version}", version or "")
-    if not TAG_PATTERN.fullmatch(expanded):
+    is_glob = bool(_GLOB_CHARS & set(tag))
+    if is_glob and uses_version:
         raise InvalidPropertyError(
             path,
-            expanded,
+            tag,
+            "mixes a pattern with {version}",
+            "Use either a pattern (api-*) or a {version} tag.",
+        )
+    if is_glob:
+        if not _PATTERN_TEXT.fullmatch(tag):
+            raise InvalidPropertyError(
+                path,
+                tag,
+                "is not a valid tag pattern",
+                "Patterns use tag characters plus * ? [...], e.g. cloudtak-*.",
+            )
+        return tag, TagMatch.PATTERN
+    if uses_version and defaults.latest:
+        _check_tag(path, tag.replace("{version}", "v"))
+        return tag, TagMatch.LATEST_VERSION
+    expanded = tag.replace("{version}", defaults.version or "")
+    _check_tag(path, expanded)
+    return expanded, TagMatch.EXACT
+
+
+def _check_tag(path: str, tag: str) -> None:
+    if not TAG_PATTERN.fullmatch(tag):
+        raise InvalidPropertyError(
+            path,
+            tag,
             "is not a valid image tag",
             "Tags are 1-300 characters: letters, digits, _ . - (not starting with . or -).",
         )
-    return expanded
 
 
 def _repository(path: str, text: str, registry: Registry | None) -> Repository:

@@ -24,7 +24,7 @@ from resolver.crhelper_compat import BoundedCfnResource
 from .conftest import Ecr
 
 STABLE_ID = "cloudtak-dev-Images-8de3296763"
-SUMMARY = {"BuildRequired", "MissingImages", "Revision"}
+SUMMARY = {"BuildRequired", "MissingImages", "Revision", "Version"}
 DEFAULT_ATTRS = ("Uri", "Digest", "Status", "BuildRequired")
 ALL_ATTRS = ("Uri", "Digest", "TagUri", "Source", "Status", "BuildRequired")
 

@@ -90,4 +90,5 @@ def test_data_has_selected_attributes_and_summary() -> None:
         "BuildRequired": "true",
         "MissingImages": "Pmtiles",
         "Revision": resolution.revision,
+        "Version": "",
     }

@@ -8,7 +8,15 @@ import pytest
 
 from resolver.errors import InvalidPropertyError
 from resolver.references import Registry
-from resolver.spec import DEFAULT_ATTRIBUTES, Attribute, OnMissing, parse_request
+from resolver.spec import (
+    DEFAULT_ATTRIBUTES,
+    Attribute,
+    OnMissing,
+    OnVulnerable,
+    Severity,
+    TagMatch,
+    parse_request,
+)
 
 HOME = Registry("123456789012", "ap-southeast-2")
 DIGEST = "sha256:" + "c" * 64
@@ -93,8 +101,8 @@ BAD_INPUT = [
     (props(Repositry="x"), "Repositry", "Did you mean Repository?"),
     (props(Images={"Api": {"tag": "x"}}), "Images.Api.tag", "Did you mean Tag?"),
     (
-        props(Images={"Api": {"Tag": "x", "Platform": "linux/arm64"}}),
-        "Images.Api.Platform",
+        props(Images={"Api": {"Tag": "x", "Arch": "arm64"}}),
+        "Images.Api.Arch",
         "Valid: Repository, Tag",
     ),
     (props(Images={}), "Images", "non-empty map"),
@@ -126,6 +134,28 @@ BAD_INPUT = [
     (props(Attributes=["Uri", "Url"]), "Attributes", "Did you mean Uri?"),
     (props(Attributes={"Uri": 1}), "Attributes", "Give a list"),
     (props(Version=["a"]), "Version", "plain string"),
+    (props(WaitSeconds="5m"), "WaitSeconds", "whole number from 0 to 900"),
+    (props(WaitSeconds="901"), "WaitSeconds", "whole number from 0 to 900"),
+    (props(FailOnSeverity="SEVERE"), "FailOnSeverity", "CRITICAL | HIGH | MEDIUM | LOW"),
+    (props(OnVulnerable="Warn"), "OnVulnerable", "Fail | Report"),
+    (props(RequireScan="maybe"), "RequireScan", 'Use "true" or "false"'),
+    (
+        props(Images={"Api": {"Tag": "x", "Platform": "linux"}}),
+        "Images.Api.Platform",
+        "os/arch[/variant]",
+    ),
+    (
+        props(Images={"Api": {"Tag": "x", "Lambda": "yes"}}),
+        "Images.Api.Lambda",
+        'Use "true" or "false"',
+    ),
+    (props(Images={"Api": {"Tag": "api-{version}-*"}}), "Images.Api.Tag", "either a pattern"),
+    (props(Images={"Api": {"Tag": "api-#*"}}), "Images.Api.Tag", "Patterns use tag characters"),
+    (
+        props(Version="latest", Images={"Api": {"Tag": "api-1"}}),
+        "Version",
+        'Write tags like "api-{version}"',
+    ),
     (
         props(UsePreBuiltImages="false"),
         "Images.Api.Fallback",
@@ -156,3 +186,40 @@ def test_prebuilt_off_without_fallback_is_fine_when_only_reporting() -> None:
 def test_bare_repository_names_need_the_callers_account() -> None:
     with pytest.raises(InvalidPropertyError, match="use the repository ARN or URI"):
         parse_request(props(), default_registry=None)
+
+
+def test_discovery_platform_and_gate_properties() -> None:
+    request = parse_request(
+        props(
+            Version="Latest",
+            FailOnSeverity="high",
+            OnVulnerable="Report",
+            RequireScan="TRUE",
+            ScanWaitSeconds="0",
+            WaitSeconds="120",
+            Images={
+                "Api": {"Tag": "cloudtak-{version}", "Lambda": "true"},
+                "Edge": {"Tag": "edge-*", "Platform": "linux/arm/v7", "FailOnSeverity": "CRITICAL"},
+                "Pinned": {"Tag": "v1"},
+            },
+        ),
+        default_registry=HOME,
+    )
+    api, edge, pinned = request.images
+    assert (request.latest_version, request.version) == (True, None)
+    assert (request.wait_seconds, request.scan_wait_seconds, request.require_scan) == (120, 0, True)
+    assert request.on_vulnerable is OnVulnerable.REPORT
+    assert (api.match, api.ref.tag, api.for_lambda) == (
+        TagMatch.LATEST_VERSION,
+        "cloudtak-{version}",
+        True,
+    )
+    assert str(api.wanted_platform) == "linux/amd64"  # Lambda's default
+    assert api.fail_on is Severity.HIGH  # inherited from the top level
+    assert (edge.match, str(edge.wanted_platform), edge.fail_on) == (
+        TagMatch.PATTERN,
+        "linux/arm/v7",
+        Severity.CRITICAL,
+    )
+    assert (pinned.match, pinned.wanted_platform) == (TagMatch.EXACT, None)
+    assert request.scans_needed
