@@ -10,6 +10,8 @@ only if something breaks, e.g. a path resolves a wrong digest).
    round trip once more, straight to moto, show how much of a call is the emulator's own time.
 2. Fresh interpreters time ``import resolver.app`` (the Lambda handler module) against the floor
    any Python Lambda calling ECR pays: ``import boto3`` plus one ECR client.
+3. ``Version: latest`` over a 5,000-image repository (``bench_discovery``): calls, wall time and
+   peak memory.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from resolver.references import Registry
 from resolver.resolve import resolve
 from resolver.spec import ResolveRequest, parse_request
 
+from .bench_discovery import discovery_bench
 from .ecr_emulator import (
     ACCOUNT_ID,
     FAKE_CREDENTIALS,
@@ -350,6 +353,7 @@ def main() -> int:
     print_header()
     lookup_bench()
     import_bench()
+    discovery_bench()
     return 0
 
 
