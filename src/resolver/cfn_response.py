@@ -106,7 +106,7 @@ def target_for(url: str, *, local: bool) -> Target:
     """
     parts = urlsplit(url or "")
     host = (parts.hostname or "").lower()
-    if parts.scheme == "https" and host.endswith(_AWS_HOST_SUFFIXES) and not local:
+    if parts.scheme == "https" and _is_response_bucket(host, parts.path) and not local:
         return Target.SEND
     if local:
         return (
@@ -115,6 +115,17 @@ def target_for(url: str, *, local: bool) -> Target:
             else Target.PRINT
         )
     return Target.REFUSE
+
+
+_BUCKET_PREFIX = "cloudformation-custom-resource-response-"
+
+
+def _is_response_bucket(host: str, path: str) -> bool:
+    """CloudFormation's response buckets only, virtual-hosted or path style: not just any
+    ``*.amazonaws.com`` host, which would include buckets and load balancers anyone can own."""
+    if not host.endswith(_AWS_HOST_SUFFIXES) or ".s3" not in f".{host}":
+        return False
+    return host.startswith(_BUCKET_PREFIX) or path.startswith(f"/{_BUCKET_PREFIX}")
 
 
 def _is_loopback(host: str) -> bool:
@@ -168,7 +179,7 @@ def _put(url: str, body: bytes, *, timeout: float) -> str | None:
         http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     )
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    conn = conn_type(parts.netloc, timeout=timeout)
+    conn = conn_type(parts.hostname or "", parts.port, timeout=timeout)
     try:
         # The pre-signed URL is signed for an empty Content-Type.
         conn.request(

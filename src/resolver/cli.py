@@ -101,6 +101,13 @@ def _parser() -> argparse.ArgumentParser:
         "--account-id",
         help="account for AWS::AccountId and bare repository names (default: from STS)",
     )
+    plan.add_argument(
+        "--wait",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="poll this long for missing images (the template's WaitSeconds is ignored)",
+    )
     plan.add_argument("--output", choices=("table", "json", "github"), default="table")
     plan.add_argument(
         "--emit",
@@ -190,7 +197,14 @@ def _plan(args: argparse.Namespace) -> int:
         return EXIT_OK
     # The planner answers "which images exist?", so it always asks ECR and never fails on a
     # missing image: deciding UsePreBuiltImages is what the plan is for.
-    properties = {**properties, "UsePreBuiltImages": "true", "OnMissing": "Report"}
+    properties = {
+        **properties,
+        "UsePreBuiltImages": "true",
+        "OnMissing": "Report",
+        # CI builds what the plan reports missing, so waiting for it would only delay the
+        # answer; --wait is for pipelines where another job is still pushing.
+        "WaitSeconds": str(args.wait),
+    }
     registry = Registry(account, aws.region, partition_of_region(aws.region))
     request = parse_request(properties, default_registry=registry)
     clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url)

@@ -36,6 +36,8 @@ CRHELPER_VERSION = "2.0.12"
 Handler = Callable[[dict[str, Any], Any], str]
 TIMEOUT_MARGIN_SECONDS = 2.5
 
+_REQUIRED_EVENT_KEYS = ("RequestType", "StackId", "RequestId", "LogicalResourceId")
+
 # crhelper logs the whole event, pre-signed ResponseURL included, at DEBUG.
 logging.getLogger("crhelper").setLevel(logging.WARNING)
 
@@ -76,6 +78,27 @@ class BoundedCfnResource(CfnResource):
         self._sink = sink  # takes the body instead of sending it (``resolver invoke``)
         self._sent = False
         self._send_lock = threading.Lock()
+        self._delivered = threading.Event()
+
+    def _crhelper_init(self, event: Any, context: Any) -> bool:
+        """Answer a malformed event instead of failing on its first missing key.
+
+        crhelper reads StackId, RequestId... before it reads ResponseURL, so without this a
+        KeyError would leave the response URL unset and the stack waiting.
+        """
+        if not isinstance(event, dict):
+            return False
+        self._event, self._context = event, context
+        self._response_url = str(event.get("ResponseURL", ""))
+        missing = [key for key in _REQUIRED_EVENT_KEYS if not event.get(key)]
+        if missing:
+            self.StackId = str(event.get("StackId", ""))
+            self.RequestId = str(event.get("RequestId", ""))
+            self.LogicalResourceId = str(event.get("LogicalResourceId", ""))
+            self._send("FAILED", f"Malformed CloudFormation event: no {', '.join(missing)}.")
+            return False
+        # crhelper's stub file leaves out its private methods.
+        return bool(super()._crhelper_init(event, context))  # type: ignore[misc]
 
     def _log_setup(self, event: Any, context: Any) -> None:
         """Logging belongs to the Lambda's Powertools logger, not to crhelper."""
@@ -101,9 +124,19 @@ class BoundedCfnResource(CfnResource):
 
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
         with self._send_lock:
-            if self._sent:
-                return
+            already_sent = self._sent
             self._sent = True
+        if already_sent:
+            # The timer's FAILED may still be on the wire: returning now would let Lambda freeze
+            # the environment mid-PUT. Wait for it, within the time left.
+            self._delivered.wait(timeout=max(0.0, self._remaining_seconds() - 0.2))
+            return
+        try:
+            self._deliver(status, reason)
+        finally:
+            self._delivered.set()
+
+    def _deliver(self, status: str | None, reason: str) -> None:
         response = CfnResponse(
             status=status or self.Status or "FAILED",
             reason=reason if status else str(self.Reason),

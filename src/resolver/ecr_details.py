@@ -132,6 +132,24 @@ class ScanReport:
         return ",".join(f"{severity}={self.counts.get(severity, 0)}" for severity in SEVERITIES[:4])
 
 
+def merge(reports: list[ScanReport]) -> ScanReport:
+    """One verdict for an index from its images' reports: complete only when all are, with the
+    findings added up."""
+    if len(reports) == 1:
+        return reports[0]
+    for state in (ScanState.IN_PROGRESS, ScanState.NOT_SCANNED):
+        pending = [report for report in reports if report.state is state]
+        if pending:
+            return ScanReport(
+                state, detail=f"{len(pending)} of {len(reports)} images: {pending[0].detail}"
+            )
+    counts: dict[str, int] = {}
+    for report in reports:
+        for severity, count in report.counts.items():
+            counts[severity] = counts.get(severity, 0) + count
+    return ScanReport(ScanState.COMPLETE, counts, detail=f"{len(reports)} images")
+
+
 def scan_reports(
     targets: Iterable[Target],
     *,

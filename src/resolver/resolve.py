@@ -19,7 +19,15 @@ from enum import Enum
 from . import manifests
 from .discovery_step import discover
 from .ecr_clients import EcrClients
-from .ecr_details import Failure, ImageDetails, ScanReport, ScanState, describe, scan_reports
+from .ecr_details import (
+    Failure,
+    ImageDetails,
+    ScanReport,
+    ScanState,
+    describe,
+    merge,
+    scan_reports,
+)
 from .ecr_query import Lookup, LookupStatus, query_images
 from .errors import ImageProblem, LookupFailedError, MissingImagesError, VulnerableImagesError
 from .references import ImageRef, Repository
@@ -74,6 +82,8 @@ class ImageResult:
     ref: ImageRef | None = None  # the concrete image looked up (a pattern's chosen tag)
     detail: str = ""  # why it is missing, for a person
     platforms: tuple[str, ...] = ()  # an index's runnable platforms
+    children: tuple[str, ...] = ()  # an unpinned index's runnable images (scanned one by one)
+    tagged_digest: str | None = None  # what the tag points at (an index, when pinned to a child)
     details: ImageDetails | None = None  # DescribeImages, when asked for
     scan: ScanReport | None = None  # scan findings, when asked for
 
@@ -128,10 +138,11 @@ class _Calls:
     deadline: float | None
     sleep: Callable[[float], None]
 
-    def may_sleep(self, delay: float, *, spent: float, budget: float) -> bool:
-        """Whether sleeping ``delay`` more stays within ``budget`` seconds and the deadline."""
-        within_deadline = self.deadline is None or time.monotonic() + delay < self.deadline
-        return spent + delay <= budget and within_deadline
+    def may_sleep(self, delay: float, *, spent: float, budget: float, then: float = 0.0) -> bool:
+        """Whether sleeping ``delay`` more stays within ``budget`` seconds, and leaves ``then``
+        seconds (the next round of calls) before the deadline."""
+        left = None if self.deadline is None else self.deadline - time.monotonic()
+        return spent + delay <= budget and (left is None or delay + then < left)
 
 
 def resolve(
@@ -139,7 +150,7 @@ def resolve(
     *,
     clients: EcrClients,
     deadline: float | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> Resolution:
     """Resolve every image of ``request``; raises ``LookupFailedError`` if ECR cannot answer.
 
@@ -151,12 +162,18 @@ def resolve(
             for spec in request.images
         )
         return Resolution(
-            images=skipped, on_missing=request.on_missing, on_vulnerable=request.on_vulnerable
+            images=skipped,
+            on_missing=request.on_missing,
+            on_vulnerable=request.on_vulnerable,
+            version=request.version,
         )
 
-    calls = _Calls(clients, deadline, sleep)
-    results, count, version = _look_up(request, request.images, calls)
-    results, count = _wait_for_missing(request, results, count, calls)
+    calls = _Calls(clients, deadline, sleep or time.sleep)
+    started = time.monotonic()
+    first = _look_up(request, request.images, calls)
+    results, count, version = _wait_for_missing(
+        request, first, calls, round_seconds=time.monotonic() - started
+    )
     images = tuple(results[spec.name] for spec in request.images)
     images = _add_details(request, images, calls)
     images = _add_scans(request, images, calls)
@@ -204,25 +221,50 @@ def _look_up(
     return results, found.calls + report.calls, found.version
 
 
+Round = tuple[dict[str, ImageResult], int, str | None]  # results, ECR calls, version chosen
+
+
 def _wait_for_missing(
-    request: ResolveRequest, results: dict[str, ImageResult], count: int, calls: _Calls
-) -> tuple[dict[str, ImageResult], int]:
+    request: ResolveRequest, first: Round, calls: _Calls, *, round_seconds: float
+) -> Round:
     """``WaitSeconds``: poll for missing images (CI may still be pushing), with backoff.
 
-    The budget counts the time slept, and the deadline bounds it too, so a slow ECR cannot
-    stretch the wait past the Lambda's remaining time.
+    The budget counts the time slept; each sleep also leaves room for another round of calls
+    before the deadline. A round that fails (a timeout, say) ends the wait with the last
+    definite answer rather than turning it into an error.
     """
+    results, count, version = first
     slept, delay = 0.0, 2.0
     while True:
-        waiting = [spec for spec in request.images if results[spec.name].build_required]
-        if not waiting or not calls.may_sleep(delay, spent=slept, budget=request.wait_seconds):
-            return results, count
+        waiting = _waiting(request, results)
+        reserve = max(1.0, 2 * round_seconds)
+        if not waiting or not calls.may_sleep(
+            delay, spent=slept, budget=request.wait_seconds, then=reserve
+        ):
+            return results, count, version
         logger.info("Waiting for missing images", extra={"images": [s.name for s in waiting]})
         calls.sleep(delay)
         slept, delay = slept + delay, min(delay * 1.5, 15.0)
-        again, more, _ = _look_up(request, waiting, calls)
-        results = {**results, **again}
-        count += more
+        started = time.monotonic()
+        try:
+            again, more, chosen = _look_up(request, waiting, calls)
+        except LookupFailedError as exc:
+            logger.warning("Stopped waiting: ECR did not answer", extra={"reason": str(exc)})
+            return results, count, version
+        round_seconds = time.monotonic() - started
+        results, count = {**results, **again}, count + more
+        if any(spec.match is TagMatch.LATEST_VERSION for spec in waiting):
+            version = chosen
+
+
+def _waiting(request: ResolveRequest, results: dict[str, ImageResult]) -> list[ImageSpec]:
+    """The images to look for again. ``Version: latest`` images are looked for together, so a
+    newly complete version is used for all of them, never half."""
+    missing = {spec.name for spec in request.images if results[spec.name].build_required}
+    latest = {spec.name for spec in request.images if spec.match is TagMatch.LATEST_VERSION}
+    if missing & latest:
+        missing |= latest
+    return [spec for spec in request.images if spec.name in missing]
 
 
 def _result(spec: ImageSpec, ref: ImageRef, lookup: Lookup, on_missing: OnMissing) -> ImageResult:
@@ -239,12 +281,21 @@ def _result(spec: ImageSpec, ref: ImageRef, lookup: Lookup, on_missing: OnMissin
 def _pinned(spec: ImageSpec, ref: ImageRef, digest: str, lookup: Lookup) -> ImageResult:
     """Pin to the digest ECR returned; an index is pinned to its platform's child when asked."""
     found = ImageResult(
-        spec, ImageStatus.FOUND, ref.pinned_uri(digest), Source.PREBUILT, digest, ref=ref
+        spec,
+        ImageStatus.FOUND,
+        ref.pinned_uri(digest),
+        Source.PREBUILT,
+        digest,
+        ref=ref,
+        tagged_digest=digest,
     )
     if not manifests.is_index(lookup.media_type, lookup.manifest) or lookup.manifest is None:
         return found
     available = tuple(str(p) for p in manifests.platforms(lookup.manifest))
-    found = replace(found, platforms=available)
+    runnable = tuple(
+        e.digest for e in manifests.entries(lookup.manifest) if e.platform and not e.attestation
+    )
+    found = replace(found, platforms=available, children=runnable)
     wanted = spec.wanted_platform
     if wanted is None:
         return found
@@ -264,7 +315,7 @@ def _pinned(spec: ImageSpec, ref: ImageRef, digest: str, lookup: Lookup) -> Imag
             "Pinned an image index to its platform's image: Lambda rejects indexes",
             extra={"image": spec.name, "platform": str(wanted)},
         )
-    return replace(found, uri=ref.pinned_uri(entry.digest), digest=entry.digest)
+    return replace(found, uri=ref.pinned_uri(entry.digest), digest=entry.digest, children=())
 
 
 def _fallback_or_none(
@@ -284,12 +335,13 @@ def _add_details(
     """PushedAt / SizeInBytes / Tags: DescribeImages, only when one of them is selected."""
     if not METADATA_ATTRIBUTES & set(request.attributes):
         return images
-    targets = {_target(image): image for image in images if _is_found(image)}
+    # The image the tag names (for a pinned platform, its index): that is what has tags.
+    targets = {_tagged(image): image for image in images if _is_found(image)}
     answers = describe(targets, clients=calls.clients, deadline=calls.deadline)
     _raise_failures(targets, answers)
     return tuple(
         replace(image, details=answer)
-        if isinstance(answer := answers.get(_target(image)), ImageDetails)
+        if isinstance(answer := answers.get(_tagged(image)), ImageDetails)
         else image
         for image in images
     )
@@ -302,11 +354,9 @@ def _add_scans(
     if not request.scans_needed:
         return images
     everything = Attribute.FINDINGS in request.attributes
-    targets = {
-        _target(image): image
-        for image in images
-        if _is_found(image) and (everything or image.spec.fail_on)
-    }
+    scanned = [image for image in images if _is_found(image) and (everything or image.spec.fail_on)]
+    # ECR scans images, not indexes: an unpinned index is judged by all its runnable images.
+    targets = {target: image for image in scanned for target in _scan_targets(image)}
     if not targets:
         return images
     reports = scan_reports(
@@ -319,10 +369,14 @@ def _add_scans(
         sleep=calls.sleep,
     )
     _raise_failures(targets, reports)
+    merged = {
+        image.name: merge(
+            [r for t in _scan_targets(image) if isinstance(r := reports[t], ScanReport)]
+        )
+        for image in scanned
+    }
     return tuple(
-        _gated(request, image, report)
-        if _is_found(image) and isinstance(report := reports.get(_target(image)), ScanReport)
-        else image
+        _gated(request, image, merged[image.name]) if image.name in merged else image
         for image in images
     )
 
@@ -334,8 +388,13 @@ def _is_found(image: ImageResult) -> bool:
     return image.status is ImageStatus.FOUND and bool(image.digest)
 
 
-def _target(image: ImageResult) -> Target:
-    return (image.image_ref.repository, image.digest or "")
+def _tagged(image: ImageResult) -> Target:
+    return (image.image_ref.repository, image.tagged_digest or image.digest or "")
+
+
+def _scan_targets(image: ImageResult) -> list[Target]:
+    repo = image.image_ref.repository
+    return [(repo, digest) for digest in image.children or (image.digest or "",)]
 
 
 def _raise_failures(

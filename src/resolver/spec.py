@@ -157,11 +157,27 @@ def _enum(kind: type[Enum]) -> Parser:
     return parse
 
 
+# An image reference as ECS, Batch and Lambda accept it: [registry/]name[:tag][@digest].
+_IMAGE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]{0,1023}")
+
+
+def _image_reference(path: str, raw: Any) -> str | None:
+    text = _text(path, raw)
+    if text is not None and not _IMAGE_REFERENCE.fullmatch(text):
+        raise InvalidPropertyError(
+            path,
+            raw,
+            "is not an image reference",
+            "Give an image URI, e.g. 123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/app:local.",
+        )
+    return text
+
+
 def _seconds(path: str, raw: Any) -> int | None:
     text = _text(path, raw)
     if text is None:
         return None
-    if not text.isdigit() or int(text) > MAX_WAIT_SECONDS:
+    if not re.fullmatch(r"[0-9]{1,3}", text) or int(text) > MAX_WAIT_SECONDS:
         raise InvalidPropertyError(
             path,
             raw,
@@ -233,7 +249,7 @@ PER_IMAGE: Mapping[str, Parser] = {
     "Repository": _text,
     "Tag": _text,
     "Digest": _text,
-    "Fallback": _text,
+    "Fallback": _image_reference,
     "Platform": _platform,
     "Lambda": _strict_bool,
     "FailOnSeverity": _enum(Severity),
@@ -259,7 +275,7 @@ def _parse_table(
                 f"{prefix}{key}",
                 raw[key],
                 "is not a known property",
-                _closest_hint(key, list(table)),
+                _closest_hint(str(key), list(table)),
             )
     return {key: parser(f"{prefix}{key}", raw.get(key)) for key, parser in table.items()}
 

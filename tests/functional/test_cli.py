@@ -367,3 +367,19 @@ def test_console_script_and_module_entry_point() -> None:
         check=True,
     )
     assert "Exit codes: 0 all found, 3 build needed" in result.stdout
+
+
+def test_plan_ignores_the_templates_wait_unless_asked(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import resolver.resolve
+
+    slept: list[float] = []
+    monkeypatch.setattr(resolver.resolve.time, "sleep", slept.append)
+    properties = {**load_event("create-missing.json")["ResourceProperties"], "WaitSeconds": "600"}
+    spec = str(spec_file(tmp_path, properties))
+    assert plan(seeded, "--spec", spec) == EXIT_BUILD_NEEDED
+    assert slept == []
+    assert plan(seeded, "--spec", spec, "--wait", "5") == EXIT_BUILD_NEEDED
+    assert slept == [2.0, 3.0]  # 5 s of backoff, then the answer
+    capsys.readouterr()

@@ -318,3 +318,37 @@ def test_logs_are_json_with_request_keys_and_never_the_response_url(
     resolved = next(r for r in records if r["message"] == "Resolved images")
     assert resolved["statuses"]["Pmtiles"] == "TagNotFound"
     assert "Uri" not in logged  # attribute values stay out of the logs
+
+
+def test_the_handler_does_not_return_while_the_timeout_answer_is_in_flight() -> None:
+    import threading
+
+    release = threading.Event()
+    with ResponseReceiver() as receiver:
+        original = receiver.received.put
+
+        def slow_put(item: Any, *args: Any, **kwargs: Any) -> None:
+            release.wait(1.0)  # the PUT is "on the wire" for up to a second
+            original(item, *args, **kwargs)
+
+        receiver.received.put = slow_put  # type: ignore[method-assign]
+        event = {**load_event("create.json"), "ResponseURL": receiver.url()}
+        resource = _Hangs()
+        resource._create_func = lambda event, context: time.sleep(0.8) or "late"
+        threading.Timer(1.2, release.set).start()
+        resource(event, LambdaContext(timeout_seconds=3.0))  # timer fires at 0.5 s
+        # By the time the handler returns, the FAILED answer has been received.
+        assert receiver.count() == 1
+        assert receiver.take(timeout=0).body["Status"] == "FAILED"
+
+
+@pytest.mark.parametrize("missing", ["StackId", "RequestId", "LogicalResourceId", "RequestType"])
+def test_a_malformed_event_still_gets_a_failed_answer(
+    local: None, receiver: ResponseReceiver, missing: str
+) -> None:
+    event = {**load_event("create.json"), "ResponseURL": receiver.url()}
+    del event[missing]
+    handler(event, LambdaContext())
+    body = receiver.take(timeout=1).body
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == f"Malformed CloudFormation event: no {missing}."

@@ -315,3 +315,79 @@ def test_handler_returns_the_chosen_version(ecr: Ecr, monkeypatch: pytest.Monkey
     assert body["Status"] == "SUCCESS", body["Reason"]
     assert body["Data"]["Version"] == "aaaa0001"
     assert body["Data"]["Api.Status"] == "Found"
+
+
+def test_prebuilt_off_still_reports_the_version(clients: EcrClients) -> None:
+    properties = {
+        "Repository": REPO,
+        "Version": "3f9a1c2e",
+        "UsePreBuiltImages": "false",
+        "Images": {"Api": {"Tag": "api-{version}", "Fallback": "local/api:dev"}},
+    }
+    resolution = resolve(parse_request(properties, default_registry=HOME), clients=clients)
+    assert build_data(resolution, (Attribute.URI,))["Version"] == "3f9a1c2e"
+
+
+def test_a_failed_wait_round_keeps_the_last_definite_answer(ecr: Ecr, clients: EcrClients) -> None:
+    ensure_repository(ecr.client(), REPO)
+    slept: list[float] = []
+
+    def ecr_goes_away(seconds: float) -> None:
+        slept.append(seconds)
+        ecr.proxy.fail_next("BatchGetImage", Fault("AccessDeniedException", "revoked"))
+
+    properties = {
+        "Repository": REPO,
+        "OnMissing": "Report",
+        "WaitSeconds": "30",
+        "Images": {"Api": {"Tag": "api-1"}},
+    }
+    resolution = resolve(
+        parse_request(properties, default_registry=HOME), clients=clients, sleep=ecr_goes_away
+    )
+    assert slept == [2.0]  # the failed round ended the wait
+    assert resolution.images[0].status is ImageStatus.TAG_NOT_FOUND
+
+
+def test_waiting_for_a_coherent_version_keeps_the_version(ecr: Ecr, clients: EcrClients) -> None:
+    push_tags(ecr, ["api-aaaa0001"])
+
+    def ev_lands_meanwhile(seconds: float) -> None:
+        push_tags(ecr, ["ev-aaaa0001"])
+
+    properties = {
+        "Repository": REPO,
+        "Version": "latest",
+        "WaitSeconds": "10",
+        "Images": {"Api": {"Tag": "api-{version}"}, "Ev": {"Tag": "ev-{version}"}},
+    }
+    request = parse_request(properties, default_registry=HOME)
+    resolution = resolve(request, clients=clients, sleep=ev_lands_meanwhile)
+    assert resolution.version == "aaaa0001"
+    assert {i.image_ref.tag for i in resolution.images} == {"api-aaaa0001", "ev-aaaa0001"}
+    assert ecr.calls("DescribeImages") == 2  # both components listed again, together
+
+
+def test_the_gate_reads_every_image_of_an_unpinned_index(ecr: Ecr, clients: EcrClients) -> None:
+    ensure_repository(ecr.client(), REPO)
+    index, children = buildx_multiarch("web")
+    push_index(ecr.client(), REPO, "web-1", index, children, media_type=OCI_INDEX)
+    runnable = [
+        m["digest"] for m in json.loads(index)["manifests"] if m["platform"]["os"] == "linux"
+    ]
+    for digest in runnable:
+        ecr.client().start_image_scan(repositoryName=REPO, imageId={"imageDigest": digest})
+    (web,) = run(clients, {"Web": {"Tag": "web-1", "FailOnSeverity": "HIGH"}}).images
+    assert web.status is ImageStatus.VULNERABLE
+    assert web.detail == "2 finding(s) at HIGH or above (CRITICAL=0,HIGH=2,MEDIUM=0,LOW=0)"
+    assert ecr.calls("DescribeImageScanFindings") == 2  # one per runnable image, none for the index
+
+
+def test_metadata_of_a_pinned_child_describes_the_tagged_index(
+    ecr: Ecr, clients: EcrClients
+) -> None:
+    ensure_repository(ecr.client(), REPO)
+    index, children = buildx_single_with_provenance("fn")
+    push_index(ecr.client(), REPO, "fn-1", index, children, media_type=OCI_INDEX)
+    resolution = run(clients, {"Fn": {"Tag": "fn-1", "Lambda": "true"}}, Attributes="Uri,Tags")
+    assert build_data(resolution, (Attribute.TAGS,))["Fn.Tags"] == "fn-1"

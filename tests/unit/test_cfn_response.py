@@ -78,6 +78,18 @@ def test_long_reason_keeps_its_beginning_and_fits(char: str) -> None:
             Target.REFUSE,
         ),
         ("https://evil.example.com/x", False, Target.REFUSE),
+        (
+            "https://s3.amazonaws.com/cloudformation-custom-resource-response-useast1/x",
+            False,
+            Target.SEND,
+        ),
+        ("https://my-own-bucket.s3.amazonaws.com/x", False, Target.REFUSE),
+        ("https://my-alb-1234.us-east-1.elb.amazonaws.com/x", False, Target.REFUSE),
+        (
+            "https://cloudformation-custom-resource-response-x.execute-api.us-east-1.amazonaws.com/",
+            False,
+            Target.REFUSE,
+        ),
         ("https://amazonaws.com.evil.example/x", False, Target.REFUSE),
         ("http://127.0.0.1:8080/r", False, Target.REFUSE),
         ("http://127.0.0.1:8080/r", True, Target.SEND),
