@@ -116,7 +116,12 @@ class EcrEmulator:
 
     def environment(self) -> dict[str, str]:
         """What a process needs to talk to this emulator through botocore's standard settings."""
-        return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL_ECR": self.endpoint}
+        return {
+            **FAKE_CREDENTIALS,
+            "AWS_ENDPOINT_URL_ECR": self.endpoint,
+            # The custom resource reads its stack's status on Update.
+            "AWS_ENDPOINT_URL_CLOUDFORMATION": self.endpoint,
+        }
 
 
 @contextmanager

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             # The emulator's context says the function is in us-east-1, account 012345678912, so
             # bare repository names resolve there: give that region the images too.
             seed(ecr.client("us-east-1"))
-            environment = {"AWS_ENDPOINT_URL_ECR": ecr.endpoint, "IMAGE_RESOLVER_LOCAL": "true"}
+            environment = {**ecr.environment(), "IMAGE_RESOLVER_LOCAL": "true"}
             function_dir = Path(build) / "ResolverFunction"
             with running_function(function_dir, rie=rie, environment=environment) as url:
                 event = load_event(args.event.name, response_url=receiver.url())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from .cfn_data import build_data
@@ -20,7 +20,7 @@ from .ecr_clients import EcrClients
 from .errors import InvalidPropertyError, ResolverError
 from .references import Registry
 from .resolve import Resolution, enforce, resolve
-from .spec import Attribute, ResolveRequest, parse_request
+from .spec import Attribute, OnVulnerable, ResolveRequest, parse_request
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ class ImageResolverResource(BoundedCfnResource):
                 event.get("ResourceProperties") or {},
                 default_registry=_own_registry(event, context),
             )
+            if event.get("RequestType") == "Update" and self._rolling_back(event):
+                request = for_rollback(request)
             deadline = (
                 time.monotonic()
                 + context.get_remaining_time_in_millis() / 1000
@@ -83,6 +85,28 @@ class ImageResolverResource(BoundedCfnResource):
             )
         return physical_id
 
+    def _rolling_back(self, event: dict[str, Any]) -> bool:
+        """Whether this Update is CloudFormation rolling a failed update back.
+
+        The event cannot tell (a rollback is an Update with the previous properties); the
+        stack's status can. Asked only on Update; if it cannot be read, assume not.
+        """
+        stack_id = str(event.get("StackId", ""))
+        region = stack_id.split(":")[3] if stack_id.count(":") >= 5 else ""
+        if not region:
+            return False
+        try:
+            cloudformation = self._clients.client("cloudformation", region)
+            status = str(
+                cloudformation.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"]
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure here means "carry on as usual"
+            logger.warning(
+                "Could not read the stack status", extra={"error": f"{type(exc).__name__}: {exc}"}
+            )
+            return False
+        return status == "UPDATE_ROLLBACK_IN_PROGRESS"
+
     def _fail(self, reason: str) -> None:
         self.Status = "FAILED"
         self.Reason = reason
@@ -103,6 +127,13 @@ class ImageResolverResource(BoundedCfnResource):
                 name="ImagesMissing", unit="Count", value=len(resolution.missing)
             )
             self._metrics.add_metric(name="EcrCalls", unit="Count", value=resolution.ecr_calls)
+
+
+def for_rollback(request: ResolveRequest) -> ResolveRequest:
+    """A rollback returns to images that were deployed before: it must not wait for pushes, and
+    new scan findings on those images must not block it (they are reported, not enforced)."""
+    logger.info("Stack update is rolling back: vulnerability gate reports only, no waiting")
+    return replace(request, on_vulnerable=OnVulnerable.REPORT, require_scan=False, wait_seconds=0)
 
 
 def _own_registry(event: dict[str, Any], context: Any) -> Registry | None:

@@ -7,7 +7,7 @@ so the same code talks to AWS, to the local emulator of ``make demo`` and to any
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from botocore.config import Config
@@ -51,13 +51,23 @@ class EcrClients:
         self._lock = threading.Lock()
 
     def for_region(self, region: str) -> Any:
+        """The ECR client for ``region``."""
         if self._client is not None:
             return self._client
+        return self.client("ecr", region)
+
+    def client(self, service: Literal["ecr", "cloudformation"], region: str) -> Any:
+        """Any other service's client, made and cached the same way (the custom resource reads
+        its stack's status from CloudFormation on Update)."""
         with self._lock:
-            if region not in self._by_region:
+            key = f"{service}:{region}"
+            if key not in self._by_region:
                 if self._session is None:
                     self._session = boto3.Session()
-                self._by_region[region] = self._session.client(
-                    "ecr", region_name=region, config=self._config, endpoint_url=self._endpoint_url
+                self._by_region[key] = self._session.client(
+                    service,
+                    region_name=region,
+                    config=self._config,
+                    endpoint_url=self._endpoint_url,
                 )
-            return self._by_region[region]
+            return self._by_region[key]

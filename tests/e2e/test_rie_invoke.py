@@ -27,7 +27,7 @@ def function_url(built_function: Path) -> Iterator[tuple[str, ResponseReceiver]]
     with running_emulator() as ecr, ResponseReceiver() as receiver:
         seed(ecr.client())
         seed(ecr.client("us-east-1"))  # the emulator's context puts the function in us-east-1
-        environment = {"AWS_ENDPOINT_URL_ECR": ecr.endpoint, "IMAGE_RESOLVER_LOCAL": "true"}
+        environment = {**ecr.environment(), "IMAGE_RESOLVER_LOCAL": "true"}
         with running_function(built_function, rie=rie, environment=environment) as url:
             yield url, receiver
 

@@ -46,6 +46,7 @@ def ecr(ecr_servers: tuple[EcrEmulator, EcrProxy], monkeypatch: pytest.MonkeyPat
     urllib.request.urlopen(reset, timeout=5).close()
     proxy.reset()
     monkeypatch.setenv("AWS_ENDPOINT_URL_ECR", proxy.endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", emulator.endpoint)
     return Ecr(emulator, proxy)
 
 

@@ -9,6 +9,7 @@ import logging
 import time
 from typing import Any
 
+import boto3
 import pytest
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
@@ -352,3 +353,33 @@ def test_a_malformed_event_still_gets_a_failed_answer(
     body = receiver.take(timeout=1).body
     assert body["Status"] == "FAILED"
     assert body["Reason"] == f"Malformed CloudFormation event: no {missing}."
+
+
+@pytest.mark.parametrize(
+    ("stack_status", "expected"),
+    [("UPDATE_IN_PROGRESS", "FAILED"), ("UPDATE_ROLLBACK_IN_PROGRESS", "SUCCESS")],
+)
+def test_a_rollback_is_not_blocked_by_new_findings(
+    seeded: Ecr, receiver: ResponseReceiver, stack_status: str, expected: str
+) -> None:
+    from moto.cloudformation.models import cloudformation_backends
+
+    cloudformation = boto3.client("cloudformation", endpoint_url=seeded.emulator.endpoint)
+    stack_id = cloudformation.create_stack(
+        StackName="consumer", TemplateBody='{"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}'
+    )["StackId"]
+    cloudformation_backends["123456789012"]["ap-southeast-2"].stacks[stack_id].status = stack_status
+    repo = "tak-dev-baseinfra-artifacts"
+    seeded.client().start_image_scan(
+        repositoryName=repo, imageId={"imageTag": "cloudtak-3f9a1c2e"}
+    )  # HIGH=1
+    event = load_event("update-tag-moved.json")
+    event.update(StackId=stack_id, PhysicalResourceId="consumer-Images-1")
+    event["ResourceProperties"]["FailOnSeverity"] = "HIGH"
+    handler({**event, "ResponseURL": receiver.url()}, LambdaContext())
+    body = receiver.take(timeout=1).body
+    assert body["Status"] == expected, body["Reason"]
+    if expected == "SUCCESS":
+        assert body["Data"]["Api.Status"] == "Vulnerable"  # reported, not enforced
+    else:
+        assert "blocked by the vulnerability gate: Api" in body["Reason"]
