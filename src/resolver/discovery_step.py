@@ -17,7 +17,7 @@ from .bounded import run_all
 from .discovery import ListedImage, VersionChoice, coherent_latest, newest_matching
 from .ecr_clients import EcrClients
 from .ecr_listing import list_tagged_images
-from .ecr_query import LookupStatus, classify
+from .ecr_query import TIMEOUT_CODE, TIMEOUT_MESSAGE, LookupStatus, aws_error, classify
 from .errors import ImageProblem
 from .references import ImageRef, Repository
 from .spec import ImageSpec, TagMatch
@@ -59,10 +59,7 @@ def discover(
     jobs = [partial(_list, clients.for_region(repo.registry.region), repo) for repo in repos]
     answers = run_all(jobs, deadline=deadline)
     listings = {
-        repo: answer
-        or _ListingFailed(
-            LookupStatus.FAILED, "Timeout", "ECR did not answer before the time limit"
-        )
+        repo: answer or _ListingFailed(LookupStatus.FAILED, TIMEOUT_CODE, TIMEOUT_MESSAGE)
         for repo, answer in zip(repos, answers, strict=True)
     }
     found.calls = len(repos)
@@ -85,20 +82,17 @@ def discover(
 def _list(client: Any, repo: Repository) -> Listing | _ListingFailed:
     try:
         return list_tagged_images(client, repo)
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", "ClientError"))
-        return _ListingFailed(classify(code), code, str(error.get("Message", "")))
-    except BotoCoreError as exc:
-        return _ListingFailed(LookupStatus.FAILED, type(exc).__name__, str(exc))
+    except (ClientError, BotoCoreError) as exc:
+        code, message = aws_error(exc)
+        return _ListingFailed(classify(code), code, message)
 
 
 def _record_failed(found: Discovered, spec: ImageSpec, listing: _ListingFailed) -> None:
     if listing.status is LookupStatus.REPOSITORY_NOT_FOUND:
         found.unmatched[spec.name] = (LookupStatus.REPOSITORY_NOT_FOUND, "repository not found")
     else:
-        where = f"{spec.ref.label} in {spec.ref.repository.registry.account_id}/{spec.ref.repository.registry.region}"
-        found.failures.append(ImageProblem(spec.name, where, f"{listing.code}: {listing.message}"))
+        problem = ImageProblem(spec.name, spec.ref.location, f"{listing.code}: {listing.message}")
+        found.failures.append(problem)
 
 
 def _match_pattern(found: Discovered, spec: ImageSpec, listing: Listing) -> None:

@@ -21,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .bounded import run_all
 from .ecr_clients import EcrClients
+from .ecr_query import TIMEOUT_CODE, TIMEOUT_MESSAGE, aws_error
 from .references import Repository
 
 BATCH_LIMIT = 100
@@ -33,14 +34,11 @@ class Failure:
     message: str
 
 
-def _failure(exc: Exception) -> Failure:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        return Failure(str(error.get("Code", "ClientError")), str(error.get("Message", "")))
-    return Failure(type(exc).__name__, str(exc))
+def _failure(exc: ClientError | BotoCoreError) -> Failure:
+    return Failure(*aws_error(exc))
 
 
-TIMED_OUT = Failure("Timeout", "ECR did not answer before the time limit")
+TIMED_OUT = Failure(TIMEOUT_CODE, TIMEOUT_MESSAGE)
 
 
 # --- DescribeImages ------------------------------------------------------------------------------

@@ -26,6 +26,9 @@ from .references import ImageRef, Repository
 logger = logging.getLogger(__name__)
 
 BATCH_LIMIT = 100
+# What every ECR read reports for a call still running at the deadline.
+TIMEOUT_CODE = "Timeout"
+TIMEOUT_MESSAGE = "ECR did not answer before the time limit"
 
 # Asking for index types too means a multi-arch image comes back as its index (with the
 # per-platform digests) instead of being converted; the single-image types keep plain images
@@ -55,17 +58,22 @@ class Lookup:
     error_message: str | None = None
 
 
-TIMED_OUT = Lookup(
-    LookupStatus.FAILED,
-    error_code="Timeout",
-    error_message="ECR did not answer before the time limit",
-)
+TIMED_OUT = Lookup(LookupStatus.FAILED, error_code=TIMEOUT_CODE, error_message=TIMEOUT_MESSAGE)
 
 
 @dataclass(frozen=True)
 class QueryReport:
     lookups: Mapping[ImageRef, Lookup]
     calls: int
+
+
+def aws_error(exc: ClientError | BotoCoreError) -> tuple[str, str]:
+    """The error code and message of a failed call: ECR's own for a ClientError, the exception
+    type for a botocore failure (connection refused, DNS, read timeout after retries...)."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return str(error.get("Code", "ClientError")), str(error.get("Message", ""))
+    return type(exc).__name__, str(exc)
 
 
 def classify(code: str) -> LookupStatus:
@@ -122,16 +130,9 @@ def _fetch(client: Any, repo: Repository, chunk: Sequence[ImageRef]) -> dict[Ima
             imageIds=[_wire_id(ref) for ref in chunk],
             acceptedMediaTypes=list(ACCEPTED_MEDIA_TYPES),
         )
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", "ClientError"))
-        failed = Lookup(
-            classify(code), error_code=code, error_message=str(error.get("Message", ""))
-        )
-        return dict.fromkeys(chunk, failed)
-    except BotoCoreError as exc:  # connection refused, DNS, read timeout after retries...
-        failed = Lookup(LookupStatus.FAILED, error_code=type(exc).__name__, error_message=str(exc))
-        return dict.fromkeys(chunk, failed)
+    except (ClientError, BotoCoreError) as exc:
+        code, message = aws_error(exc)
+        return dict.fromkeys(chunk, Lookup(classify(code), error_code=code, error_message=message))
     finally:
         logger.debug(
             "BatchGetImage",

@@ -106,6 +106,12 @@ class ImageRef:
         )
 
     @property
+    def location(self) -> str:
+        """``name:tag in account/region``: enough to find the image, for a person."""
+        registry = self.repository.registry
+        return f"{self.label} in {registry.account_id}/{registry.region}"
+
+    @property
     def tag_uri(self) -> str:
         return f"{self.repository.uri}:{self.tag}" if self.tag else ""
 

@@ -210,12 +210,12 @@ def _look_up(
         lookup = report.lookups[ref]
         if lookup.status is LookupStatus.FAILED:
             detail = f"{lookup.error_code}: {lookup.error_message}"
-            failures.append(ImageProblem(spec.name, _reference(ref), detail))
+            failures.append(ImageProblem(spec.name, ref.location, detail))
             continue
         try:
             results[spec.name] = _result(spec, ref, lookup, request.on_missing)
         except ValueError as exc:  # a manifest we cannot read is not "missing"
-            failures.append(ImageProblem(spec.name, _reference(ref), f"unreadable manifest: {exc}"))
+            failures.append(ImageProblem(spec.name, ref.location, f"unreadable manifest: {exc}"))
     if failures:
         raise LookupFailedError(failures)
     return results, found.calls + report.calls, found.version
@@ -401,7 +401,7 @@ def _raise_failures(
     targets: Mapping[Target, ImageResult], answers: Mapping[Target, object]
 ) -> None:
     problems = [
-        ImageProblem(image.name, _reference(image.image_ref), f"{answer.code}: {answer.message}")
+        ImageProblem(image.name, image.image_ref.location, f"{answer.code}: {answer.message}")
         for target, image in targets.items()
         if isinstance(answer := answers.get(target), Failure)
     ]
@@ -469,10 +469,5 @@ _DETAIL = {
 
 def _problem(image: ImageResult) -> ImageProblem:
     return ImageProblem(
-        image.name, _reference(image.image_ref), image.detail or _DETAIL.get(image.status, "")
+        image.name, image.image_ref.location, image.detail or _DETAIL.get(image.status, "")
     )
-
-
-def _reference(ref: ImageRef) -> str:
-    repo = ref.repository
-    return f"{ref.label} in {repo.registry.account_id}/{repo.registry.region}"
