@@ -13,10 +13,11 @@ import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 
-from resolver.ecr_clients import EcrClients
+from resolver.engine import resolve
+from resolver.engine.ecr.clients import EcrClients
+from resolver.model import Resolution
+from resolver.properties import parse_request
 from resolver.references import Registry
-from resolver.resolve import Resolution, resolve
-from resolver.spec import parse_request
 
 from .ecr_emulator import (
     ACCOUNT_ID,

@@ -82,7 +82,9 @@ def main() -> int:
                 print(f"  {ref:<48} {digest[:19]}…")
             print("  (pmtiles-3f9a1c2e was not pushed: it needs a local build)")
 
-            from resolver.app import handler  # after the environment points at the emulator
+            from resolver.cloudformation.app import (
+                handler,  # after the environment points at the emulator
+            )
 
             created = _invoke(handler, receiver, "1. Create", "create-fallback.json")
             new_digest = move_cloudtak_tag(client)

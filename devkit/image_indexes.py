@@ -18,7 +18,8 @@ import json
 from typing import Any
 
 from devkit.ecr_emulator import digest_of, push
-from resolver.manifests import DOCKER_MANIFEST_LIST, OCI_INDEX, Platform
+from resolver.engine.indexes import DOCKER_MANIFEST_LIST, OCI_INDEX
+from resolver.platforms import Platform
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"

@@ -1,7 +1,7 @@
 """Run the *built* function (``sam build`` output) under the Lambda Runtime Interface Emulator.
 
 The closest thing to ``sam local invoke`` without Docker: the emulator binary from the SAM CLI
-package runs ``python -m awslambdaric resolver.app.handler`` from the build folder, the way the
+package runs ``python -m awslambdaric resolver.cloudformation.app.handler`` from the build folder, the way the
 Lambda service would, and takes invocations over HTTP on 127.0.0.1. boto3 comes from the running
 Python, as it comes from the runtime in Lambda.
 """
@@ -56,7 +56,7 @@ def running_function(
         sys.executable,
         "-m",
         "awslambdaric",
-        "resolver.app.handler",
+        "resolver.cloudformation.app.handler",
     ]
     process = subprocess.Popen(command, cwd=function_dir, env=env)
     try:

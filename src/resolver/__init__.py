@@ -1,7 +1,9 @@
 """Resolve container images in Amazon ECR to digest-pinned URIs.
 
-The core (``spec`` → ``ecr_query`` → ``resolve``) knows nothing of CloudFormation; ``app`` (the
-Lambda custom resource) and ``cli`` are thin shells over it.
+Data flows one way: raw properties → ``properties`` (a validated ``model.ResolveRequest``) →
+``engine`` (grouped, batched ECR queries) → ``model.Resolution`` → CloudFormation ``Data``
+(``cloudformation``, the Lambda custom resource) or a report (``planner``, the CLI). The engine
+knows neither shell; both shells are thin.
 """
 
 __version__ = "0.1.0"

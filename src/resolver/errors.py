@@ -1,8 +1,9 @@
-"""The errors a user can see: each one names what is wrong, where, and how to fix it.
+"""Every error the resolver raises, in one hierarchy written for the person who has to act.
 
-Both shells (the Lambda handler and the CLI) turn a ``ResolverError`` into one readable line — a
-CloudFormation ``Reason`` or a stderr message. Anything else reaching a shell is a bug and is
-reported as such, without a traceback in the user's face.
+Both shells (the Lambda custom resource and the CLI) turn a ``ResolverError`` into one readable
+line — a CloudFormation ``Reason`` or a stderr message — and anything else reaching a shell is a
+bug, reported as such, without a traceback in the user's face. Structured fields (property,
+value, image) compose a message that names what is wrong, where, and the fix.
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ class InvalidPropertyError(ResolverError):
         self.value = value
         self.problem = problem
         self.fix = fix
-        shown = _show(value)
-        super().__init__(f"{prop}: {shown} {problem}. {fix}".strip())
+        super().__init__(f"{prop}: {_show(value)} {problem}. {fix}".strip())
 
 
 def _show(value: object) -> str:
@@ -39,7 +39,7 @@ class ImageProblem:
     """One image that could not be resolved, described for a person."""
 
     name: str
-    reference: str  # e.g. "team/app:api-3f9a1c2e in 123456789012 (ap-southeast-2)"
+    reference: str  # e.g. "team/app:api-3f9a1c2e in 123456789012/ap-southeast-2"
     detail: str  # e.g. "tag not found", "AccessDeniedException: ..."
 
 
@@ -81,3 +81,51 @@ class VulnerableImagesError(ResolverError):
             f"{len(self.problems)} image(s) blocked by the vulnerability gate: {_list(self.problems)}. "
             "Rebuild them on patched bases, raise FailOnSeverity, or set OnVulnerable: Report."
         )
+
+
+class ListingTooLargeError(ResolverError):
+    """A repository holds more tagged images than the resolver will list."""
+
+    def __init__(self, repository: str, limit: int) -> None:
+        self.repository = repository
+        self.limit = limit
+        super().__init__(
+            f"Repository {repository} has more than {limit} tagged images, the most the resolver "
+            "lists to match a tag pattern or find Version: latest. Use an exact Tag, or add a "
+            "lifecycle policy that expires old images."
+        )
+
+
+class UnreadableManifestError(ResolverError):
+    """ECR returned an image document the resolver cannot read.
+
+    Its own type, so that only a malformed document — never a programming error — is reported
+    as "unreadable manifest". It is a lookup failure, never "missing".
+    """
+
+
+class TemplateError(ResolverError):
+    """A template, parameter or configuration problem that stops offline evaluation (planner).
+
+    ``where`` is a property path (``Images.Properties.Images.Api.Tag``), a template section
+    (``Parameters.Env``), a file position (``template.yaml line 12``) or a command-line option.
+    """
+
+    def __init__(self, where: str, problem: str, *, fix: str = "", intrinsic: str = "") -> None:
+        self.where = where
+        self.problem = problem
+        self.fix = fix
+        self.intrinsic = intrinsic
+        head = f"{where}: {intrinsic}: " if intrinsic else f"{where}: "
+        super().__init__(f"{head}{problem}. {fix}".strip())
+
+
+class ResourceNotCreatedError(TemplateError):
+    """The resource's own ``Condition`` is false: CloudFormation would not create it.
+
+    A distinct type so the CLI can report "nothing to plan" instead of a failure.
+    """
+
+
+class AwsCallError(ResolverError):
+    """An AWS call the CLI itself makes (STS, CloudFormation exports) failed."""

@@ -14,7 +14,7 @@ import pytest
 from devkit.ecr_emulator import EcrEmulator
 from devkit.ecr_proxy import EcrProxy
 from devkit.receiver import ResponseReceiver
-from resolver.ecr_clients import EcrClients
+from resolver.engine.ecr.clients import EcrClients
 
 
 @dataclass

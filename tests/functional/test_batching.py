@@ -7,11 +7,12 @@ import math
 import pytest
 
 from devkit.ecr_emulator import ensure_repository, manifest, push
-from resolver.ecr_clients import EcrClients
-from resolver.ecr_query import query_images
+from resolver.engine import NO_DEADLINE, resolve
+from resolver.engine.ecr.batch_get_image import fetch_images
+from resolver.engine.ecr.clients import EcrClients
+from resolver.model import ImageStatus
+from resolver.properties import parse_request
 from resolver.references import Registry
-from resolver.resolve import ImageStatus, resolve
-from resolver.spec import parse_request
 
 from .conftest import Ecr
 
@@ -19,7 +20,7 @@ HOME = Registry("123456789012", "ap-southeast-2")
 
 
 def test_no_images_no_calls(ecr: Ecr, clients: EcrClients) -> None:
-    assert query_images([], clients=clients).calls == 0
+    assert fetch_images([], clients=clients, deadline=NO_DEADLINE).calls == 0
     assert ecr.calls() == 0
 
 

@@ -15,16 +15,13 @@ from devkit.ecr_emulator import ensure_repository, manifest, push
 from devkit.ecr_proxy import Fault
 from devkit.events import EVENTS_DIR, load_event
 from devkit.seed import seed
-from resolver.cli import (
-    EXIT_BUILD_NEEDED,
-    EXIT_ERROR,
-    EXIT_INVALID,
-    EXIT_LOOKUP_FAILED,
-    EXIT_OK,
-    main,
-)
+from resolver.planner.cli import main
+from resolver.planner.exit_codes import ExitCode
 
 from .conftest import Ecr
+
+EXIT_OK, EXIT_ERROR, EXIT_INVALID = ExitCode.OK, ExitCode.ERROR, ExitCode.INVALID
+EXIT_BUILD_NEEDED, EXIT_LOOKUP_FAILED = ExitCode.BUILD_NEEDED, ExitCode.LOOKUP_FAILED
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -372,10 +369,10 @@ def test_console_script_and_module_entry_point() -> None:
 def test_plan_ignores_the_templates_wait_unless_asked(
     seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import resolver.resolve
+    import resolver.engine.fanout
 
     slept: list[float] = []
-    monkeypatch.setattr(resolver.resolve.time, "sleep", slept.append)
+    monkeypatch.setattr(resolver.engine.fanout.time, "sleep", slept.append)
     properties = {**load_event("create-missing.json")["ResourceProperties"], "WaitSeconds": "600"}
     spec = str(spec_file(tmp_path, properties))
     assert plan(seeded, "--spec", spec) == EXIT_BUILD_NEEDED

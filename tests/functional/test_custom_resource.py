@@ -6,7 +6,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import boto3
@@ -18,9 +21,10 @@ from devkit.events import event_names, load_event
 from devkit.lambda_context import LambdaContext
 from devkit.receiver import ResponseReceiver
 from devkit.seed import VERSION, move_cloudtak_tag, seed
-from resolver.app import handler
-from resolver.cfn_response import MAX_BODY_BYTES
-from resolver.crhelper_compat import BoundedCfnResource
+from resolver.cloudformation.app import handler, send
+from resolver.cloudformation.crhelper_adapter import CrhelperAdapter
+from resolver.cloudformation.events import CfnEvent, parse_event
+from resolver.cloudformation.response import MAX_BODY_BYTES, CfnResponse, Status
 
 from .conftest import Ecr
 
@@ -247,23 +251,34 @@ def test_a_slow_ecr_still_gets_an_answer_before_the_lambda_times_out(
     assert "Timeout: ECR did not answer before the time limit" in body["Reason"]
 
 
-class _Hangs(BoundedCfnResource):
-    def __init__(self) -> None:
-        super().__init__(local=True)
-        self._create_func = lambda event, context: time.sleep(3.5) or "never-sent"
+def _hangs_until(released: threading.Event) -> Callable[[CfnEvent, Any], CfnResponse]:
+    """A ``handle`` that works until ``released``, then would answer SUCCESS."""
+
+    def handle(event: CfnEvent, context: Any) -> CfnResponse:
+        released.wait(10)
+        return CfnResponse(Status.SUCCESS, "late", event.reply_to)
+
+    return handle
+
+
+def _typed(event: dict[str, Any]) -> CfnEvent:
+    parsed = parse_event(event)
+    assert isinstance(parsed, CfnEvent)
+    return parsed
 
 
 def test_the_timeout_guard_answers_once_even_if_the_work_never_ends(
     receiver: ResponseReceiver,
 ) -> None:
-    event = {**load_event("create.json"), "ResponseURL": receiver.url()}
-    started = time.monotonic()
-    _Hangs()(event, LambdaContext(timeout_seconds=3.0))
+    event = _typed({**load_event("create.json"), "ResponseURL": receiver.url()})
+    released = threading.Event()
+    adapter = CrhelperAdapter(handle=_hangs_until(released), send=partial(send, local=True))
+    threading.Timer(1.0, released.set).start()  # the work ends after the timer answered
+    adapter.run(event, LambdaContext(timeout_seconds=3.0))  # the timer fires at 0.5 s
     first = receiver.take(timeout=0)
     assert first.body["Status"] == "FAILED"
     assert "ran out of time" in first.body["Reason"]
     assert first.body["PhysicalResourceId"] == STABLE_ID
-    assert time.monotonic() - started >= 3.5
     assert receiver.count() == 0  # the late SUCCESS was not sent
 
 
@@ -322,8 +337,6 @@ def test_logs_are_json_with_request_keys_and_never_the_response_url(
 
 
 def test_the_handler_does_not_return_while_the_timeout_answer_is_in_flight() -> None:
-    import threading
-
     release = threading.Event()
     with ResponseReceiver() as receiver:
         original = receiver.received.put
@@ -333,11 +346,12 @@ def test_the_handler_does_not_return_while_the_timeout_answer_is_in_flight() -> 
             original(item, *args, **kwargs)
 
         receiver.received.put = slow_put  # type: ignore[method-assign]
-        event = {**load_event("create.json"), "ResponseURL": receiver.url()}
-        resource = _Hangs()
-        resource._create_func = lambda event, context: time.sleep(0.8) or "late"
+        event = _typed({**load_event("create.json"), "ResponseURL": receiver.url()})
+        work_done = threading.Event()
+        adapter = CrhelperAdapter(handle=_hangs_until(work_done), send=partial(send, local=True))
+        threading.Timer(0.8, work_done.set).start()
         threading.Timer(1.2, release.set).start()
-        resource(event, LambdaContext(timeout_seconds=3.0))  # timer fires at 0.5 s
+        adapter.run(event, LambdaContext(timeout_seconds=3.0))  # timer fires at 0.5 s
         # By the time the handler returns, the FAILED answer has been received.
         assert receiver.count() == 1
         assert receiver.take(timeout=0).body["Status"] == "FAILED"

@@ -12,11 +12,12 @@ from botocore.stub import Stubber
 
 from devkit.ecr_emulator import ensure_repository, manifest, push
 from devkit.ecr_proxy import Fault
-from resolver.ecr_clients import EcrClients
+from resolver.engine import Deadline, resolve
+from resolver.engine.ecr.clients import EcrClients
 from resolver.errors import LookupFailedError
+from resolver.model import ImageStatus, Source
+from resolver.properties import parse_request
 from resolver.references import Registry
-from resolver.resolve import ImageStatus, Source, resolve
-from resolver.spec import parse_request
 
 from .conftest import Ecr
 
@@ -160,9 +161,7 @@ def test_the_deadline_bounds_a_slow_ecr(ecr: Ecr, clients: EcrClients) -> None:
     with pytest.raises(
         LookupFailedError, match="Timeout: ECR did not answer before the time limit"
     ):
-        resolve(
-            request({"Api": {"Tag": "api-1"}}), clients=clients, deadline=time.monotonic() + 0.3
-        )
+        resolve(request({"Api": {"Tag": "api-1"}}), clients=clients, deadline=Deadline.after(0.3))
     assert time.monotonic() - started < 1.0
 
 

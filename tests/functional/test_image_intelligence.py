@@ -20,14 +20,16 @@ from devkit.image_indexes import (
 )
 from devkit.lambda_context import LambdaContext
 from devkit.receiver import ResponseReceiver
-from resolver.cfn_data import build_data
-from resolver.ecr_clients import EcrClients
+from resolver.cloudformation.attributes import build_data
+from resolver.engine import enforce, resolve
+from resolver.engine.ecr.clients import EcrClients
+from resolver.engine.indexes import DOCKER_MANIFEST_LIST, OCI_INDEX
 from resolver.errors import MissingImagesError, VulnerableImagesError
-from resolver.manifests import DOCKER_MANIFEST_LIST, OCI_INDEX
+from resolver.model import Attribute, ImageStatus, OnVulnerable, Resolution
+from resolver.properties import parse_request
 from resolver.references import Registry
-from resolver.resolve import ImageStatus, Resolution, enforce, resolve
-from resolver.spec import Attribute, OnVulnerable, parse_request
 
+from ..fakes import FakeClock, never_sleeps
 from .conftest import Ecr
 
 HOME = Registry("123456789012", "ap-southeast-2")
@@ -37,12 +39,10 @@ REPO = "tak-dev-baseinfra-artifacts"
 def run(clients: EcrClients, images: dict[str, Any], **top: Any) -> Resolution:
     properties = {"OnMissing": "Report", "Repository": REPO, **top, "Images": images}
     return resolve(
-        parse_request(properties, default_registry=HOME), clients=clients, sleep=_no_sleep
+        parse_request(properties, default_registry=HOME),
+        clients=clients,
+        deadline=FakeClock(on_sleep=never_sleeps).deadline(),
     )
-
-
-def _no_sleep(seconds: float) -> None:
-    raise AssertionError(f"unexpected sleep of {seconds} s")
 
 
 def by_name(resolution: Resolution) -> dict[str, Any]:
@@ -217,7 +217,7 @@ def test_a_scan_in_progress_is_waited_for(ecr: Ecr, clients: EcrClients) -> None
     ecr.client().start_image_scan(repositoryName=REPO, imageId={"imageTag": "api-1"})
     in_progress = {"imageScanStatus": {"status": "IN_PROGRESS", "description": "scanning"}}
     ecr.proxy.fail_next("DescribeImageScanFindings", Fault("", status=200, body=in_progress))
-    slept: list[float] = []
+    clock = FakeClock()
     properties = {
         "Repository": REPO,
         "FailOnSeverity": "HIGH",
@@ -225,9 +225,9 @@ def test_a_scan_in_progress_is_waited_for(ecr: Ecr, clients: EcrClients) -> None
         "Images": {"Api": {"Tag": "api-1"}},
     }
     resolution = resolve(
-        parse_request(properties, default_registry=HOME), clients=clients, sleep=slept.append
+        parse_request(properties, default_registry=HOME), clients=clients, deadline=clock.deadline()
     )
-    assert slept == [2.0]
+    assert clock.slept == [2.0]
     assert resolution.images[0].status is ImageStatus.VULNERABLE
     assert ecr.calls("DescribeImageScanFindings") == 2
 
@@ -250,7 +250,9 @@ def test_wait_seconds_polls_until_the_image_appears(ecr: Ecr, clients: EcrClient
     }
     push_tags(ecr, ["ok-1"])
     resolution = resolve(
-        parse_request(properties, default_registry=HOME), clients=clients, sleep=ci_pushes_meanwhile
+        parse_request(properties, default_registry=HOME),
+        clients=clients,
+        deadline=FakeClock(on_sleep=ci_pushes_meanwhile).deadline(),
     )
     assert resolution.images[0].digest == pushed[0]
     assert ecr.calls("BatchGetImage") == 2  # first round, then only the missing image
@@ -259,7 +261,7 @@ def test_wait_seconds_polls_until_the_image_appears(ecr: Ecr, clients: EcrClient
 
 def test_wait_seconds_gives_up_within_its_budget(ecr: Ecr, clients: EcrClients) -> None:
     ensure_repository(ecr.client(), REPO)
-    slept: list[float] = []
+    clock = FakeClock()
     properties = {
         "Repository": REPO,
         "OnMissing": "Report",
@@ -267,10 +269,10 @@ def test_wait_seconds_gives_up_within_its_budget(ecr: Ecr, clients: EcrClients) 
         "Images": {"Api": {"Tag": "api-1"}},
     }
     resolution = resolve(
-        parse_request(properties, default_registry=HOME), clients=clients, sleep=slept.append
+        parse_request(properties, default_registry=HOME), clients=clients, deadline=clock.deadline()
     )
     assert resolution.images[0].status is ImageStatus.TAG_NOT_FOUND
-    assert slept == [2.0, 3.0, 4.5]  # 9.5 s; one more (6.75 s) would overrun 10 s
+    assert clock.slept == [2.0, 3.0, 4.5]  # 9.5 s; one more (6.75 s) would overrun 10 s
     assert ecr.calls("BatchGetImage") == 4
 
 
@@ -297,7 +299,7 @@ def test_metadata_only_when_asked(ecr: Ecr, clients: EcrClients) -> None:
 
 
 def test_handler_returns_the_chosen_version(ecr: Ecr, monkeypatch: pytest.MonkeyPatch) -> None:
-    from resolver.app import handler
+    from resolver.cloudformation.app import handler
 
     monkeypatch.setenv("IMAGE_RESOLVER_LOCAL", "true")
     push_tags(ecr, ["cloudtak-aaaa0001", "events-aaaa0001"])
@@ -343,7 +345,9 @@ def test_a_failed_wait_round_keeps_the_last_definite_answer(ecr: Ecr, clients: E
         "Images": {"Api": {"Tag": "api-1"}},
     }
     resolution = resolve(
-        parse_request(properties, default_registry=HOME), clients=clients, sleep=ecr_goes_away
+        parse_request(properties, default_registry=HOME),
+        clients=clients,
+        deadline=FakeClock(on_sleep=ecr_goes_away).deadline(),
     )
     assert slept == [2.0]  # the failed round ended the wait
     assert resolution.images[0].status is ImageStatus.TAG_NOT_FOUND
@@ -362,7 +366,9 @@ def test_waiting_for_a_coherent_version_keeps_the_version(ecr: Ecr, clients: Ecr
         "Images": {"Api": {"Tag": "api-{version}"}, "Ev": {"Tag": "ev-{version}"}},
     }
     request = parse_request(properties, default_registry=HOME)
-    resolution = resolve(request, clients=clients, sleep=ev_lands_meanwhile)
+    resolution = resolve(
+        request, clients=clients, deadline=FakeClock(on_sleep=ev_lands_meanwhile).deadline()
+    )
     assert resolution.version == "aaaa0001"
     assert {i.image_ref.tag for i in resolution.images} == {"api-aaaa0001", "ev-aaaa0001"}
     assert ecr.calls("DescribeImages") == 2  # both components listed again, together

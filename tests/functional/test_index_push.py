@@ -23,8 +23,9 @@ from devkit.image_indexes import (
     docker_manifest_list,
     push_index,
 )
-from resolver.ecr_query import ACCEPTED_MEDIA_TYPES
-from resolver.manifests import DOCKER_MANIFEST_LIST, OCI_INDEX, Platform, choose, entries, is_index
+from resolver.engine.ecr.batch_get_image import ACCEPTED_MEDIA_TYPES
+from resolver.engine.indexes import DOCKER_MANIFEST_LIST, OCI_INDEX, read_index
+from resolver.platforms import Platform
 
 from .conftest import Ecr
 
@@ -65,7 +66,9 @@ def test_pushed_index_reads_back_byte_identical(ecr: Ecr, name: str) -> None:
         assert fetched["imageManifest"] == child.decode()
         assert fetched["imageManifestMediaType"] == json.loads(child)["mediaType"]
 
-    chosen = choose(str(image["imageManifest"]), Platform.parse(wanted))
+    parsed = read_index(media_type, str(image["imageManifest"]))
+    assert parsed is not None
+    chosen = parsed.choose(Platform.parse(wanted))
     assert chosen is not None
     assert not chosen.attestation
     assert (
@@ -108,7 +111,9 @@ def test_moto_reports_index_media_types_as_pushed(ecr: Ecr) -> None:
 def test_pushing_a_child_that_is_already_tagged_keeps_its_tag(ecr: Ecr) -> None:
     """A child pushed on its own first keeps answering by its tag (see ``push_index``)."""
     index, children = buildx_single_with_provenance("shared")
-    image_digest = next(e.digest for e in entries(index.decode()) if not e.attestation)
+    parsed = read_index(OCI_INDEX, index.decode())
+    assert parsed is not None
+    image_digest = next(e.digest for e in parsed.entries if not e.attestation)
     client = ecr.client()
     ensure_repository(client, REPOSITORY)
     push(
@@ -149,8 +154,8 @@ def test_is_index_on_what_ecr_returns(ecr: Ecr) -> None:
         image = _get(ecr, {"imageTag": tag})
         media_type = str(image["imageManifestMediaType"])
         body = str(image["imageManifest"])
-        assert is_index(media_type, body) is expected
-        assert is_index(None, body) is expected
+        assert (read_index(media_type, body) is not None) is expected
+        assert (read_index(None, body) is not None) is expected
 
 
 def test_moto_accepts_an_index_whose_children_are_missing(ecr: Ecr) -> None:

@@ -1,29 +1,133 @@
-"""The ECR engine and the core know nothing of CloudFormation, crhelper or Powertools."""
+"""The package's layering, stated once and checked: which package may import which.
+
+Read from the source (every ``import`` statement, resolved to absolute names) and confirmed at
+run time in fresh interpreters, the way pip-tools guards its layout.
+"""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-CORE = [
-    "resolver.spec",
-    "resolver.references",
-    "resolver.ecr_query",
-    "resolver.ecr_clients",
-    "resolver.resolve",
-]
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src"
+PACKAGE = SRC / "resolver"
 
 
-def test_core_imports_neither_crhelper_nor_powertools() -> None:
-    code = (
-        "import sys\n"
-        f"for name in {CORE!r}: __import__(name)\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('crhelper', 'aws_lambda_powertools'))\n"
-        "bad += sorted(m for m in sys.modules if m.startswith('resolver.') and m.split('.')[1].startswith('cfn'))\n"
-        "print(','.join(bad))\n"
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SRC).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _imports(name: str) -> set[str]:
+    """Absolute names of everything ``name`` imports, at any depth of its code."""
+    path = MODULES[name]
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _importers(prefix: str) -> set[str]:
+    """Modules that import ``prefix`` or anything under it."""
+    return {
+        name
+        for name in MODULES
+        if any(i == prefix or i.startswith(prefix + ".") for i in _imports(name))
+    }
+
+
+def _under(package: str) -> set[str]:
+    return {name for name in MODULES if name == package or name.startswith(package + ".")}
+
+
+def test_the_engine_knows_neither_shell() -> None:
+    shells = _importers("resolver.cloudformation") | _importers("resolver.planner")
+    assert not shells & _under("resolver.engine")
+
+
+def test_nouns_and_validation_do_not_import_the_engine_or_a_shell() -> None:
+    base = {"resolver", "resolver.model", "resolver.errors", "resolver.references"}
+    base |= {"resolver.platforms", "resolver.properties"}
+    downstream = (
+        _importers("resolver.engine")
+        | _importers("resolver.cloudformation")
+        | _importers("resolver.planner")
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    assert not downstream & base
+
+
+def test_formatters_depend_on_the_model_not_on_the_engine() -> None:
+    for formatter in ("resolver.planner.report", "resolver.cloudformation.attributes"):
+        assert not {i for i in _imports(formatter) if i.startswith("resolver.engine")}, formatter
+
+
+@pytest.mark.parametrize(
+    ("library", "allowed"),
+    [
+        ("crhelper", {"resolver.cloudformation.crhelper_adapter"}),
+        ("aws_lambda_powertools", {"resolver.cloudformation.app"}),
+        ("yaml", _under("resolver.planner")),
+        ("botocore", _under("resolver.engine.ecr") | {"resolver.cloudformation.stack_status"}),
+    ],
+)
+def test_each_library_is_imported_only_where_it_belongs(library: str, allowed: set[str]) -> None:
+    assert _importers(library) <= allowed
+    assert _importers(library), f"nothing imports {library}: update this table"
+
+
+def _run(code: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+def test_every_module_imports_on_its_own_in_a_fresh_interpreter() -> None:
+    names = [name for name in MODULES if not name.endswith("__main__")]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda n: (n, _try_import(n)), names))
+    assert [(name, error) for name, error in results if error] == []
+
+
+def _try_import(name: str) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", f"import {name}"], capture_output=True, text=True, check=False
+    )
+    return out.stderr.strip().splitlines()[-1] if out.returncode else ""
+
+
+def test_the_engine_loads_no_shell_library_at_run_time() -> None:
+    loaded = _run(
+        "import sys, resolver.engine, resolver.properties\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}"
+        " & {'crhelper', 'aws_lambda_powertools', 'yaml'}))"
+    )
+    assert loaded == "[]"
+
+
+def test_the_cli_parses_arguments_without_boto3() -> None:
+    # `resolver --help` stays fast: boto3 is imported by a command, not by the parser.
+    assert _run("import sys, resolver.planner.cli; print('boto3' in sys.modules)") == "False"
 
 
 def test_importing_the_handler_creates_no_client() -> None:
@@ -35,8 +139,57 @@ def test_importing_the_handler_creates_no_client() -> None:
         "    made.append(a[0] if a else k.get('service_name'))\n"
         "    return original(self, *a, **k)\n"
         "botocore.session.Session.create_client = spy\n"
-        "import resolver.app\n"
+        "import resolver.cloudformation.app\n"
         "print(made)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert _run(code) == "[]"
+
+
+# Modules without a same-named unit test, and where they are tested instead.
+TESTED_ELSEWHERE = {
+    "resolver.cloudformation.app": "tests/functional/test_custom_resource.py (the Lambda entry)",
+    "resolver.planner.cli": "tests/functional/test_cli.py (the console script end to end)",
+    "resolver.planner.plan": "tests/functional/test_cli.py",
+    "resolver.planner.invoke": "tests/functional/test_cli.py",
+    "resolver.planner.aws": "tests/functional/test_cli.py (STS and exports over HTTP)",
+    "resolver.engine.pipeline": "tests/functional/test_ecr_resolution.py",
+    "resolver.engine.lookup": "tests/functional/test_ecr_resolution.py",
+    "resolver.engine.discovery": "tests/functional/test_ecr_listing.py",
+    "resolver.engine.metadata": "tests/functional/test_image_intelligence.py",
+    "resolver.engine.ecr.clients": "tests/functional/conftest.py (every functional test)",
+    "resolver.engine.ecr.scan_findings": "tests/functional/test_image_intelligence.py",
+    "resolver.cloudformation.stack_status": "tests/functional/test_custom_resource.py",
+    "resolver.planner.exit_codes": "tests/functional/test_cli.py",
+}
+
+
+def _expected_test(name: str) -> Path:
+    *packages, module = name.split(".")[1:]
+    return ROOT.joinpath("tests", "unit", *packages, f"test_{module}.py")
+
+
+def _plain_modules() -> Iterator[str]:
+    for name, path in MODULES.items():
+        if path.name not in ("__init__.py", "__main__.py"):
+            yield name
+
+
+def test_unit_tests_mirror_the_package() -> None:
+    untested = [
+        name
+        for name in _plain_modules()
+        if not _expected_test(name).is_file() and name not in TESTED_ELSEWHERE
+    ]
+    assert untested == []
+    stale = [name for name in TESTED_ELSEWHERE if _expected_test(name).is_file()]
+    assert stale == [], "now has its own unit test: drop it from TESTED_ELSEWHERE"
+    orphans = [
+        path.relative_to(ROOT)
+        for path in (ROOT / "tests" / "unit").rglob("test_*.py")
+        if path.name != "test_architecture.py"
+        and f"resolver.{'.'.join(path.relative_to(ROOT / 'tests' / 'unit').with_suffix('').parts)}".replace(
+            ".test_", "."
+        )
+        not in MODULES
+    ]
+    assert orphans == [], "unit test files without a module of the same name"

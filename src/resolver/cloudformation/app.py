@@ -1,0 +1,109 @@
+"""The Lambda entry point (``resolver.cloudformation.app.handler``).
+
+Import cost is cold start. Nothing here creates an AWS client (``EcrClients`` makes one per region
+on first use and keeps it for warm invocations), and the garbage collector stays out of the way
+of the import (see below).
+"""
+
+from __future__ import annotations
+
+import gc
+
+# Importing boto3, Powertools and this package creates hundreds of thousands of objects that live
+# as long as the environment; each collection the allocations trigger re-scans all of them
+# (~25 ms of a cold start here, `make bench`). Collect nothing until they exist, then freeze them
+# out of the collector's generations (gc.freeze, made for exactly this: long-lived start-up
+# state), so the first ECR client's model parsing does not re-scan them either.
+gc.disable()
+
+import os
+import time
+from functools import partial
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+
+from ..engine.ecr.clients import EcrClients
+from .crhelper_adapter import CrhelperAdapter
+from .delivery import SendPolicy, deliver
+from .events import CfnEvent, Malformed, parse_event
+from .handler import Services, handle
+from .physical_id import stable_id
+from .response import CfnResponse, encode
+from .stack_status import StackStatus
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "image-resolver"))
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ImageResolver"))
+# The package's own module loggers write through the same JSON formatter; the root logger is left
+# alone.
+copy_config_to_registered_loggers(source_logger=logger, include={"resolver"})
+
+_clients = EcrClients()
+_services = Services(
+    clients=_clients, stacks=StackStatus(session=lambda: _clients.session), metrics=metrics
+)
+_LOG_KEYS = ("stack_id", "request_id", "logical_resource_id", "request_type")
+
+
+def local_mode() -> bool:
+    """``sam local invoke`` sets AWS_SAM_LOCAL; the demo and tests set IMAGE_RESOLVER_LOCAL."""
+    flags = (os.environ.get("AWS_SAM_LOCAL", ""), os.environ.get("IMAGE_RESOLVER_LOCAL", ""))
+    return any(flag.lower() in ("1", "true", "yes") for flag in flags)
+
+
+def send(event: CfnEvent, response: CfnResponse, seconds: float, *, local: bool) -> None:
+    deliver(
+        event.reply_to.response_url,
+        encode(response),
+        local=local,
+        policy=SendPolicy(),
+        deadline=time.monotonic() + seconds,
+    )
+
+
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> None:
+    parsed = parse_event(event)
+    if isinstance(parsed, Malformed):
+        _answer_malformed(parsed, context)
+        return
+    reply = parsed.reply_to
+    logger.append_keys(
+        stack_id=reply.stack_id,
+        request_id=reply.request_id,
+        logical_resource_id=reply.logical_resource_id,
+        request_type=parsed.request_type.value,
+    )
+    # One metric on every request, so a Delete flushes something too.
+    metrics.add_metric(name=f"{parsed.request_type.value}Requests", unit="Count", value=1)
+    try:
+        adapter = CrhelperAdapter(
+            handle=partial(handle, services=_services), send=partial(send, local=local_mode())
+        )
+        adapter.run(parsed, context)
+    finally:
+        logger.remove_keys(list(_LOG_KEYS))
+
+
+def _answer_malformed(malformed: Malformed, context: Any) -> None:
+    metrics.add_metric(name="MalformedRequests", unit="Count", value=1)
+    logger.error("Not a CloudFormation custom-resource request", extra={"reason": malformed.reason})
+    if malformed.reply_to is None:
+        return  # no ResponseURL: there is nobody to answer
+    reply = malformed.reply_to
+    physical_id = stable_id(reply.stack_id, reply.logical_resource_id)
+    response = CfnResponse.failed(reply, physical_id, malformed.reason)
+    seconds = context.get_remaining_time_in_millis() / 1000 - 0.2
+    deliver(
+        reply.response_url,
+        encode(response),
+        local=local_mode(),
+        policy=SendPolicy(),
+        deadline=time.monotonic() + max(0.5, seconds),
+    )
+
+
+# The import is done (see the top of this module): freeze what it made, collect from now on.
+gc.freeze()
+gc.enable()

@@ -1,0 +1,112 @@
+"""Turn tag patterns and ``Version: latest`` into concrete tags, before the images are fetched.
+
+Each repository that needs it is listed once per round (paginated ``DescribeImages``, tagged
+images only), concurrently; exact tags and digests pass straight through. The choice itself is
+``tag_choice``'s, over the listings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+from ..errors import ImageProblem
+from ..model import ImageSpec, ImageStatus, TagMatch
+from ..references import ImageRef, Repository
+from .ecr.clients import EcrClients
+from .ecr.describe_images import Listing, list_tagged_images
+from .ecr.failures import TIMED_OUT, EcrFailure, FailureKind
+from .fanout import Deadline, run_all
+from .policy import absent_status
+from .tag_choice import ListedImage, VersionChoice, coherent_latest, newest_matching
+
+
+@dataclass(frozen=True)
+class Absence:
+    """Why an image has no concrete tag: its status and a reason for a person."""
+
+    status: ImageStatus
+    detail: str
+
+
+@dataclass
+class Discovery:
+    """What one round of discovery found, image by image."""
+
+    refs: dict[str, ImageRef] = field(default_factory=dict)  # image name -> concrete image
+    absent: dict[str, Absence] = field(default_factory=dict)  # image name -> why none
+    failures: list[ImageProblem] = field(default_factory=list)  # ECR could not answer
+    calls: int = 0  # DescribeImages pages
+    version: str | None = None  # the version chosen for Version: latest
+
+
+def discover(specs: Sequence[ImageSpec], *, clients: EcrClients, deadline: Deadline) -> Discovery:
+    """Concrete tags for ``specs`` with a pattern or ``{version}`` (exact tags are skipped)."""
+    found = Discovery()
+    searching = [s for s in specs if s.match is not TagMatch.EXACT]
+    if not searching:
+        return found
+    repos = sorted({s.ref.repository for s in searching})
+    answers = run_all(
+        [partial(list_tagged_images, clients, repo) for repo in repos], deadline=deadline
+    )
+    listings: dict[Repository, Listing | EcrFailure] = {
+        repo: answer or TIMED_OUT for repo, answer in zip(repos, answers, strict=True)
+    }
+    found.calls = sum(
+        listing.pages for listing in listings.values() if isinstance(listing, Listing)
+    )
+    usable: dict[Repository, tuple[ListedImage, ...]] = {}
+    for spec in searching:
+        listing = listings[spec.ref.repository]
+        if isinstance(listing, EcrFailure):
+            _record_failed(found, spec, listing)
+        else:
+            usable[spec.ref.repository] = listing.images
+    for spec in searching:
+        if spec.match is TagMatch.PATTERN and spec.ref.repository in usable:
+            _match_pattern(found, spec, usable[spec.ref.repository])
+    latest = [s for s in searching if s.match is TagMatch.LATEST_VERSION]
+    if latest:
+        _choose_version(found, latest, usable)
+    return found
+
+
+def _record_failed(found: Discovery, spec: ImageSpec, failure: EcrFailure) -> None:
+    if failure.kind is FailureKind.ERROR:
+        found.failures.append(ImageProblem(spec.name, spec.ref.location, str(failure)))
+    else:
+        detail = "repository not found" if failure.kind is FailureKind.REPOSITORY_NOT_FOUND else ""
+        found.absent[spec.name] = Absence(absent_status(failure.kind, spec.ref), detail)
+
+
+def _match_pattern(found: Discovery, spec: ImageSpec, listing: tuple[ListedImage, ...]) -> None:
+    pattern = spec.ref.tag or ""
+    match = newest_matching(listing, pattern)
+    if match is None:
+        found.absent[spec.name] = Absence(ImageStatus.TAG_NOT_FOUND, f"no tag matches {pattern}")
+    else:
+        found.refs[spec.name] = ImageRef(spec.ref.repository, tag=match.tag)
+
+
+def _choose_version(
+    found: Discovery,
+    specs: list[ImageSpec],
+    usable: Mapping[Repository, tuple[ListedImage, ...]],
+) -> None:
+    listed = [s for s in specs if s.ref.repository in usable]
+    if len(listed) < len(specs):
+        # A component whose repository is missing or unreadable: no version can be coherent.
+        reason = "no coherent version: another component's repository could not be listed"
+        for spec in listed:
+            found.absent[spec.name] = Absence(ImageStatus.TAG_NOT_FOUND, reason)
+        return
+    choice = coherent_latest({s.name: (usable[s.ref.repository], s.ref.tag or "") for s in listed})
+    if isinstance(choice, VersionChoice):
+        found.version = choice.version
+        for spec in listed:
+            found.refs[spec.name] = ImageRef(spec.ref.repository, tag=choice.matches[spec.name].tag)
+    else:
+        for spec in listed:
+            found.absent[spec.name] = Absence(ImageStatus.TAG_NOT_FOUND, choice.reason)

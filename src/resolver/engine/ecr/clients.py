@@ -1,0 +1,74 @@
+"""The one place ECR clients are made: lazily, per region, with bounded retries and timeouts.
+
+The endpoint is left to botocore's own settings (``AWS_ENDPOINT_URL_ECR`` / ``AWS_ENDPOINT_URL``),
+so the same code talks to AWS, to the local emulator of ``make demo`` and to any tester's emulator.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from ... import __version__
+
+# Standard retry mode: exponential backoff with jitter on throttling and transient errors, with
+# a retry quota. The caller's deadline (the Lambda's remaining time) bounds the total wait.
+DEFAULT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 5},  # first try + 4 retries
+    connect_timeout=3,
+    read_timeout=10,
+    max_pool_connections=16,
+    user_agent_extra=f"ecr-image-resolver/{__version__}",
+)
+
+
+class EcrClients:
+    """Hands out one ECR client per region, created on first use (thread-safe).
+
+    An explicit ``client`` wins over everything (tests, botocore ``Stubber``); otherwise clients
+    come from ``session`` (default: a new boto3 session on first use) with ``config``.
+    """
+
+    def __init__(
+        self,
+        *,
+        session: boto3.Session | None = None,
+        config: Config | None = None,
+        client: Any | None = None,
+        endpoint_url: str | None = None,
+    ) -> None:
+        self._session = session
+        self._config = DEFAULT_CONFIG.merge(config) if config else DEFAULT_CONFIG
+        self._client = client
+        # None leaves the endpoint to botocore's settings (AWS_ENDPOINT_URL_ECR, config files);
+        # the CLI's --endpoint-url is the only caller that sets it.
+        self._endpoint_url = endpoint_url
+        self._by_region: dict[str, Any] = {}
+        # boto3 sessions are not thread-safe while creating clients.
+        self._lock = threading.Lock()
+
+    @property
+    def session(self) -> boto3.Session:
+        """The session clients come from, for callers that need another service's client."""
+        with self._lock:
+            if self._session is None:
+                self._session = boto3.Session()
+            return self._session
+
+    def for_region(self, region: str) -> Any:
+        """The ECR client for ``region``."""
+        if self._client is not None:
+            return self._client
+        session = self.session
+        with self._lock:
+            if region not in self._by_region:
+                self._by_region[region] = session.client(
+                    "ecr",
+                    region_name=region,
+                    config=self._config,
+                    endpoint_url=self._endpoint_url,
+                )
+            return self._by_region[region]

@@ -1,0 +1,158 @@
+"""``DescribeImages``, both ways ECR offers it: a repository's tagged images (paginated), and
+push time, size and tags of given digests (100 per call).
+
+Tag patterns and ``Version: latest`` need the whole listing, because ECR has no server-side tag
+filter or sort. The listing is bounded (``MAX_LISTED_IMAGES``): a repository past it fails fast
+with an error that names the fix, instead of paging until the Lambda times out.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ...errors import ListingTooLargeError
+from ...model import ImageDetails
+from ...references import Repository
+from ..fanout import Deadline, run_all
+from ..tag_choice import ListedImage
+from .batches import per_repository
+from .clients import EcrClients
+from .failures import NO_RESULT, TIMED_OUT, EcrFailure, failure_from
+
+logger = logging.getLogger(__name__)
+
+MAX_LISTED_IMAGES = 10_000
+PAGE_SIZE = 1000  # DescribeImages' largest maxResults
+
+Target = tuple[Repository, str]  # an image, by repository and digest
+
+
+# --- a repository's tagged images -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listing:
+    images: tuple[ListedImage, ...]
+    pages: int  # DescribeImages calls made
+
+
+def list_tagged_images(
+    clients: EcrClients, repository: Repository, *, limit: int = MAX_LISTED_IMAGES
+) -> Listing | EcrFailure:
+    """Every tagged image of ``repository``, in ECR's order, or why ECR could not list them.
+
+    Paging stops as soon as the count passes ``limit`` (``ListingTooLargeError``): no further
+    page is requested.
+    """
+    started = time.perf_counter()
+    listed: list[ListedImage] = []
+    pages = 0
+    try:
+        for page in _pages(clients.for_region(repository.registry.region), repository):
+            pages += 1
+            listed += (image for image in map(_listed, page.get("imageDetails", [])) if image)
+            if len(listed) > limit:
+                raise ListingTooLargeError(repository.describe(), limit)
+    except (ClientError, BotoCoreError) as exc:
+        return failure_from(exc)
+    finally:
+        logger.debug(
+            "DescribeImages",
+            extra={
+                "repository": repository.name,
+                "pages": pages,
+                "images": len(listed),
+                "ms": round((time.perf_counter() - started) * 1000),
+            },
+        )
+    return Listing(tuple(listed), pages)
+
+
+def _pages(client: Any, repository: Repository) -> Iterator[Mapping[str, Any]]:
+    # botocore's paginator rather than a hand-written nextToken loop: it fetches lazily (leaving
+    # the loop above fetches nothing more, which is what bounds the listing), and it raises
+    # PaginationError if ECR ever hands back the same token twice, where a naive loop would spin
+    # until the Lambda's deadline. PageSize becomes maxResults on every request.
+    paginator = client.get_paginator("describe_images")
+    pages: Iterator[Mapping[str, Any]] = iter(
+        paginator.paginate(
+            registryId=repository.registry.account_id,
+            repositoryName=repository.name,
+            filter={"tagStatus": "TAGGED"},
+            PaginationConfig={"PageSize": PAGE_SIZE},
+        )
+    )
+    return pages
+
+
+def _listed(detail: Mapping[str, Any]) -> ListedImage | None:
+    """One ``imageDetails`` entry, or ``None`` for an untagged image.
+
+    The request asks for tagged images only, but moto ignores that filter (and an image may lose
+    its last tag between pages), so untagged entries are skipped here as well.
+    """
+    tags = tuple(detail.get("imageTags") or ())
+    if not tags:
+        return None
+    return ListedImage(
+        digest=str(detail["imageDigest"]),
+        tags=tags,
+        pushed_at=detail["imagePushedAt"],
+        size_in_bytes=detail.get("imageSizeInBytes"),
+        media_type=detail.get("imageManifestMediaType"),
+    )
+
+
+# --- given digests ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DetailsReport:
+    answers: Mapping[Target, ImageDetails | EcrFailure]
+    calls: int
+
+
+def describe_digests(
+    targets: Iterable[Target], *, clients: EcrClients, deadline: Deadline
+) -> DetailsReport:
+    """Push time, size and tags of each (repository, digest)."""
+    chunks = per_repository(targets, repository=lambda t: t[0], key=lambda t: t[1])
+    jobs = [
+        partial(_describe_chunk, clients, repo, [d for _, d in chunk]) for repo, chunk in chunks
+    ]
+    answers: dict[Target, ImageDetails | EcrFailure] = {}
+    for (_, chunk), answer in zip(chunks, run_all(jobs, deadline=deadline), strict=True):
+        if isinstance(answer, dict):
+            answers.update(answer)
+        else:
+            answers.update(dict.fromkeys(chunk, answer or TIMED_OUT))
+    return DetailsReport(answers, calls=len(chunks))
+
+
+def _describe_chunk(
+    clients: EcrClients, repo: Repository, digests: list[str]
+) -> dict[Target, ImageDetails | EcrFailure] | EcrFailure:
+    try:
+        answer = clients.for_region(repo.registry.region).describe_images(
+            registryId=repo.registry.account_id,
+            repositoryName=repo.name,
+            imageIds=[{"imageDigest": digest} for digest in digests],
+        )
+    except (ClientError, BotoCoreError) as exc:
+        return failure_from(exc)
+    found: dict[Target, ImageDetails | EcrFailure] = {
+        (repo, detail["imageDigest"]): ImageDetails(
+            pushed_at=detail.get("imagePushedAt"),
+            size_in_bytes=detail.get("imageSizeInBytes"),
+            tags=tuple(sorted(detail.get("imageTags", []))),
+        )
+        for detail in answer.get("imageDetails", [])
+    }
+    return {(repo, digest): found.get((repo, digest), NO_RESULT) for digest in digests}

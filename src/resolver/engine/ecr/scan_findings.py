@@ -1,0 +1,69 @@
+"""``DescribeImageScanFindings``: the severity counts of one image's scan.
+
+The API has no batch form, so it runs one call per image, concurrently. Only the counts are read
+(``maxResults=1``). Waiting for a scan in progress is the gate's business, not this module's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ...model import ScanReport, ScanState
+from ...references import Repository
+from ..fanout import Deadline, run_all
+from .clients import EcrClients
+from .failures import TIMED_OUT, EcrFailure, failure_from
+
+Target = tuple[Repository, str]  # an image, by repository and digest
+
+# Basic scanning reports COMPLETE; enhanced scanning (Inspector) reports ACTIVE.
+_DONE = frozenset({"COMPLETE", "ACTIVE"})
+_RUNNING = frozenset({"IN_PROGRESS", "PENDING"})
+
+
+@dataclass(frozen=True)
+class ScanRound:
+    answers: Mapping[Target, ScanReport | EcrFailure]
+    calls: int
+
+
+def scan_findings(
+    targets: Iterable[Target], *, clients: EcrClients, deadline: Deadline
+) -> ScanRound:
+    """One round: each image's scan state and findings, or why ECR could not say."""
+    pending = list(dict.fromkeys(targets))
+    jobs = [partial(_scan, clients, repo, digest) for repo, digest in pending]
+    answers = run_all(jobs, deadline=deadline)
+    return ScanRound(
+        {target: answer or TIMED_OUT for target, answer in zip(pending, answers, strict=True)},
+        calls=len(pending),
+    )
+
+
+def _scan(clients: EcrClients, repo: Repository, digest: str) -> ScanReport | EcrFailure:
+    try:
+        answer = clients.for_region(repo.registry.region).describe_image_scan_findings(
+            registryId=repo.registry.account_id,
+            repositoryName=repo.name,
+            imageId={"imageDigest": digest},
+            maxResults=1,  # only the severity counts are read
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ScanNotFoundException":
+            return ScanReport(ScanState.NOT_SCANNED, detail="the image has never been scanned")
+        return failure_from(exc)
+    except BotoCoreError as exc:
+        return failure_from(exc)
+    status = answer.get("imageScanStatus", {})
+    code = str(status.get("status", ""))
+    detail = f"{code}: {status.get('description', '')}".strip(": ")
+    if code in _RUNNING:
+        return ScanReport(ScanState.IN_PROGRESS, detail=detail)
+    if code not in _DONE:
+        return ScanReport(ScanState.NOT_SCANNED, detail=detail)
+    counts = answer.get("imageScanFindings", {}).get("findingSeverityCounts", {})
+    return ScanReport(ScanState.COMPLETE, {k: int(v) for k, v in counts.items()}, detail)

@@ -1,0 +1,99 @@
+"""Run independent AWS calls concurrently under one ``Deadline``: the clock and the time limit.
+
+Every ECR read the resolver makes fans out the same way: a few calls (one per repository, per
+100 ids, per image scanned) that do not depend on each other. This is the one place that owns
+the thread pool and the deadline, so no caller waits past the Lambda's remaining time.
+
+Time comes from the deadline's ``Clock``, so waiting (``WaitSeconds``, scans in progress) is
+tested with a fake clock instead of real sleeps.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
+
+MAX_CONCURRENCY = 16  # calls in flight at once: well under ECR's quotas and botocore's pool
+
+
+class Clock(Protocol):
+    """``monotonic()`` seconds and ``sleep()``: ``time``'s, or a test's."""
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+SYSTEM_CLOCK: Clock = SystemClock()
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A point in time on ``clock`` (``None``: no limit) that every call and wait respects."""
+
+    at: float | None = None
+    clock: Clock = SYSTEM_CLOCK
+
+    @classmethod
+    def after(cls, seconds: float, *, clock: Clock = SYSTEM_CLOCK) -> Deadline:
+        return cls(clock.monotonic() + seconds, clock)
+
+    def remaining(self) -> float | None:
+        """Seconds left (never negative), or None without a limit."""
+        return None if self.at is None else max(0.0, self.at - self.clock.monotonic())
+
+    def allows_sleep(self, seconds: float, *, then: float = 0.0) -> bool:
+        """Whether sleeping ``seconds`` still leaves ``then`` seconds (for the calls after it)."""
+        left = self.remaining()
+        return left is None or seconds + then < left
+
+
+NO_DEADLINE = Deadline()
+
+
+def run_all(jobs: Sequence[Callable[[], T]], *, deadline: Deadline) -> list[T | None]:
+    """Each job's result, in order; ``None`` for a job still running at the deadline.
+
+    Without a limit, it waits as long as the jobs take (their own botocore timeouts still bound
+    them). A job still running at the deadline is abandoned on a daemon thread: it can neither
+    hold up the response nor keep a CLI process alive. An exception in a job is raised here, in
+    the caller's thread.
+    """
+    if not jobs:
+        return []
+    done: queue.Queue[tuple[int, T | None, BaseException | None]] = queue.Queue()
+    slots = threading.BoundedSemaphore(MAX_CONCURRENCY)
+
+    def run(index: int, job: Callable[[], T]) -> None:
+        with slots:
+            try:
+                done.put((index, job(), None))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                done.put((index, None, exc))
+
+    for index, job in enumerate(jobs):
+        threading.Thread(target=run, args=(index, job), daemon=True, name=f"aws-{index}").start()
+    results: list[T | None] = [None] * len(jobs)
+    for _ in jobs:
+        try:
+            index, value, error = done.get(timeout=deadline.remaining())
+        except queue.Empty:
+            break
+        if error is not None:
+            raise error
+        results[index] = value
+    return results

@@ -1,0 +1,255 @@
+"""The nouns: what a resolution is asked for and what it answers.
+
+Request types (``ResolveRequest``, ``ImageSpec`` and the policy enums) are produced by
+``properties``; result types (``Resolution``, ``ImageResult``) by ``engine``; formatters
+(``cloudformation.attributes``, ``planner.report``) read them. Living apart from the
+procedures, they let a formatter depend on the model without importing the engine (or boto3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+from .platforms import LAMBDA_DEFAULT_PLATFORM, Platform
+from .references import ImageRef
+
+# --- request ---------------------------------------------------------------------------------
+
+
+class OnMissing(Enum):
+    FAIL = "Fail"
+    FALLBACK = "Fallback"
+    REPORT = "Report"
+
+
+class OnVulnerable(Enum):
+    FAIL = "Fail"
+    REPORT = "Report"
+
+
+class Severity(Enum):
+    """Thresholds for ``FailOnSeverity``, most severe first."""
+
+    CRITICAL = "CRITICAL"
+    HIGH = "HIGH"
+    MEDIUM = "MEDIUM"
+    LOW = "LOW"
+
+
+class TagMatch(Enum):
+    EXACT = "exact"  # Tag is a tag
+    PATTERN = "pattern"  # Tag is a glob: the newest matching image
+    LATEST_VERSION = "latest-version"  # Tag uses {version} and Version is "latest"
+
+
+class Attribute(Enum):
+    """Per-image attributes a template can select with ``Attributes``."""
+
+    URI = "Uri"
+    DIGEST = "Digest"
+    TAG_URI = "TagUri"
+    SOURCE = "Source"
+    STATUS = "Status"
+    BUILD_REQUIRED = "BuildRequired"
+    PLATFORMS = "Platforms"
+    FINDINGS = "Findings"
+    PUSHED_AT = "PushedAt"
+    SIZE_IN_BYTES = "SizeInBytes"
+    TAGS = "Tags"
+
+
+# Attributes that need DescribeImages: only asked for when selected.
+METADATA_ATTRIBUTES = frozenset({Attribute.PUSHED_AT, Attribute.SIZE_IN_BYTES, Attribute.TAGS})
+DEFAULT_ATTRIBUTES = (Attribute.URI, Attribute.DIGEST, Attribute.STATUS, Attribute.BUILD_REQUIRED)
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """One requested image. With ``match`` other than EXACT, ``ref.tag`` holds the glob or the
+    ``{version}`` template that discovery turns into a concrete tag."""
+
+    name: str
+    ref: ImageRef
+    fallback: str | None = None
+    match: TagMatch = TagMatch.EXACT
+    platform: Platform | None = None
+    for_lambda: bool = False
+    fail_on: Severity | None = None
+
+    @property
+    def wanted_platform(self) -> Platform | None:
+        """The platform to pin an index to: explicit, or linux/amd64 for Lambda."""
+        return self.platform or (LAMBDA_DEFAULT_PLATFORM if self.for_lambda else None)
+
+
+@dataclass(frozen=True)
+class ResolveRequest:
+    images: tuple[ImageSpec, ...]
+    on_missing: OnMissing = OnMissing.FAIL
+    use_prebuilt: bool = True
+    attributes: tuple[Attribute, ...] = DEFAULT_ATTRIBUTES
+    version: str | None = None
+    latest_version: bool = False
+    wait_seconds: int = 0
+    on_vulnerable: OnVulnerable = OnVulnerable.FAIL
+    require_scan: bool = False
+    scan_wait_seconds: int = 60
+
+    @property
+    def scans_needed(self) -> bool:
+        return Attribute.FINDINGS in self.attributes or any(i.fail_on for i in self.images)
+
+
+# --- what ECR says about an image --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImageDetails:
+    """DescribeImages: asked for only when ``PushedAt``/``SizeInBytes``/``Tags`` is selected."""
+
+    pushed_at: datetime | None
+    size_in_bytes: int | None
+    tags: tuple[str, ...]
+
+
+class ScanState(Enum):
+    COMPLETE = "Complete"
+    IN_PROGRESS = "InProgress"
+    NOT_SCANNED = "NotScanned"
+
+
+# ECR's finding severities, most severe first; the four above INFORMATIONAL are the gate's.
+FINDING_SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED")
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    state: ScanState
+    counts: Mapping[str, int] = field(default_factory=dict)  # ECR severity name -> findings
+    detail: str = ""  # ECR's status and description, for a reason
+
+    def at_or_above(self, threshold: Severity) -> int:
+        ranked = FINDING_SEVERITIES[: FINDING_SEVERITIES.index(threshold.value) + 1]
+        return sum(self.counts.get(severity, 0) for severity in ranked)
+
+    def summary(self) -> str:
+        if self.state is not ScanState.COMPLETE:
+            return str(self.state.value)
+        shown = FINDING_SEVERITIES[: len(Severity)]
+        return ",".join(f"{severity}={self.counts.get(severity, 0)}" for severity in shown)
+
+    @classmethod
+    def merged(cls, reports: Sequence[ScanReport]) -> ScanReport:
+        """One verdict for an index from its images' reports: complete only when all are, with
+        the findings added up."""
+        if len(reports) == 1:
+            return reports[0]
+        for state in (ScanState.IN_PROGRESS, ScanState.NOT_SCANNED):
+            pending = [report for report in reports if report.state is state]
+            if pending:
+                return cls(
+                    state, detail=f"{len(pending)} of {len(reports)} images: {pending[0].detail}"
+                )
+        counts: dict[str, int] = {}
+        for report in reports:
+            for severity, count in report.counts.items():
+                counts[severity] = counts.get(severity, 0) + count
+        return cls(ScanState.COMPLETE, counts, detail=f"{len(reports)} images")
+
+
+# --- result ----------------------------------------------------------------------------------
+
+
+class ImageStatus(Enum):
+    FOUND = "Found"
+    TAG_NOT_FOUND = "TagNotFound"
+    DIGEST_NOT_FOUND = "DigestNotFound"
+    REPOSITORY_NOT_FOUND = "RepositoryNotFound"
+    PLATFORM_NOT_FOUND = "PlatformNotFound"
+    SKIPPED = "Skipped"  # UsePreBuiltImages is false: ECR was not asked
+    VULNERABLE = "Vulnerable"  # found, but its findings reach FailOnSeverity
+    NOT_SCANNED = "NotScanned"  # found, never scanned, and RequireScan is true
+
+
+MISSING = frozenset(
+    {
+        ImageStatus.TAG_NOT_FOUND,
+        ImageStatus.DIGEST_NOT_FOUND,
+        ImageStatus.REPOSITORY_NOT_FOUND,
+        ImageStatus.PLATFORM_NOT_FOUND,
+        ImageStatus.SKIPPED,
+    }
+)
+
+
+class Source(Enum):
+    PREBUILT = "prebuilt"
+    FALLBACK = "fallback"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class ImageResult:
+    spec: ImageSpec
+    status: ImageStatus
+    uri: str  # what to deploy; "" when there is nothing to deploy
+    source: Source
+    digest: str | None = None
+    ref: ImageRef | None = None  # the concrete image looked up (a pattern's chosen tag)
+    detail: str = ""  # why it is missing or blocked, for a person
+    platforms: tuple[str, ...] = ()  # an index's runnable platforms
+    children: tuple[str, ...] = ()  # an unpinned index's runnable images (scanned one by one)
+    tagged_digest: str | None = None  # what the tag points at (an index, when pinned to a child)
+    details: ImageDetails | None = None  # DescribeImages, when asked for
+    scan: ScanReport | None = None  # scan findings, when asked for
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def build_required(self) -> bool:
+        return self.status in MISSING
+
+    @property
+    def found(self) -> bool:
+        """In ECR, with a digest: what metadata and scans are read for."""
+        return self.status is ImageStatus.FOUND and bool(self.digest)
+
+    @property
+    def image_ref(self) -> ImageRef:
+        return self.ref or self.spec.ref
+
+    @property
+    def tag_uri(self) -> str:
+        """The concrete tag's URI; "" for a digest, or a pattern that matched nothing."""
+        if self.ref is not None:
+            return self.ref.tag_uri
+        return self.spec.ref.tag_uri if self.spec.match is TagMatch.EXACT else ""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    images: tuple[ImageResult, ...]
+    on_missing: OnMissing
+    on_vulnerable: OnVulnerable = OnVulnerable.FAIL
+    ecr_calls: int = 0
+    version: str | None = None
+
+    @property
+    def build_required(self) -> bool:
+        return any(image.build_required for image in self.images)
+
+    @property
+    def missing(self) -> tuple[ImageResult, ...]:
+        return tuple(image for image in self.images if image.build_required)
+
+    @property
+    def revision(self) -> str:
+        """Short hash of every image's deployable URI: changes exactly when one of them does."""
+        lines = sorted(f"{image.name}={image.uri}" for image in self.images)
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12]

@@ -1,0 +1,14 @@
+"""The CLI's documented exit codes (README: "Exit codes"): CI scripts branch on them."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0  # every image found (plan) / SUCCESS (invoke)
+    ERROR = 1  # an unexpected error (a bug: please report it) / FAILED (invoke)
+    INVALID = 2  # invalid input: flags, template, parameters or properties
+    BUILD_NEEDED = 3  # at least one image is missing: build it (or deploy with pre-built off)
+    LOOKUP_FAILED = 4  # AWS could not answer: credentials, access denied, throttling, network
+    VULNERABLE = 5  # the vulnerability gate (FailOnSeverity / RequireScan) blocks an image

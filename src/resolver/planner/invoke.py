@@ -1,0 +1,79 @@
+"""``resolver invoke``: the custom resource's core on an event file, nothing sent anywhere.
+
+It runs ``cloudformation.handler.handle`` in-process — the same core the Lambda runs — and
+prints the response body CloudFormation would receive.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InvalidPropertyError
+from .aws import Aws, AwsOptions
+from .exit_codes import ExitCode
+
+
+@dataclass(frozen=True)
+class InvokeOptions:
+    event: Path
+    timeout_seconds: float = 120.0  # the Lambda timeout to emulate
+    aws: AwsOptions = field(default_factory=AwsOptions)
+
+
+@dataclass
+class _LocalContext:
+    """The parts of a Lambda context the resolver reads, with a real clock."""
+
+    timeout_seconds: float
+    invoked_function_arn: str
+    aws_request_id: str
+    started: float
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.started + self.timeout_seconds - time.monotonic()) * 1000))
+
+
+def run_invoke(options: InvokeOptions) -> ExitCode:
+    # The Lambda's own modules; crhelper and Powertools are not needed to run the core.
+    from ..cloudformation.events import Malformed, parse_event  # noqa: PLC0415
+    from ..cloudformation.handler import Services, handle  # noqa: PLC0415
+    from ..cloudformation.response import Status, encode  # noqa: PLC0415
+    from ..cloudformation.stack_status import StackStatus  # noqa: PLC0415
+    from ..engine.ecr.clients import EcrClients  # noqa: PLC0415
+
+    try:
+        raw = json.loads(options.event.read_text())
+    except (OSError, ValueError) as exc:
+        raise InvalidPropertyError(
+            "EVENT",
+            str(options.event),
+            f"is not a readable JSON event ({exc})",
+            "Use a file from events/.",
+        ) from exc
+    event = parse_event(raw)
+    if isinstance(event, Malformed):
+        raise InvalidPropertyError(
+            "EVENT",
+            str(options.event),
+            f"is not usable: {event.reason}",
+            "Use a file from events/ as a model.",
+        )
+    aws = Aws.start(options.aws)
+    clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url)
+    stacks = StackStatus(session=lambda: clients.session, endpoint_url=aws.endpoint_url)
+    services = Services(clients=clients, stacks=stacks)
+    # The event's own ServiceToken names the function (and so the account and region).
+    function_arn = event.service_token or f"arn:aws:lambda:{aws.region}:000000000000:function:local"
+    context = _LocalContext(
+        options.timeout_seconds,
+        function_arn,
+        aws_request_id=str(uuid.uuid4()),
+        started=time.monotonic(),
+    )
+    response = handle(event, context, services=services)
+    print(json.dumps(json.loads(encode(response)), indent=2))
+    return ExitCode.OK if response.status is Status.SUCCESS else ExitCode.ERROR

@@ -1,0 +1,134 @@
+"""A ``Resolution`` for people and for CI: a table, a JSON document, GitHub step outputs, or
+``sam deploy`` parameter overrides. Pure functions of the model's typed results."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import ImageResult, ImageStatus, Resolution
+
+SCHEMA_VERSION = 1
+
+_GREEN, _YELLOW, _RED, _BOLD = "32", "33", "31", "1"
+
+
+@dataclass(frozen=True)
+class OverrideNames:
+    """Parameter names of the consumer template that ``--emit sam-overrides`` fills in."""
+
+    use_prebuilt: str = "UsePreBuiltImages"
+    revision: str = "ImageRevision"
+
+
+def _selector(image: ImageResult) -> str:
+    ref = image.image_ref
+    return ref.tag if ref.tag else (ref.digest or "")
+
+
+def as_json(resolution: Resolution) -> str:
+    """The documented, stable schema (README: "Planner JSON")."""
+    document: dict[str, Any] = {
+        "schemaVersion": SCHEMA_VERSION,
+        "buildRequired": resolution.build_required,
+        "missingImages": [image.name for image in resolution.missing],
+        "revision": resolution.revision,
+        "version": resolution.version,
+        "ecrCalls": resolution.ecr_calls,
+        "images": [
+            {
+                "name": image.name,
+                "repository": image.image_ref.repository.name,
+                "registryId": image.image_ref.repository.registry.account_id,
+                "region": image.image_ref.repository.registry.region,
+                "tag": image.image_ref.tag,
+                "digest": image.digest or image.spec.ref.digest,
+                "status": image.status.value,
+                "buildRequired": image.build_required,
+                "uri": image.uri or None,
+                "tagUri": image.tag_uri or None,
+                "detail": image.detail or None,
+                "platforms": list(image.platforms),
+                "findings": image.scan.summary() if image.scan else None,
+            }
+            for image in resolution.images
+        ],
+    }
+    return json.dumps(document, indent=2)
+
+
+def as_github_outputs(resolution: Resolution) -> str:
+    """``name=value`` lines for ``>> "$GITHUB_OUTPUT"``."""
+    lines = [
+        f"build-required={_bool(resolution.build_required)}",
+        f"use-prebuilt-images={_bool(not resolution.build_required)}",
+        f"missing-images={','.join(image.name for image in resolution.missing)}",
+        f"revision={resolution.revision}",
+        f"version={resolution.version or ''}",
+    ]
+    return "\n".join(lines)
+
+
+def as_sam_overrides(resolution: Resolution, names: OverrideNames) -> str:
+    """``Name=value`` pairs for ``sam deploy --parameter-overrides``."""
+    return (
+        f"{names.use_prebuilt}={_bool(not resolution.build_required)} "
+        f"{names.revision}={resolution.revision}"
+    )
+
+
+def as_table(resolution: Resolution, *, colour: bool) -> str:
+    def paint(text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if colour else text
+
+    header = ("IMAGE", "REPOSITORY", "TAG / DIGEST", "STATUS", "DIGEST", "BUILD")
+    rows = [
+        (
+            image.name,
+            image.image_ref.repository.name,
+            _short(_selector(image)),
+            image.status.value,
+            _short(image.digest or "", width=19),
+            "yes" if image.build_required else "no",
+        )
+        for image in resolution.images
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: tuple[str, ...], codes: tuple[str, ...] = ()) -> str:
+        padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=True)]
+        painted = [
+            paint(cell, codes[i]) if i < len(codes) and codes[i] else cell
+            for i, cell in enumerate(padded)
+        ]
+        return "  ".join(painted).rstrip()
+
+    out = [line(header, (_BOLD,) * len(header))]
+    for image, row in zip(resolution.images, rows, strict=True):
+        status_colour = {ImageStatus.FOUND: _GREEN, ImageStatus.VULNERABLE: _RED}.get(
+            image.status, _YELLOW
+        )
+        build_colour = _YELLOW if image.build_required else ""
+        out.append(line(row, ("", "", "", status_colour, "", build_colour)))
+    summary = (
+        f"{len(resolution.images) - len(resolution.missing)} of {len(resolution.images)} images "
+        f"found; revision {resolution.revision}"
+    )
+    if resolution.version:
+        summary += f"; version {resolution.version}"
+    out += [f"  {image.name}: {image.detail}" for image in resolution.images if image.detail]
+    if resolution.build_required:
+        missing = ", ".join(image.name for image in resolution.missing)
+        out.append(paint(f"{summary}. Build needed: {missing}.", _YELLOW))
+    else:
+        out.append(paint(f"{summary}. No build needed.", _GREEN))
+    return "\n".join(out)
+
+
+def _short(text: str, *, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _bool(value: bool) -> str:  # noqa: FBT001 - a formatter, not a flag
+    return "true" if value else "false"

@@ -1,0 +1,167 @@
+"""Read a consumer template as CloudFormation does: YAML with short-form tags, or JSON.
+
+Also the small readers every other part of the evaluator shares: a template section, a literal
+scalar as CloudFormation hands it to a custom resource, and "did you mean" hints.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ...errors import TemplateError
+
+
+class _TemplateLoader(yaml.SafeLoader):
+    """SafeLoader plus CloudFormation's short-form tags (registered below).
+
+    Scalars follow YAML 1.1, as CloudFormation documents for its own parser (``yes`` is a
+    boolean), except timestamps: CloudFormation does not support that type, so ``2024-01-01``
+    stays text. Duplicate keys are rejected: CloudFormation refuses them, while PyYAML would
+    silently keep the last one.
+    """
+
+
+def _reject_duplicate_keys(node: yaml.MappingNode) -> None:
+    seen: set[str] = set()
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+            continue
+        if key_node.value in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
+            )
+        seen.add(key_node.value)
+
+
+def _construct_map(loader: _TemplateLoader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+    _reject_duplicate_keys(node)
+    yield from loader.construct_yaml_map(node)
+
+
+def _construct_text(loader: _TemplateLoader, node: yaml.ScalarNode) -> str:
+    return loader.construct_scalar(node)
+
+
+def _construct_tagged(loader: _TemplateLoader, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    assert isinstance(node, yaml.MappingNode)  # a YAML node has no fourth kind
+    _reject_duplicate_keys(node)
+    return loader.construct_mapping(node, deep=True)
+
+
+def _construct_short_form(loader: _TemplateLoader, suffix: str, node: yaml.Node) -> Any:
+    """``!Name value`` -> the long form ``{"Fn::Name": value}`` (``Ref``/``Condition`` bare)."""
+    value = _construct_tagged(loader, node)
+    if suffix in ("Ref", "Condition"):
+        return {suffix: value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        # "!GetAtt A.B.C" is resource A, attribute "B.C": the split is at the first dot.
+        return {"Fn::GetAtt": value.split(".", 1)}
+    return {f"Fn::{suffix}": value}
+
+
+_TemplateLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_TemplateLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_text)
+_TemplateLoader.add_multi_constructor("!", _construct_short_form)
+
+
+class _DuplicateKeyError(ValueError):
+    """Raised inside ``json.loads``: it has no line numbers to give, so only the key is named."""
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKeyError(key)
+        result[key] = value
+    return result
+
+
+def _parse_json(text: str, path: Path) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_json_object)
+    except _DuplicateKeyError as exc:
+        raise TemplateError(
+            str(path), f"duplicate key {exc.args[0]!r}", fix="CloudFormation rejects it; keep one."
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise TemplateError(
+            f"{path} line {exc.lineno} column {exc.colno}",
+            f"not valid JSON: {exc.msg}",
+            fix="Fix the syntax (cfn-lint shows the same position).",
+        ) from exc
+
+
+def _parse_yaml(text: str, path: Path) -> Any:
+    try:
+        return yaml.load(text, Loader=_TemplateLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path} line {mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        fix = "Fix the syntax (cfn-lint shows the same position)."
+        if "'<tag>'" in problem:
+            # The classic: "!ImportValue !Sub ..." puts two tags on one value.
+            fix = "A value takes one short-form tag: write the outer one long, e.g. "
+            fix += '"Fn::ImportValue: !Sub ...".'
+        raise TemplateError(where, f"not valid YAML: {problem}", fix=fix) from exc
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    """Read a CloudFormation/SAM template, YAML (short-form tags become long form) or JSON."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(
+            str(path), f"cannot read the template ({exc})", fix="Check the --template path."
+        ) from exc
+    # JSON is nearly YAML, but PyYAML rejects the tab indentation common in JSON files.
+    document = _parse_json(text, path) if text.lstrip().startswith("{") else _parse_yaml(text, path)
+    if not isinstance(document, dict):
+        raise TemplateError(
+            str(path),
+            "is not a CloudFormation template (its top level is not a map)",
+            fix="Point --template at the template file.",
+        )
+    return document
+
+
+def section(template: Mapping[str, Any], name: str) -> dict[str, Any]:
+    value = template.get(name)
+    if value is None:  # absent, or an empty "Conditions:" line
+        return {}
+    if not isinstance(value, dict):
+        raise TemplateError(name, "must be a map", fix=f"Write {name} as Name: definition entries.")
+    return value
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def scalar_text(value: object, where: str) -> str:
+    """A literal scalar as CloudFormation hands it to a custom resource: always a string."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):  # before int: a bool is an int, and CloudFormation says "true"
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if value is None:
+        raise TemplateError(
+            where, "null values are not allowed in templates", fix="Give a value or remove the key."
+        )
+    raise TemplateError(
+        where, f"unsupported value {value!r}", fix="Use a string, number or boolean."
+    )

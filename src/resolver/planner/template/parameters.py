@@ -1,0 +1,223 @@
+"""Template parameters: declarations, the values CloudFormation would use, their constraints,
+and how given values combine (overrides over samconfig over Defaults)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ...errors import TemplateError
+from .loader import did_you_mean, scalar_text, section
+
+
+@dataclass(frozen=True)
+class _Parameter:
+    name: str
+    declaration: Mapping[str, Any]
+
+    @property
+    def type(self) -> str:
+        return str(self.declaration.get("Type", "String"))
+
+    @property
+    def is_list(self) -> bool:
+        return self.type == "CommaDelimitedList" or self.type.startswith("List<")
+
+    @property
+    def is_number(self) -> bool:
+        return self.type in ("Number", "List<Number>")
+
+    @property
+    def from_ssm(self) -> bool:
+        return self.type.startswith("AWS::SSM::Parameter::Value<")
+
+
+def declarations(template: Mapping[str, Any]) -> dict[str, _Parameter]:
+    declared: dict[str, _Parameter] = {}
+    for name, declaration in section(template, "Parameters").items():
+        if not isinstance(declaration, dict):
+            raise TemplateError(
+                f"Parameters.{name}", "must be a map", fix="Give it at least a Type."
+            )
+        declared[str(name)] = _Parameter(str(name), declaration)
+    return declared
+
+
+def reject_unknown(
+    given: Mapping[str, str], declared: Mapping[str, _Parameter], *, source: str
+) -> None:
+    # CloudFormation refuses a value for a parameter the template lacks; here it is usually a typo
+    # that would otherwise silently fall back to the Default.
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        hint = did_you_mean(unknown[0], declared)
+        raise TemplateError(
+            source,
+            f"{unknown[0]!r} is not a parameter of this template{hint}",
+            fix=f"The template declares: {', '.join(declared) or 'no parameters'}.",
+        )
+
+
+def _split_list(value: str) -> list[str]:
+    # CloudFormation trims the spaces around each member of a list parameter.
+    return [item.strip() for item in value.split(",")]
+
+
+def _violated_allowed_values(param: _Parameter, item: str) -> str | None:
+    allowed = param.declaration.get("AllowedValues")
+    if allowed is None:
+        return None
+    where = f"Parameters.{param.name}.AllowedValues"
+    texts = [scalar_text(value, where) for value in allowed] if isinstance(allowed, list) else []
+    return None if item in texts else f"is not one of the AllowedValues ({', '.join(texts)})"
+
+
+def _violated_allowed_pattern(param: _Parameter, item: str) -> str | None:
+    pattern = param.declaration.get("AllowedPattern")
+    if pattern is None:
+        return None
+    try:
+        matched = re.fullmatch(str(pattern), item)  # CloudFormation matches the whole value
+    except re.error as exc:
+        raise TemplateError(
+            f"Parameters.{param.name}.AllowedPattern",
+            f"is not a valid regular expression ({exc})",
+            fix="Fix the pattern.",
+        ) from exc
+    return None if matched else f"does not match the AllowedPattern {pattern!r}"
+
+
+def _limit(param: _Parameter, key: str) -> float | None:
+    """A numeric constraint (``MinLength``, ``MaxValue``...), or None when not declared."""
+    raw = param.declaration.get(key)
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except (TypeError, ValueError) as exc:
+        raise TemplateError(
+            f"Parameters.{param.name}.{key}", f"{raw!r} is not a number", fix="Fix the template."
+        ) from exc
+
+
+def _violated_length(param: _Parameter, item: str) -> str | None:
+    low, high = _limit(param, "MinLength"), _limit(param, "MaxLength")
+    if low is not None and len(item) < low:
+        return f"is shorter than MinLength {low:g}"
+    if high is not None and len(item) > high:
+        return f"is longer than MaxLength {high:g}"
+    return None
+
+
+def _violated_number(param: _Parameter, item: str) -> str | None:
+    if not param.is_number:
+        return None
+    try:
+        number = float(item)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number):
+        return "is not a number"
+    low, high = _limit(param, "MinValue"), _limit(param, "MaxValue")
+    if low is not None and number < low:
+        return f"is below MinValue {low:g}"
+    if high is not None and number > high:
+        return f"is above MaxValue {high:g}"
+    return None
+
+
+_RULES: Final = (
+    _violated_allowed_values,
+    _violated_allowed_pattern,
+    _violated_length,
+    _violated_number,
+)
+
+
+def _validate(param: _Parameter, value: str) -> None:
+    """Apply the declared constraints, to each member of a list parameter."""
+    for item in _split_list(value) if param.is_list else [value]:
+        for rule in _RULES:
+            problem = rule(param, item)
+            if problem is None:
+                continue
+            described = param.declaration.get("ConstraintDescription")
+            raise TemplateError(
+                f"Parameters.{param.name}",
+                f"{item!r} {problem}" + (f" ({described})" if described else ""),
+                fix=f"Pass a valid value with --parameter-overrides {param.name}=<value>.",
+            )
+
+
+class Parameters:
+    """Each parameter's value as CloudFormation would use it: the given one, else its Default.
+
+    A parameter without any value is only an error when the resource actually refers to it:
+    the planner evaluates one resource, and demanding, say, a database password it never reads
+    would push users into putting secrets on CI command lines.
+    """
+
+    def __init__(self, template: Mapping[str, Any], given: Mapping[str, str]) -> None:
+        self._declared = declarations(template)
+        reject_unknown(given, self._declared, source="Parameters")
+        self._values: dict[str, str] = {}
+        for name, param in self._declared.items():
+            default = param.declaration.get("Default")
+            if name in given:
+                self._values[name] = given[name]
+            elif default is not None:
+                self._values[name] = scalar_text(default, f"Parameters.{name}.Default")
+        for name, value in self._values.items():
+            if not self._declared[name].from_ssm:  # an SSM type's value is a parameter name
+                _validate(self._declared[name], value)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._declared
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._declared)
+
+    def value(self, name: str, where: str, intrinsic: str) -> str | list[str]:
+        param = self._declared[name]
+        if param.from_ssm:
+            ssm_name = self._values.get(name, "<name>")
+            raise TemplateError(
+                where,
+                f"parameter {name} has type {param.type}: CloudFormation reads SSM parameter "
+                f"{ssm_name!r} at deploy time, which the planner cannot do offline",
+                intrinsic=intrinsic,
+                fix=f"Resolve it yourself (aws ssm get-parameter --name {ssm_name}) and plan a "
+                f"copy of the template where {name} is a String, passing that value with "
+                f"--parameter-overrides {name}=<value>.",
+            )
+        if name not in self._values:
+            raise TemplateError(
+                where,
+                f"parameter {name} has no value: the template gives no Default and none was passed",
+                intrinsic=intrinsic,
+                fix=f"Pass it with --parameter-overrides {name}=<value> "
+                "(or parameter_overrides in samconfig).",
+            )
+        raw = self._values[name]
+        return _split_list(raw) if param.is_list else raw
+
+
+def merge_parameters(
+    template: Mapping[str, Any], *, samconfig: Mapping[str, str], overrides: Mapping[str, str]
+) -> dict[str, str]:
+    """Parameter values by precedence: explicit overrides, then samconfig (Defaults come last).
+
+    Like ``sam deploy``, samconfig values for parameters this template lacks are dropped — one
+    samconfig often serves several templates — but an explicit override naming no parameter is
+    a typo, and an error. On an existing stack ``sam deploy`` keeps a parameter's *previous*
+    value when nothing overrides it, not its Default; the planner cannot see previous values,
+    so CI should pass every parameter that differs from its Default.
+    """
+    declared = declarations(template)
+    reject_unknown(overrides, declared, source="--parameter-overrides")
+    merged = {name: value for name, value in samconfig.items() if name in declared}
+    merged.update(overrides)
+    return merged

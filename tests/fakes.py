@@ -1,0 +1,35 @@
+"""Test doubles shared by unit and functional tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from resolver.engine import Deadline
+
+
+@dataclass
+class FakeClock:
+    """Time that passes only when slept: each sleep is recorded, never waited, and may run a
+    hook (CI pushing an image meanwhile, say)."""
+
+    now: float = 1_000.0
+    slept: list[float] = field(default_factory=list)
+    on_sleep: Callable[[float], None] | None = None
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        if self.on_sleep is not None:
+            self.on_sleep(seconds)
+
+    def deadline(self, seconds: float | None = None) -> Deadline:
+        """A deadline on this clock, ``seconds`` from now (None: no limit)."""
+        return Deadline(None if seconds is None else self.now + seconds, self)
+
+
+def never_sleeps(seconds: float) -> None:
+    raise AssertionError(f"unexpected sleep of {seconds} s")

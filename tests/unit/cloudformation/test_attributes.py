@@ -1,0 +1,35 @@
+"""A Resolution as CloudFormation Data."""
+
+from __future__ import annotations
+
+from resolver.cloudformation.attributes import build_data
+from resolver.model import (
+    Attribute,
+    OnMissing,
+    Resolution,
+)
+
+from ...builders import DIGEST, REPO, found, missing
+
+
+def test_data_has_selected_attributes_and_summary() -> None:
+    resolution = Resolution(
+        (found("Api"), missing("Pmtiles", fallback="local/p:1")), OnMissing.FALLBACK
+    )
+    data = build_data(
+        resolution, (Attribute.URI, Attribute.SOURCE, Attribute.TAG_URI, Attribute.BUILD_REQUIRED)
+    )
+    assert data == {
+        "Api.Uri": f"{REPO.uri}@{DIGEST}",
+        "Api.Source": "prebuilt",
+        "Api.TagUri": f"{REPO.uri}:api-v1",
+        "Api.BuildRequired": "false",
+        "Pmtiles.Uri": "local/p:1",
+        "Pmtiles.Source": "fallback",
+        "Pmtiles.TagUri": f"{REPO.uri}:pmtiles-v1",
+        "Pmtiles.BuildRequired": "true",
+        "BuildRequired": "true",
+        "MissingImages": "Pmtiles",
+        "Revision": resolution.revision,
+        "Version": "",
+    }

@@ -1,0 +1,190 @@
+"""``handle``: a typed event in, the response out — ECR answered by botocore's Stubber."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from devkit.ecr_emulator import DOCKER_MANIFEST, digest_of, manifest
+from devkit.events import load_event
+from resolver.cloudformation.events import CfnEvent, parse_event
+from resolver.cloudformation.handler import Services, handle
+from resolver.cloudformation.response import MAX_BODY_BYTES, Status
+from resolver.engine.ecr.batch_get_image import ACCEPTED_MEDIA_TYPES
+from resolver.engine.ecr.clients import EcrClients
+
+STABLE_ID = "cloudtak-dev-Images-8de3296763"
+ACCOUNT = "123456789012"
+
+
+@dataclass
+class Context:
+    remaining_seconds: float = 60.0
+    invoked_function_arn: str = f"arn:aws:lambda:ap-southeast-2:{ACCOUNT}:function:resolver"
+    aws_request_id: str = "req-1"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.remaining_seconds * 1000)
+
+
+@dataclass
+class Stacks:
+    rolling: bool = False
+    asked: list[str] = field(default_factory=list)
+
+    def rolling_back(self, stack_id: str) -> bool:
+        self.asked.append(stack_id)
+        return self.rolling
+
+
+@dataclass
+class Metrics:
+    added: dict[str, float] = field(default_factory=dict)
+
+    def add_metric(self, *, name: str, unit: Any, value: float) -> None:
+        self.added[name] = value
+
+
+@pytest.fixture
+def stubber() -> Iterator[Stubber]:
+    client = boto3.Session().client("ecr", region_name="ap-southeast-2")
+    with Stubber(client) as stub:
+        stub.client = client  # type: ignore[attr-defined]
+        yield stub
+
+
+def services(stubber: Stubber, stacks: Stacks | None = None) -> Services:
+    clients = EcrClients(client=stubber.client)  # type: ignore[attr-defined]
+    return Services(clients=clients, stacks=stacks or Stacks(), metrics=Metrics())
+
+
+def event(name: str = "create.json", **properties: Any) -> CfnEvent:
+    raw = load_event(name)
+    raw["ResourceProperties"] = {**raw["ResourceProperties"], **properties}
+    parsed = parse_event(raw)
+    assert isinstance(parsed, CfnEvent)
+    return parsed
+
+
+def one_image(**properties: Any) -> CfnEvent:
+    return event(Repository="app", Images={"Api": {"Tag": "api-1"}}, Version="", **properties)
+
+
+def answer_found(stubber: Stubber, tag: str = "api-1") -> str:
+    body = manifest(tag)
+    stubber.add_response(
+        "batch_get_image",
+        {
+            "images": [
+                {
+                    "imageId": {"imageTag": tag, "imageDigest": digest_of(body)},
+                    "imageManifest": body.decode(),
+                    "imageManifestMediaType": DOCKER_MANIFEST,
+                }
+            ],
+            "failures": [],
+        },
+        {
+            "registryId": ACCOUNT,
+            "repositoryName": "app",
+            "imageIds": [{"imageTag": tag}],
+            "acceptedMediaTypes": list(ACCEPTED_MEDIA_TYPES),
+        },
+    )
+    return digest_of(body)
+
+
+def test_found_images_become_data(stubber: Stubber) -> None:
+    digest = answer_found(stubber)
+    svc = services(stubber)
+    response = handle(one_image(), Context(), services=svc)
+    assert response.status is Status.SUCCESS, response.reason
+    assert response.physical_resource_id == STABLE_ID
+    assert (
+        response.data["Api.Uri"] == f"{ACCOUNT}.dkr.ecr.ap-southeast-2.amazonaws.com/app@{digest}"
+    )
+    assert response.data["BuildRequired"] == "false"
+    assert svc.metrics.added == {"ImagesFound": 1, "ImagesMissing": 0, "EcrCalls": 1}  # type: ignore[union-attr]
+    stubber.assert_no_pending_responses()
+
+
+def test_delete_answers_success_without_reading_anything(stubber: Stubber) -> None:
+    stacks = Stacks()
+    response = handle(
+        event("delete.json", Images="garbage"), Context(), services=services(stubber, stacks)
+    )
+    assert (response.status, response.physical_resource_id) == (Status.SUCCESS, STABLE_ID)
+    assert response.data == {}
+    assert stacks.asked == []
+
+
+def test_invalid_properties_fail_before_any_call(stubber: Stubber) -> None:
+    response = handle(event(UsePreBuiltImages="yes"), Context(), services=services(stubber))
+    assert response.status is Status.FAILED
+    assert response.reason == 'UsePreBuiltImages: \'yes\' is not a boolean. Use "true" or "false".'
+    assert response.data == {}
+
+
+def test_only_an_update_asks_whether_the_stack_is_rolling_back(stubber: Stubber) -> None:
+    stacks = Stacks()
+    answer_found(stubber)
+    handle(one_image(), Context(), services=services(stubber, stacks))
+    assert stacks.asked == []
+    update = replace(one_image(), request_type=event("update-tag-moved.json").request_type)
+    answer_found(stubber)
+    handle(update, Context(), services=services(stubber, stacks))
+    assert stacks.asked == [update.stack_id]
+
+
+def test_an_ecr_error_fails_without_calling_anything_missing(stubber: Stubber) -> None:
+    stubber.add_client_error("batch_get_image", "AccessDeniedException", "User is not authorized")
+    response = handle(one_image(), Context(), services=services(stubber))
+    assert response.status is Status.FAILED
+    assert "AccessDeniedException: User is not authorized" in response.reason
+    assert "not reported as missing" in response.reason
+
+
+def test_a_response_over_4096_bytes_fails_with_how_to_trim_it(stubber: Stubber) -> None:
+    images = {f"Service{i:02d}": {"Tag": f"svc-{i}"} for i in range(30)}
+    properties = {"Repository": "app", "Images": images, "OnMissing": "Report"}
+    properties["Attributes"] = ["Uri", "Digest", "TagUri", "Source", "Status", "BuildRequired"]
+    stubber.add_response(
+        "batch_get_image",
+        {
+            "images": [],
+            "failures": [
+                {
+                    "imageId": {"imageTag": f"svc-{i}"},
+                    "failureCode": "ImageNotFound",
+                    "failureReason": "x",
+                }
+                for i in range(30)
+            ],
+        },
+    )
+    response = handle(event(**properties, Version=""), Context(), services=services(stubber))
+    assert response.status is Status.FAILED
+    assert "over CloudFormation's 4096-byte limit" in response.reason
+    assert "Attributes: [Uri] would need" in response.reason
+    assert response.size() <= MAX_BODY_BYTES
+
+
+def test_a_bug_is_reported_as_one_and_points_at_the_log(stubber: Stubber) -> None:
+    class Broken(EcrClients):
+        def for_region(self, region: str) -> Any:
+            raise ZeroDivisionError("internal detail")
+
+    svc = replace(services(stubber), clients=Broken())
+    response = handle(one_image(), Context(), services=svc)
+    assert response.status is Status.FAILED
+    assert response.reason == (
+        "Unexpected error in the image resolver (ZeroDivisionError); see the function's log for "
+        "request req-1."
+    )
+    assert json.loads(json.dumps(response.data)) == {}

@@ -1,0 +1,108 @@
+"""Loading templates: short-form tags, JSON, and errors that name the file and line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from resolver.errors import ResolverError, TemplateError
+from resolver.planner.template import (
+    load_template,
+)
+
+from .conftest import EXPORTS, evaluate, write
+
+# --- loading: short-form tags, JSON, errors ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("yaml_value", "long_form"),
+    [
+        ("!Ref Env", {"Ref": "Env"}),
+        ("!Condition IsProd", {"Condition": "IsProd"}),
+        ("!GetAtt Images.Api.Uri", {"Fn::GetAtt": ["Images", "Api.Uri"]}),  # first dot only
+        ("!GetAtt [Images, Api.Uri]", {"Fn::GetAtt": ["Images", "Api.Uri"]}),
+        ("!Sub 'a-${Env}'", {"Fn::Sub": "a-${Env}"}),
+        ("!Join [-, [a, b]]", {"Fn::Join": ["-", ["a", "b"]]}),
+        ("!Select [0, [a]]", {"Fn::Select": [0, ["a"]]}),
+        ("!Split [',', 'a,b']", {"Fn::Split": [",", "a,b"]}),
+        ("!If [C, a, b]", {"Fn::If": ["C", "a", "b"]}),
+        ("!Equals [a, b]", {"Fn::Equals": ["a", "b"]}),
+        ("!Not [!Condition C]", {"Fn::Not": [{"Condition": "C"}]}),
+        ("!And [!Condition C, !Condition D]",
+         {"Fn::And": [{"Condition": "C"}, {"Condition": "D"}]}),
+        ("!Or [!Condition C, !Condition D]", {"Fn::Or": [{"Condition": "C"}, {"Condition": "D"}]}),
+        ("!FindInMap [M, a, b]", {"Fn::FindInMap": ["M", "a", "b"]}),
+        ("!Base64 text", {"Fn::Base64": "text"}),
+        ("!GetAZs ''", {"Fn::GetAZs": ""}),
+        ("!Cidr [10.0.0.0/16, 2, 8]", {"Fn::Cidr": ["10.0.0.0/16", 2, 8]}),
+        ("!ImportValue {Fn::Sub: 'TAK-${Env}'}", {"Fn::ImportValue": {"Fn::Sub": "TAK-${Env}"}}),
+        ("!ImportValue {'Fn::Sub': 'x'}", {"Fn::ImportValue": {"Fn::Sub": "x"}}),
+        ("!Anything {a: 1}", {"Fn::Anything": {"a": 1}}),
+    ],
+)  # fmt: skip
+def test_short_form_tags_become_long_form(
+    tmp_path: Path, yaml_value: str, long_form: dict[str, Any]
+) -> None:
+    template = load_template(
+        write(tmp_path, f"Resources:\n  X:\n    Properties:\n      V: {yaml_value}\n")
+    )
+    assert template["Resources"]["X"]["Properties"]["V"] == long_form
+
+
+def test_json_templates_evaluate_like_yaml(tmp_path: Path) -> None:
+    template = {
+        "Parameters": {"Env": {"Type": "String", "Default": "dev"}},
+        "Resources": {
+            "Images": {
+                "Type": "Custom::ImageResolver",
+                "Properties": {
+                    "ServiceTimeout": 300,
+                    "UsePreBuiltImages": False,
+                    "Repository": {
+                        "Fn::ImportValue": {"Fn::Sub": "TAK-${Env}-BaseInfra-EcrArtifactsRepoArn"}
+                    },
+                    "Images": {"Api": {"Tag": {"Fn::Sub": "cloudtak-{version}"}}},
+                },
+            }
+        },
+    }
+    loaded = load_template(write(tmp_path, json.dumps(template, indent=2), "template.json"))
+    assert evaluate(loaded) == {
+        "ServiceTimeout": "300",
+        "UsePreBuiltImages": "false",
+        "Repository": EXPORTS["TAK-dev-BaseInfra-EcrArtifactsRepoArn"],
+        "Images": {"Api": {"Tag": "cloudtak-{version}"}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "says"),
+    [
+        ("t.yaml", "Resources:\n  A: [1\n", r"^.*t\.yaml line 3: not valid YAML"),
+        ("t.yaml", "Resources:\n  A: 1\n  A: 2\n", r"t\.yaml line 3: .*duplicate key 'A'"),
+        ("t.yaml", "A: !ImportValue !Sub 'x-${Env}'\n", r"line 1: .*write the outer one long"),
+        ("t.yaml", "A: !!python/object:os.system x\n", r"t\.yaml line 1: not valid YAML"),
+        ("t.yaml", "- a list\n", r"is not a CloudFormation template"),
+        ("t.yaml", "", r"is not a CloudFormation template"),
+        ("t.json", '{\n  "Resources": {,}\n}', r"t\.json line 2 column 17: not valid JSON"),
+        ("t.json", '{"A": 1, "A": 2}', r"t\.json: duplicate key 'A'"),
+    ],
+)  # fmt: skip
+def test_load_errors_name_the_file_and_line(
+    tmp_path: Path, name: str, text: str, says: str
+) -> None:
+    with pytest.raises(TemplateError, match=says):
+        load_template(write(tmp_path, text, name))
+
+
+def test_a_missing_template_file(tmp_path: Path) -> None:
+    with pytest.raises(TemplateError, match="cannot read the template"):
+        load_template(tmp_path / "absent.yaml")
+
+
+def test_template_errors_are_resolver_errors() -> None:
+    assert issubclass(TemplateError, ResolverError)

@@ -1,0 +1,125 @@
+"""Parameter values: precedence, constraints, and what needs a value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from resolver.errors import TemplateError
+from resolver.planner.template import (
+    load_template,
+    merge_parameters,
+)
+
+from .conftest import TEMPLATE, evaluate, value_of, write
+
+# --- parameters ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("samconfig", "overrides", "expected"),
+    [
+        ({}, {}, "3f9a1c2e"),  # the template's Default
+        ({"GitSha": "aaaaaaaa"}, {}, "aaaaaaaa"),  # samconfig beats the Default
+        ({"GitSha": "aaaaaaaa"}, {"GitSha": "bbbbbbbb"}, "bbbbbbbb"),  # overrides beat both
+        ({}, {"GitSha": "bbbbbbbb"}, "bbbbbbbb"),
+    ],
+)
+def test_parameter_precedence(
+    tmp_path: Path, samconfig: dict[str, str], overrides: dict[str, str], expected: str
+) -> None:
+    template = load_template(write(tmp_path, TEMPLATE.replace("VALUE", "!Ref GitSha")))
+    parameters = merge_parameters(template, samconfig=samconfig, overrides=overrides)
+    assert evaluate(template, **parameters)["Value"] == expected
+
+
+def test_samconfig_values_for_other_templates_are_dropped_like_sam_does() -> None:
+    template = {"Parameters": {"Env": {"Type": "String"}}}
+    merged = merge_parameters(template, samconfig={"Env": "dev", "LogLevel": "INFO"}, overrides={})
+    assert merged == {"Env": "dev"}
+
+
+def test_an_override_for_no_parameter_is_a_typo() -> None:
+    template = {"Parameters": {"GitSha": {"Type": "String"}}}
+    with pytest.raises(TemplateError, match=r"'GitSah' is not a parameter .*did you mean 'GitSha'"):
+        merge_parameters(template, samconfig={}, overrides={"GitSah": "x"})
+
+
+def test_evaluate_rejects_values_for_undeclared_parameters(tmp_path: Path) -> None:
+    with pytest.raises(TemplateError, match=r"^Parameters: 'Stage' is not a parameter"):
+        value_of(tmp_path, "x", Stage="dev")
+
+
+@pytest.mark.parametrize(
+    ("declaration", "value", "says"),
+    [
+        ("{Type: String, AllowedValues: [dev, prod]}", "qa",
+         "'qa' is not one of the AllowedValues (dev, prod)"),
+        ("{Type: String, AllowedValues: [dev, prod], ConstraintDescription: dev or prod}", "qa",
+         "(dev or prod)"),
+        ("{Type: String, AllowedPattern: '[0-9a-f]{8}'}", "3f9a1c2e0",
+         "does not match the AllowedPattern"),
+        ("{Type: String, MinLength: 3}", "ab", "shorter than MinLength 3"),
+        ("{Type: String, MaxLength: 3}", "abcd", "longer than MaxLength 3"),
+        ("{Type: Number}", "twelve", "'twelve' is not a number"),
+        ("{Type: Number}", "nan", "is not a number"),
+        ("{Type: Number, MinValue: 1, MaxValue: 10}", "0", "below MinValue 1"),
+        ("{Type: Number, MinValue: 1, MaxValue: 10}", "11", "above MaxValue 10"),
+        ("{Type: CommaDelimitedList, AllowedValues: [a, b]}", "a, c",
+         "'c' is not one of the AllowedValues"),
+        ("{Type: String, Default: qa, AllowedValues: [dev, prod]}", None, "'qa' is not one of"),
+    ],
+)  # fmt: skip
+def test_parameter_constraints_are_enforced(
+    tmp_path: Path, declaration: str, value: str | None, says: str
+) -> None:
+    text = f"Parameters:\n  P: {declaration}\n" + TEMPLATE.split("Parameters:\n", 1)[1]
+    template = load_template(write(tmp_path, text.replace("VALUE", "!Ref P")))
+    given = {} if value is None else {"P": value}
+    with pytest.raises(TemplateError) as caught:
+        evaluate(template, **given)
+    message = str(caught.value)
+    assert message.startswith("Parameters.P: "), message
+    assert says in message
+    assert "--parameter-overrides P=<value>" in message
+
+
+@pytest.mark.parametrize(
+    ("declaration", "value", "expected"),
+    [
+        ("{Type: String, AllowedPattern: '[0-9a-f]{8}'}", "3f9a1c2e", "3f9a1c2e"),
+        ("{Type: Number, MinValue: 1, MaxValue: 10}", "10", "10"),
+        ("{Type: Number}", "1.5", "1.5"),
+        ("{Type: 'List<Number>'}", "1, 2", ["1", "2"]),
+        ("{Type: CommaDelimitedList, AllowedValues: [a, b]}", "a,b", ["a", "b"]),
+        ("{Type: String, AllowedValues: [true, false]}", "true", "true"),
+    ],
+)  # fmt: skip
+def test_valid_parameter_values_pass(
+    tmp_path: Path, declaration: str, value: str, expected: Any
+) -> None:
+    text = f"Parameters:\n  P: {declaration}\n" + TEMPLATE.split("Parameters:\n", 1)[1]
+    template = load_template(write(tmp_path, text.replace("VALUE", "!Ref P")))
+    assert evaluate(template, P=value)["Value"] == expected
+
+
+def test_an_unreferenced_parameter_needs_no_value(tmp_path: Path) -> None:
+    # "Secret" has no Default and no value; the resource never reads it, so planning works.
+    assert value_of(tmp_path, "!Ref Env") == "dev"
+
+
+def test_missing_parameter_says_how_to_pass_it(tmp_path: Path) -> None:
+    with pytest.raises(TemplateError) as caught:
+        value_of(tmp_path, "!Ref Secret")
+    assert str(caught.value) == (
+        "Images.Properties.Value: Ref: parameter Secret has no value: the template gives no "
+        "Default and none was passed. Pass it with --parameter-overrides Secret=<value> "
+        "(or parameter_overrides in samconfig)."
+    )
+
+
+def test_ssm_parameter_cannot_be_evaluated_even_with_an_override(tmp_path: Path) -> None:
+    with pytest.raises(TemplateError, match="reads SSM parameter '/other'"):
+        value_of(tmp_path, "!Ref Latest", Latest="/other")

@@ -1,0 +1,59 @@
+"""The planner's outputs, from typed results: table, JSON schema, GitHub outputs, overrides."""
+
+from __future__ import annotations
+
+import json
+
+from resolver.model import OnMissing, Resolution
+from resolver.planner.report import (
+    SCHEMA_VERSION,
+    OverrideNames,
+    as_github_outputs,
+    as_json,
+    as_sam_overrides,
+    as_table,
+)
+
+from ...builders import DIGEST, REPO, found, missing
+
+RESOLUTION = Resolution(
+    (
+        found("Api", version="3f9a1c2e"),
+        missing("Pmtiles", version="3f9a1c2e", detail="tag not found"),
+    ),
+    OnMissing.REPORT,
+    ecr_calls=1,
+)
+
+
+def test_json_follows_the_documented_schema() -> None:
+    document = json.loads(as_json(RESOLUTION))
+    assert document["schemaVersion"] == SCHEMA_VERSION == 1
+    assert (document["buildRequired"], document["missingImages"]) == (True, ["Pmtiles"])
+    assert document["revision"] == RESOLUTION.revision
+    api, pmtiles = document["images"]
+    assert api["uri"] == f"{REPO.uri}@{DIGEST}"
+    assert api["tagUri"] == f"{REPO.uri}:api-3f9a1c2e"
+    assert (pmtiles["digest"], pmtiles["uri"], pmtiles["detail"]) == (None, None, "tag not found")
+
+
+def test_github_outputs_and_sam_overrides() -> None:
+    assert as_github_outputs(RESOLUTION).splitlines() == [
+        "build-required=true",
+        "use-prebuilt-images=false",
+        "missing-images=Pmtiles",
+        f"revision={RESOLUTION.revision}",
+        "version=",
+    ]
+    names = OverrideNames(use_prebuilt="PreBuilt", revision="Rev")
+    assert as_sam_overrides(RESOLUTION, names) == f"PreBuilt=false Rev={RESOLUTION.revision}"
+
+
+def test_the_table_says_what_to_build_and_colours_only_when_asked() -> None:
+    plain = as_table(RESOLUTION, colour=False)
+    assert "\033[" not in plain
+    assert plain.splitlines()[-1] == (
+        f"1 of 2 images found; revision {RESOLUTION.revision}. Build needed: Pmtiles."
+    )
+    assert "  Pmtiles: tag not found" in plain
+    assert "\033[" in as_table(RESOLUTION, colour=True)

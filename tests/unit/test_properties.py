@@ -1,0 +1,252 @@
+"""Validation: every bad input class gets a precise error; good input becomes typed values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from resolver.errors import InvalidPropertyError
+from resolver.model import (
+    DEFAULT_ATTRIBUTES,
+    Attribute,
+    OnMissing,
+    OnVulnerable,
+    Severity,
+    TagMatch,
+)
+from resolver.properties import is_pattern, parse_request
+from resolver.references import Registry
+
+HOME = Registry("123456789012", "ap-southeast-2")
+DIGEST = "sha256:" + "c" * 64
+
+
+def props(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "ServiceToken": "arn:aws:lambda:ap-southeast-2:123456789012:function:x",
+        "ServiceTimeout": "300",
+        "Repository": "tak-dev-baseinfra-artifacts",
+        "Version": "3f9a1c2e",
+        "Images": {"Api": {"Tag": "cloudtak-{version}"}},
+    }
+    base.update(overrides)
+    return base
+
+
+def test_minimal_request_defaults() -> None:
+    request = parse_request(props(), default_registry=HOME)
+    assert request.on_missing is OnMissing.FAIL
+    assert request.use_prebuilt is True
+    assert request.attributes == DEFAULT_ATTRIBUTES
+    (api,) = request.images
+    assert api.name == "Api"
+    assert api.ref.tag == "cloudtak-3f9a1c2e"
+    assert (
+        api.ref.repository.uri
+        == "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/tak-dev-baseinfra-artifacts"
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (True, True),
+        (False, False),
+        ("true", True),
+        ("FALSE", False),
+        (" True ", True),
+        ("", True),
+        (None, True),
+    ],
+)
+def test_use_prebuilt_images_is_a_strict_boolean(raw: Any, expected: bool) -> None:
+    images = {"Api": {"Tag": "cloudtak-{version}", "Fallback": "repo/local:api"}}
+    overrides: dict[str, Any] = {"Images": images}
+    if raw is not None:
+        overrides["UsePreBuiltImages"] = raw
+    assert parse_request(props(**overrides), default_registry=HOME).use_prebuilt is expected
+
+
+def test_per_image_values_and_empty_strings_mean_absent() -> None:
+    request = parse_request(
+        props(
+            OnMissing="fallback",
+            Attributes="Uri, tagUri",
+            Images={
+                "Api": {"Tag": "cloudtak-{version}", "Fallback": ""},
+                "Data": {
+                    "Repository": "arn:aws:ecr:us-west-2:210987654321:repository/team/etl",
+                    "Tag": "data-x",
+                },
+                "Pinned": {"Repository": "other", "Digest": DIGEST, "Tag": ""},
+            },
+        ),
+        default_registry=HOME,
+    )
+    assert request.on_missing is OnMissing.FALLBACK
+    assert request.attributes == (Attribute.URI, Attribute.TAG_URI)
+    api, data, pinned = request.images
+    assert api.fallback is None
+    assert data.ref.repository.registry == Registry("210987654321", "us-west-2")
+    assert pinned.ref.digest == DIGEST
+    assert pinned.ref.tag is None
+
+
+# Each row: properties, the property path the error must name, and words of the fix.
+BAD_INPUT = [
+    (props(UsePreBuiltImages="yes"), "UsePreBuiltImages", 'Use "true" or "false"'),
+    (props(UsePreBuiltImages="1"), "UsePreBuiltImages", 'Use "true" or "false"'),
+    (props(OnMissing="Ignore"), "OnMissing", "Fail | Fallback | Report"),
+    (props(Repositry="x"), "Repositry", "Did you mean Repository?"),
+    (props(Images={"Api": {"tag": "x"}}), "Images.Api.tag", "Did you mean Tag?"),
+    (
+        props(Images={"Api": {"Tag": "x", "Arch": "arm64"}}),
+        "Images.Api.Arch",
+        "Valid: Repository, Tag",
+    ),
+    (props(Images={}), "Images", "non-empty map"),
+    (props(Images="Api"), "Images", "non-empty map"),
+    (props(Images={"api-server": {"Tag": "x"}}), "Images.api-server", "start with a letter"),
+    (props(Images={"Api": "cloudtak-1"}), "Images.Api", "is not a map"),
+    (props(Images={"Api": {}}), "Images.Api", "exactly one of Tag or Digest"),
+    (
+        props(Images={"Api": {"Tag": "a", "Digest": DIGEST}}),
+        "Images.Api",
+        "exactly one of Tag or Digest",
+    ),
+    (props(Images={"Api": {"Digest": "sha256:abc"}}), "Images.Api.Digest", "64 lower-case hex"),
+    (props(Images={"Api": {"Tag": "-bad"}}), "Images.Api.Tag", "not starting with . or -"),
+    (props(Images={"Api": {"Tag": "a" * 301}}), "Images.Api.Tag", "1-300 characters"),
+    (props(Images={"Api": {"Tag": "api-{sha}"}}), "Images.Api.Tag", "Only {version} is supported"),
+    (
+        props(Version="", Images={"Api": {"Tag": "api-{version}"}}),
+        "Images.Api.Tag",
+        "Set the top-level Version",
+    ),
+    (props(Repository=""), "Images.Api.Repository", "default Repository at the top level"),
+    (props(Repository="App"), "Repository", "Examples: team/app"),
+    (
+        props(Images={"Api": {"Tag": "x", "Repository": "arn:aws:ecr:bad"}}),
+        "Images.Api.Repository",
+        "Examples",
+    ),
+    (props(Attributes=["Uri", "Url"]), "Attributes", "Did you mean Uri?"),
+    (props(Attributes={"Uri": 1}), "Attributes", "Give a list"),
+    (props(Version=["a"]), "Version", "plain string"),
+    (props(WaitSeconds="5m"), "WaitSeconds", "whole number from 0 to 900"),
+    (props(WaitSeconds="²"), "WaitSeconds", "whole number from 0 to 900"),
+    (props(WaitSeconds="9" * 5000), "WaitSeconds", "whole number from 0 to 900"),
+    (props(**{"5": "x"}), "5", "Valid: UsePreBuiltImages"),
+    (
+        props(Images={"Api": {"Tag": "x", "Fallback": "not a uri"}}),
+        "Images.Api.Fallback",
+        "Give an image URI",
+    ),
+    (props(WaitSeconds="901"), "WaitSeconds", "whole number from 0 to 900"),
+    (props(FailOnSeverity="SEVERE"), "FailOnSeverity", "CRITICAL | HIGH | MEDIUM | LOW"),
+    (props(OnVulnerable="Warn"), "OnVulnerable", "Fail | Report"),
+    (props(RequireScan="maybe"), "RequireScan", 'Use "true" or "false"'),
+    (
+        props(Images={"Api": {"Tag": "x", "Platform": "linux"}}),
+        "Images.Api.Platform",
+        "os/arch[/variant]",
+    ),
+    (
+        props(Images={"Api": {"Tag": "x", "Lambda": "yes"}}),
+        "Images.Api.Lambda",
+        'Use "true" or "false"',
+    ),
+    (props(Images={"Api": {"Tag": "api-{version}-*"}}), "Images.Api.Tag", "either a pattern"),
+    (props(Images={"Api": {"Tag": "api-#*"}}), "Images.Api.Tag", "Patterns use tag characters"),
+    (
+        props(Version="latest", Images={"Api": {"Tag": "api-1"}}),
+        "Version",
+        'Write tags like "api-{version}"',
+    ),
+    (
+        props(UsePreBuiltImages="false"),
+        "Images.Api.Fallback",
+        "required when UsePreBuiltImages is false",
+    ),
+]
+
+
+@pytest.mark.parametrize(("properties", "path", "fix"), BAD_INPUT)
+def test_bad_input_names_property_value_and_fix(
+    properties: dict[str, Any], path: str, fix: str
+) -> None:
+    with pytest.raises(InvalidPropertyError) as caught:
+        parse_request(properties, default_registry=HOME)
+    error = caught.value
+    assert error.prop == path
+    assert str(error).startswith(f"{path}: ")
+    assert fix in str(error)
+
+
+def test_prebuilt_off_without_fallback_is_fine_when_only_reporting() -> None:
+    request = parse_request(
+        props(UsePreBuiltImages="false", OnMissing="Report"), default_registry=HOME
+    )
+    assert request.use_prebuilt is False
+
+
+def test_bare_repository_names_need_the_callers_account() -> None:
+    with pytest.raises(InvalidPropertyError, match="use the repository ARN or URI"):
+        parse_request(props(), default_registry=None)
+
+
+def test_discovery_platform_and_gate_properties() -> None:
+    request = parse_request(
+        props(
+            Version="Latest",
+            FailOnSeverity="high",
+            OnVulnerable="Report",
+            RequireScan="TRUE",
+            ScanWaitSeconds="0",
+            WaitSeconds="120",
+            Images={
+                "Api": {"Tag": "cloudtak-{version}", "Lambda": "true"},
+                "Edge": {"Tag": "edge-*", "Platform": "linux/arm/v7", "FailOnSeverity": "CRITICAL"},
+                "Pinned": {"Tag": "v1"},
+            },
+        ),
+        default_registry=HOME,
+    )
+    api, edge, pinned = request.images
+    assert (request.latest_version, request.version) == (True, None)
+    assert (request.wait_seconds, request.scan_wait_seconds, request.require_scan) == (120, 0, True)
+    assert request.on_vulnerable is OnVulnerable.REPORT
+    assert (api.match, api.ref.tag, api.for_lambda) == (
+        TagMatch.LATEST_VERSION,
+        "cloudtak-{version}",
+        True,
+    )
+    assert str(api.wanted_platform) == "linux/amd64"  # Lambda's default
+    assert api.fail_on is Severity.HIGH  # inherited from the top level
+    assert (edge.match, str(edge.wanted_platform), edge.fail_on) == (
+        TagMatch.PATTERN,
+        "linux/arm/v7",
+        Severity.CRITICAL,
+    )
+    assert (pinned.match, pinned.wanted_platform) == (TagMatch.EXACT, None)
+    assert request.scans_needed
+
+
+# --- is_pattern ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("cloudtak-*", True),
+        ("v1.?", True),
+        ("build-[0-9]", True),
+        ("*", True),
+        ("cloudtak-3f9a1c2e", False),
+        ("v1.2.3_rc-1", False),
+        ("latest", False),
+    ],
+)
+def test_is_pattern(tag: str, expected: bool) -> None:
+    assert is_pattern(tag) is expected
