@@ -7,12 +7,18 @@ SAM := $(SAM_VENV)/bin/sam
 # SAM CLI pins an exact, older boto3: it lives in its own virtualenv, apart from the project's.
 SAM_CLI_VERSION ?= 1.170.0
 
-.PHONY: help setup demo test lint typecheck bench invoke clean
+.PHONY: help setup demo test lint typecheck bench invoke lock clean
 
 help:
 	@echo "make demo     run the resolver against a local ECR emulator (no AWS account needed)"
 	@echo "make test     lint, type-check and run every test (what CI runs)"
-	@echo "make bench    resolver vs naive lookups, and cold-import time, side by side"
+	@echo "make bench    the resolver vs hand-written lookups, and cold start, side by side"
+	@echo "make invoke   the built function under the Lambda Runtime Interface Emulator"
+	@echo "              (EVENT=events/<file>.json; default events/create.json)"
+	@echo "make lock     re-pin the Lambda's dependencies (src/requirements.lock) from pyproject.toml"
+	@echo "make setup    create the virtualenvs (.venv, and .venv-sam for the SAM CLI)"
+	@echo "make lint     ruff check and format check"
+	@echo "make typecheck  mypy --strict"
 	@echo "make clean    remove virtualenvs and build output"
 
 $(VENV)/.installed: pyproject.toml
@@ -42,8 +48,11 @@ typecheck: $(VENV)/.installed
 test: setup lint typecheck
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(PY) -m pytest
 
-bench: $(VENV)/.installed
-	$(PY) -m devkit.bench
+bench: $(VENV)/.installed $(SAM_VENV)/.installed
+	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(PY) -m devkit.bench
+
+lock: $(VENV)/.installed
+	$(PY) -m devkit.lock
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,9 +1,10 @@
-"""The SAM CLI and what ``sam build`` needs on this kind of machine, found once for the tests,
+"""The SAM CLI and what ``sam build`` uses on this kind of machine, found once for the tests,
 ``make invoke`` and anyone else.
 
-The SAM CLI lives in its own virtualenv (``.venv-sam``: it pins an older boto3), and ``sam build``
-needs the runtime's Python (python3.13) on PATH. pyenv shims only run when PYENV_VERSION names an
-installed version, so that is set when needed.
+The SAM CLI lives in its own virtualenv (``.venv-sam``: it pins an older boto3). ``sam build``
+runs ``src/Makefile``, which needs only python3 and make; with the runtime's Python (python3.13)
+on PATH it also ships bytecode. pyenv shims only run when PYENV_VERSION names an installed
+version, so that is set when one is found.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def find_tool(name: str) -> str:
 
 
 def runtime_env() -> dict[str, str]:
-    """An environment in which ``python3.13`` runs, as ``sam build`` needs."""
+    """The environment for the SAM CLI: ``python3.13`` runs in it when this machine has one."""
     env = dict(os.environ, SAM_CLI_TELEMETRY="0")
     if _runs(f"python{RUNTIME}", env):
         return env
@@ -46,10 +47,14 @@ def runtime_env() -> dict[str, str]:
         )
         for version in listed.stdout.split():
             if version.startswith(f"{RUNTIME}."):
-                env["PYENV_VERSION"] = version
-                if _runs(f"python{RUNTIME}", env):
-                    return env
-    raise ToolMissingError(f"sam build needs python{RUNTIME} on PATH")
+                candidate = dict(env, PYENV_VERSION=version)
+                if _runs(f"python{RUNTIME}", candidate):
+                    return candidate
+    return env
+
+
+def runtime_python_found() -> bool:
+    return _runs(f"python{RUNTIME}", runtime_env())
 
 
 def _runs(command: str, env: dict[str, str]) -> bool:

@@ -31,9 +31,16 @@ def tool(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def built_function(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """``sam build`` once per session; yields the function's build folder."""
-    require(sam.runtime_env)
+def aws_sam_before() -> bool:
+    """Whether the checkout had a ``.aws-sam`` (a user's own build) before the tests built."""
+    return (ROOT / ".aws-sam").exists()
+
+
+@pytest.fixture(scope="session")
+def built_function(
+    tmp_path_factory: pytest.TempPathFactory, aws_sam_before: bool
+) -> Iterator[Path]:
+    """``sam build`` once per session, into a temporary folder; yields the function's build."""
     tool("sam")
     build_dir = tmp_path_factory.mktemp("sam-build")
     result = sam.sam_build(build_dir)

@@ -40,11 +40,33 @@ def test_sam_validate_lint() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_sam_build_packages_only_the_function_and_its_dependencies(built_function: Path) -> None:
-    assert (built_function / "resolver" / "app.py").is_file()
+def test_sam_build_packages_only_what_the_function_runs(built_function: Path) -> None:
+    package = built_function / "resolver"
+    assert (package / "cloudformation" / "app.py").is_file()
     assert (built_function / "crhelper").is_dir()
     assert (built_function / "aws_lambda_powertools").is_dir()
-    # boto3 comes from the Lambda runtime; dev-only code never ships.
-    for absent in ("boto3", "botocore", "moto", "devkit", "tests", "yaml"):
+    # The planner (and the PyYAML it needs) never ships; boto3 comes from the Lambda runtime.
+    assert not (package / "planner").exists()
+    assert not (package / "__main__.py").exists()
+    for absent in ("boto3", "botocore", "yaml", "moto", "devkit", "tests"):
         assert not (built_function / absent).exists(), absent
-    assert not (ROOT / ".aws-sam").exists()
+    shipped = {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
+    source = {
+        p.relative_to(sam.ROOT / "src" / "resolver").as_posix()
+        for p in (sam.ROOT / "src" / "resolver").rglob("*.py")
+    }
+    assert shipped == {p for p in source if not p.startswith("planner/") and p != "__main__.py"}
+
+
+def test_the_build_ships_bytecode_for_the_runtime(built_function: Path) -> None:
+    if not sam.runtime_python_found():
+        pytest.skip(f"no python{sam.RUNTIME} here: the build ships sources only")
+    tag = f"cpython-{sam.RUNTIME.replace('.', '')}"
+    for module in (built_function / "resolver").rglob("*.py"):
+        compiled = module.parent / "__pycache__" / f"{module.stem}.{tag}.pyc"
+        assert compiled.is_file(), module
+
+
+def test_the_build_leaves_the_checkout_alone(built_function: Path, aws_sam_before: bool) -> None:
+    # sam build went to a temporary folder: a user's own .aws-sam is neither made nor needed.
+    assert (ROOT / ".aws-sam").exists() is aws_sam_before
