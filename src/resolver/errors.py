@@ -83,6 +83,19 @@ class VulnerableImagesError(ResolverError):
         )
 
 
+class RollbackTargetMissingError(ResolverError):
+    """An Update would replace images that are gone from ECR, under ``OnRollbackTargetMissing:
+    Fail``: if the stack update failed, there would be nothing to roll back to."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(names)
+        super().__init__(
+            f"The images this update replaces are no longer in ECR: {', '.join(self.names)}. If "
+            "the stack update failed, CloudFormation could not roll back to them. Push them again "
+            "(or restore them), or use OnRollbackTargetMissing: Warn to go ahead without a way back."
+        )
+
+
 class ListingTooLargeError(ResolverError):
     """A repository holds more tagged images than the resolver will list."""
 

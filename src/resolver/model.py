@@ -40,6 +40,17 @@ class Severity(Enum):
     LOW = "LOW"
 
 
+class OnRollbackTargetMissing(Enum):
+    """What an Update does when the images it replaces are gone from ECR (no way back)."""
+
+    WARN = "Warn"
+    FAIL = "Fail"
+
+
+# The one placeholder a Tag may use; ``Version`` fills it in.
+VERSION_FIELD = "{version}"
+
+
 class TagMatch(Enum):
     EXACT = "exact"  # Tag is a tag
     PATTERN = "pattern"  # Tag is a glob: the newest matching image
@@ -98,6 +109,7 @@ class ResolveRequest:
     on_vulnerable: OnVulnerable = OnVulnerable.FAIL
     require_scan: bool = False
     scan_wait_seconds: int = 60
+    on_rollback_target_missing: OnRollbackTargetMissing = OnRollbackTargetMissing.WARN
 
     @property
     def scans_needed(self) -> bool:
@@ -253,3 +265,46 @@ class Resolution:
         """Short hash of every image's deployable URI: changes exactly when one of them does."""
         lines = sorted(f"{image.name}={image.uri}" for image in self.images)
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:12]
+
+
+# --- what was deployed before ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordedImage:
+    """One image as an earlier resolution answered it: enough to answer the same again.
+
+    ``digest`` is what the ``Uri`` pins; ``tagged_digest`` what the tag named (an index, when the
+    image was pinned to one platform's image); ``tag`` the tag a pattern chose.
+    """
+
+    status: ImageStatus
+    digest: str | None = None
+    tagged_digest: str | None = None
+    tag: str | None = None
+
+
+class RollbackState(Enum):
+    READY = "Ready"
+    MISSING = "Missing"
+    UNKNOWN = "Unknown"
+
+
+@dataclass(frozen=True)
+class RollbackTarget:
+    """Whether the images an Update replaces are still in ECR: the way back if it fails."""
+
+    state: RollbackState
+    missing: tuple[str, ...] = ()  # image names gone from ECR
+    reason: str = ""  # why it is unknown
+
+    def summary(self) -> str:
+        """``Ready``, ``Missing: Api,Data`` or ``Unknown: <reason>`` (the attribute's value)."""
+        if self.state is RollbackState.MISSING:
+            return f"Missing: {','.join(self.missing)}"
+        if self.state is RollbackState.UNKNOWN:
+            return f"Unknown: {self.reason}"
+        return "Ready"
+
+
+READY = RollbackTarget(RollbackState.READY)

@@ -17,9 +17,11 @@ from typing import Any
 from .errors import InvalidPropertyError
 from .model import (
     DEFAULT_ATTRIBUTES,
+    VERSION_FIELD,
     Attribute,
     ImageSpec,
     OnMissing,
+    OnRollbackTargetMissing,
     OnVulnerable,
     ResolveRequest,
     Severity,
@@ -163,6 +165,7 @@ TOP_LEVEL: Mapping[str, Parser] = {
     "OnVulnerable": _enum(OnVulnerable),
     "RequireScan": _strict_bool,
     "ScanWaitSeconds": _seconds,
+    "OnRollbackTargetMissing": _enum(OnRollbackTargetMissing),
     "Images": lambda _path, raw: raw,  # validated image by image below
 }
 
@@ -252,6 +255,7 @@ def parse_request(
         on_vulnerable=top["OnVulnerable"] or OnVulnerable.FAIL,
         require_scan=bool(top["RequireScan"]),
         scan_wait_seconds=60 if top["ScanWaitSeconds"] is None else top["ScanWaitSeconds"],
+        on_rollback_target_missing=(top["OnRollbackTargetMissing"] or OnRollbackTargetMissing.WARN),
     )
 
 
@@ -388,9 +392,9 @@ def _expand_tag(path: str, tag: str, defaults: _Defaults) -> tuple[str, TagMatch
             )
         return tag, TagMatch.PATTERN
     if uses_version and defaults.latest:
-        _check_tag(path, tag.replace("{version}", "v"))
+        _check_tag(path, tag.replace(VERSION_FIELD, "v"))
         return tag, TagMatch.LATEST_VERSION
-    expanded = tag.replace("{version}", defaults.version or "")
+    expanded = tag.replace(VERSION_FIELD, defaults.version or "")
     _check_tag(path, expanded)
     return expanded, TagMatch.EXACT
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from ..errors import ImageProblem, LookupFailedError
+from ..errors import ImageProblem
 from ..model import METADATA_ATTRIBUTES, ImageDetails, ImageResult, ResolveRequest
 from ..references import Repository
 from .ecr.clients import EcrClients
@@ -15,33 +15,38 @@ from .fanout import Deadline
 Target = tuple[Repository, str]
 
 
+@dataclass(frozen=True)
+class Described:
+    images: tuple[ImageResult, ...]
+    calls: int
+    problems: tuple[ImageProblem, ...]  # images ECR could not describe: the caller decides
+
+
 def add_details(
     request: ResolveRequest,
     images: tuple[ImageResult, ...],
     *,
     clients: EcrClients,
     deadline: Deadline,
-) -> tuple[tuple[ImageResult, ...], int]:
-    """``images`` with ``details`` filled in for the found ones, and the ECR calls made."""
+) -> Described:
+    """``images`` with ``details`` filled in for the found ones that ECR described."""
     if not METADATA_ATTRIBUTES & set(request.attributes):
-        return images, 0
+        return Described(images, 0, ())
     # The image the tag names (for a pinned platform, its index): that is what has tags.
     targets = {tagged(image): image for image in images if image.found}
     report = describe_digests(targets, clients=clients, deadline=deadline)
-    problems = [
+    problems = tuple(
         ImageProblem(image.name, image.image_ref.location, str(answer))
         for target, image in targets.items()
         if isinstance(answer := report.answers.get(target), EcrFailure)
-    ]
-    if problems:
-        raise LookupFailedError(problems)
+    )
     detailed = tuple(
         replace(image, details=answer)
         if isinstance(answer := report.answers.get(tagged(image)), ImageDetails)
         else image
         for image in images
     )
-    return detailed, report.calls
+    return Described(detailed, report.calls, problems)
 
 
 def tagged(image: ImageResult) -> Target:

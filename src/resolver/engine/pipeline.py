@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+from ..errors import LookupFailedError
 from ..model import METADATA_ATTRIBUTES, ImageSpec, ImageStatus, Resolution, ResolveRequest
 from .ecr.clients import EcrClients
 from .fanout import NO_DEADLINE, Deadline
@@ -46,8 +47,10 @@ def resolve(
     if METADATA_ATTRIBUTES & set(request.attributes):
         from .metadata import add_details  # noqa: PLC0415
 
-        images, more = add_details(request, images, clients=clients, deadline=deadline)
-        calls += more
+        described = add_details(request, images, clients=clients, deadline=deadline)
+        if described.problems:
+            raise LookupFailedError(described.problems)
+        images, calls = described.images, calls + described.calls
     if request.scans_needed:
         from .gate import add_scans  # noqa: PLC0415
 

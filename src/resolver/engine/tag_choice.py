@@ -21,7 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-VERSION_FIELD = "{version}"
+from ..model import VERSION_FIELD
+
 # What a ``{version}`` value may be: the characters of an ECR tag, at least one of them.
 _VERSION_VALUE = r"[A-Za-z0-9_.-]+"
 

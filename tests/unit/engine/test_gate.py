@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -58,14 +56,6 @@ def expected(digest: str = DIGEST) -> dict[str, Any]:
         "imageId": {"imageDigest": digest},
         "maxResults": 1,
     }
-
-
-@pytest.fixture
-def ecr() -> Iterator[tuple[EcrClients, Stubber]]:
-    client = boto3.Session().client("ecr", region_name="ap-southeast-2")
-    with Stubber(client) as stubber:
-        yield EcrClients(client=client), stubber
-        stubber.assert_no_pending_responses()
 
 
 def test_findings_at_the_threshold_block(ecr: tuple[EcrClients, Stubber]) -> None:

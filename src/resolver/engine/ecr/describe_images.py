@@ -24,7 +24,7 @@ from ..fanout import Deadline, run_all
 from ..tag_choice import ListedImage
 from .batches import per_repository
 from .clients import EcrClients
-from .failures import NO_RESULT, TIMED_OUT, EcrFailure, failure_from
+from .failures import NO_RESULT, TIMED_OUT, EcrFailure, FailureKind, failure_from
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +146,18 @@ def _describe_chunk(
             imageIds=[{"imageDigest": digest} for digest in digests],
         )
     except (ClientError, BotoCoreError) as exc:
-        return failure_from(exc)
+        failure = failure_from(exc)
+        if failure.kind is FailureKind.IMAGE_NOT_FOUND and len(digests) > 1:
+            # One absent id fails the whole call: ask for each alone, so the others are
+            # still described and only the absent one is reported as such.
+            return {
+                target: answer
+                for digest in digests
+                for target, answer in _as_mapping(
+                    _describe_chunk(clients, repo, [digest]), repo, digest
+                ).items()
+            }
+        return failure
     found: dict[Target, ImageDetails | EcrFailure] = {
         (repo, detail["imageDigest"]): ImageDetails(
             pushed_at=detail.get("imagePushedAt"),
@@ -156,3 +167,9 @@ def _describe_chunk(
         for detail in answer.get("imageDetails", [])
     }
     return {(repo, digest): found.get((repo, digest), NO_RESULT) for digest in digests}
+
+
+def _as_mapping(
+    answer: dict[Target, ImageDetails | EcrFailure] | EcrFailure, repo: Repository, digest: str
+) -> dict[Target, ImageDetails | EcrFailure]:
+    return answer if isinstance(answer, dict) else {(repo, digest): answer}
