@@ -28,7 +28,7 @@ from ..engine.ecr.clients import EcrClients
 from .crhelper_adapter import CrhelperAdapter
 from .delivery import SendPolicy, deliver
 from .events import CfnEvent, Malformed, parse_event
-from .handler import Services, handle
+from .handler import Services, handle, timeout_answer
 from .physical_id import stable_id
 from .response import CfnResponse, encode
 from .stack_status import StackStatus
@@ -79,7 +79,9 @@ def handler(event: dict[str, Any], context: Any) -> None:
     metrics.add_metric(name=f"{parsed.request_type.value}Requests", unit="Count", value=1)
     try:
         adapter = CrhelperAdapter(
-            handle=partial(handle, services=_services), send=partial(send, local=local_mode())
+            handle=partial(handle, services=_services),
+            send=partial(send, local=local_mode()),
+            on_timeout=timeout_answer,
         )
         adapter.run(parsed, context)
     finally:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC
 
 from ..errors import InvalidPropertyError
-from ..model import Attribute, ImageResult, Resolution
+from ..model import READY, Attribute, ImageResult, Resolution, RollbackTarget
 from .response import MAX_BODY_BYTES
 
 
@@ -45,7 +45,12 @@ _VALUES: dict[Attribute, Callable[[ImageResult], str]] = {
 }
 
 
-def build_data(resolution: Resolution, attributes: Sequence[Attribute]) -> dict[str, str]:
+def build_data(
+    resolution: Resolution,
+    attributes: Sequence[Attribute],
+    *,
+    rollback_target: RollbackTarget = READY,
+) -> dict[str, str]:
     data = {
         f"{image.name}.{attribute.value}": _VALUES[attribute](image)
         for image in resolution.images
@@ -55,6 +60,7 @@ def build_data(resolution: Resolution, attributes: Sequence[Attribute]) -> dict[
     data["MissingImages"] = ",".join(image.name for image in resolution.missing)
     data["Revision"] = resolution.revision
     data["Version"] = resolution.version or ""
+    data["RollbackTarget"] = rollback_target.summary()
     return data
 
 
@@ -62,17 +68,18 @@ def fitting_data(
     resolution: Resolution,
     attributes: Sequence[Attribute],
     *,
+    rollback_target: RollbackTarget = READY,
     size_with: Callable[[Mapping[str, str]], int],
 ) -> dict[str, str]:
     """``build_data``, or an error saying how to trim it when the response would be too long.
 
     ``size_with(data)`` is the size of the whole response body carrying ``data``.
     """
-    data = build_data(resolution, attributes)
+    data = build_data(resolution, attributes, rollback_target=rollback_target)
     size = size_with(data)
     if size <= MAX_BODY_BYTES:
         return data
-    uri_only = size_with(build_data(resolution, (Attribute.URI,)))
+    uri_only = size_with(build_data(resolution, (Attribute.URI,), rollback_target=rollback_target))
     hint = (
         f"Attributes: [Uri] would need {uri_only} bytes"
         if uri_only <= MAX_BODY_BYTES

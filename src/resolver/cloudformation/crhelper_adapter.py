@@ -47,6 +47,8 @@ BUG_REASON = "Unexpected error in the image resolver; see the function's log."
 Handle = Callable[[CfnEvent, Any], CfnResponse]
 # Delivers a response to the event's ResponseURL within the given seconds.
 Send = Callable[[CfnEvent, CfnResponse, float], None]
+# What to answer instead of a plain FAILED when time runs out (a rollback must not fail).
+OnTimeout = Callable[[CfnEvent, Any], "CfnResponse | None"]
 
 logger = logging.getLogger(__name__)
 # crhelper logs the whole event, pre-signed ResponseURL included, at DEBUG.
@@ -59,7 +61,7 @@ class CrhelperAdapter(CfnResource):
     One instance per invocation: crhelper keeps per-request state on the object.
     """
 
-    def __init__(self, *, handle: Handle, send: Send) -> None:
+    def __init__(self, *, handle: Handle, send: Send, on_timeout: OnTimeout | None = None) -> None:
         # CfnResource.__init__ is skipped on purpose (see the module docstring); these are the
         # attributes its request path reads.
         self._sleep_on_delete = 0
@@ -81,6 +83,7 @@ class CrhelperAdapter(CfnResource):
         self._ssl_verify = None
         self._handle = handle
         self._deliver = send
+        self._on_timeout = on_timeout
         self._typed: CfnEvent | None = None
         self._response: CfnResponse | None = None
         self._sent = False
@@ -123,7 +126,14 @@ class CrhelperAdapter(CfnResource):
         self._timer.start()
 
     def _timeout(self) -> None:
-        self._answer(_failure(self._event_or_fail(), TIMED_OUT_REASON))
+        event = self._event_or_fail()
+        answer = None
+        if self._on_timeout is not None:
+            try:
+                answer = self._on_timeout(event, self._context)
+            except Exception:
+                logger.exception("The timeout answer failed")
+        self._answer(answer or _failure(event, TIMED_OUT_REASON))
 
     def _send(self, status: str | None = None, reason: str = "", send_response: Any = None) -> None:
         """crhelper's last step: our response, or FAILED when crhelper itself caught an error

@@ -1,10 +1,17 @@
 """The custom resource's core: a ``CfnEvent`` in, the ``CfnResponse`` to send out.
 
-Pure of delivery and of crhelper: it reads the event, runs ``properties`` → ``engine`` →
-``attributes``, and maps the outcome to ``Data`` or a FAILED ``Reason``. It never raises: an
-expected failure (``ResolverError``) becomes its message, anything else a bug report that points
-at the log. Delete never touches ECR and always succeeds: the resolver owns nothing that would
-need cleaning up.
+Pure of delivery and of crhelper. It never raises: an expected failure (``ResolverError``) becomes
+its message, anything else a bug report that points at the log.
+
+- **Create / Update** resolve the properties (``properties`` → ``engine``) and answer with an id
+  that changes exactly when the resolved images do (``physical_id``), so a stack rollback that
+  follows a replacement needs no call at all. An Update that changes the images first checks that
+  the ones it replaces are still in ECR (``RollbackTarget``; ``OnRollbackTargetMissing``).
+- **A rollback** (an Update while the stack is ``UPDATE_ROLLBACK_IN_PROGRESS``) answers the images
+  recorded in the id again, exactly, and is never FAILED: whatever cannot be verified is logged
+  and counted (``RollbackDegraded``), because a FAILED answer there leaves the stack in
+  ``UPDATE_ROLLBACK_FAILED``.
+- **Delete** never touches ECR and always succeeds: the resolver owns nothing.
 """
 
 from __future__ import annotations
@@ -15,13 +22,22 @@ from typing import Any, Protocol
 
 from ..engine import Deadline, enforce, resolve
 from ..engine.ecr.clients import EcrClients
-from ..errors import ResolverError
-from ..model import OnVulnerable, Resolution, ResolveRequest
+from ..errors import ResolverError, RollbackTargetMissingError
+from ..model import (
+    READY,
+    OnMissing,
+    OnRollbackTargetMissing,
+    OnVulnerable,
+    Resolution,
+    ResolveRequest,
+    RollbackState,
+    RollbackTarget,
+)
 from ..properties import parse_request
 from ..references import Registry
 from .attributes import fitting_data
 from .events import CfnEvent, RequestType
-from .physical_id import physical_id_for
+from .physical_id import new_id, parse, physical_id_for, properties_hash
 from .response import CfnResponse, Status
 
 logger = logging.getLogger(__name__)
@@ -44,7 +60,7 @@ class MetricsSink(Protocol):
 
 
 class RollbackDetector(Protocol):
-    def rolling_back(self, stack_id: str) -> bool: ...
+    def rolling_back(self, stack_id: str, *, deadline: Deadline) -> bool | None: ...
 
 
 @dataclass(frozen=True)
@@ -55,47 +71,203 @@ class Services:
     stacks: RollbackDetector  # a StackStatus in the Lambda
     metrics: MetricsSink | None = None
 
+    def count(self, name: str, value: float = 1) -> None:
+        if self.metrics is not None:
+            self.metrics.add_metric(name=name, unit="Count", value=value)
+
 
 def handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> CfnResponse:
-    physical_id = physical_id_for(event)
     if event.request_type is RequestType.DELETE:
-        return CfnResponse(Status.SUCCESS, physical_id, event.reply_to)
+        return CfnResponse(Status.SUCCESS, physical_id_for(event), event.reply_to)
+    seconds = context.get_remaining_time_in_millis() / 1000 - RESPONSE_RESERVE_SECONDS
+    deadline = Deadline.after(seconds)
+    if event.request_type is RequestType.UPDATE and _rolling_back(event, services, deadline):
+        return _roll_back(event, context, services=services, deadline=deadline)
     try:
-        request = parse_request(event.properties, default_registry=_own_registry(event, context))
-        if event.request_type is RequestType.UPDATE and services.stacks.rolling_back(
-            event.stack_id
-        ):
-            request = for_rollback(request)
-        seconds = context.get_remaining_time_in_millis() / 1000 - RESPONSE_RESERVE_SECONDS
-        resolution = resolve(request, clients=services.clients, deadline=Deadline.after(seconds))
-        _record(resolution, services.metrics)
-        enforce(resolution)
-        success = CfnResponse(Status.SUCCESS, physical_id, event.reply_to)
-        data = fitting_data(
-            resolution,
-            request.attributes,
-            size_with=lambda data: replace(success, data=data).size(),
-        )
-        return replace(success, data=data)
+        return _go_forward(event, context, services=services, deadline=deadline)
     except ResolverError as exc:
         # An expected, explained failure: no traceback, the message is the whole story.
         logger.warning("Resolution failed", extra={"reason": str(exc)})
-        return CfnResponse.failed(event.reply_to, physical_id, str(exc))
+        return CfnResponse.failed(event.reply_to, physical_id_for(event), str(exc))
     except Exception as exc:
         logger.exception("Unexpected error while resolving images")
-        return CfnResponse.failed(
-            event.reply_to,
-            physical_id,
-            f"Unexpected error in the image resolver ({type(exc).__name__}); see the function's "
-            f"log for request {getattr(context, 'aws_request_id', '?')}.",
+        return CfnResponse.failed(event.reply_to, physical_id_for(event), _bug(exc, context))
+
+
+def timeout_answer(event: CfnEvent, context: LambdaContext) -> CfnResponse | None:
+    """What to answer when the function is about to time out, if not the plain FAILED.
+
+    A rollback must not fail, timeout included. With no time left to ask the stack, an Update
+    whose properties are the ones its id was made from is answered from the id's record, without
+    ECR. Anything else: None (the caller answers FAILED).
+    """
+    current = parse(event.physical_resource_id)
+    if (
+        event.request_type is not RequestType.UPDATE
+        or current is None
+        or current.properties_hash != properties_hash(event.properties)
+    ):
+        return None
+    from ..engine.replay import replay  # noqa: PLC0415 - rollbacks only
+
+    try:
+        request = parse_request(event.properties, default_registry=_own_registry(event, context))
+    except ResolverError:
+        return None
+    recorded = current.recorded(request)
+    if recorded is None:
+        return None
+    replayed = replay(request, recorded, version=current.version, clients=None, deadline=Deadline())
+    logger.warning(
+        "Out of time during what looks like a rollback: answering the recorded images",
+        extra={"unverified": replayed.unverified},
+    )
+    return _success(event, replayed.resolution, request, physical_id=current_id(event))
+
+
+def current_id(event: CfnEvent) -> str:
+    return event.physical_resource_id or physical_id_for(event)
+
+
+# --- forward: Create, and an Update that is not a rollback -----------------------------------
+
+
+def _go_forward(
+    event: CfnEvent, context: LambdaContext, *, services: Services, deadline: Deadline
+) -> CfnResponse:
+    request = parse_request(event.properties, default_registry=_own_registry(event, context))
+    resolution = resolve(request, clients=services.clients, deadline=deadline)
+    _record(resolution, services)
+    enforce(resolution)
+    target, answer_id = READY, new_id(event, resolution)
+    if event.request_type is RequestType.UPDATE:
+        current = parse(event.physical_resource_id)
+        if current is not None and current.revision == resolution.revision:
+            answer_id = current_id(event)  # same images: no replacement, no stray Delete
+        else:
+            target = _rollback_target(event, context, services=services, deadline=deadline)
+            _judge(target, request.on_rollback_target_missing)
+    return _success(event, resolution, request, physical_id=answer_id, rollback_target=target)
+
+
+def _rollback_target(
+    event: CfnEvent, context: LambdaContext, *, services: Services, deadline: Deadline
+) -> RollbackTarget:
+    """Are the images this Update replaces — the ones a failure would return to — still there?"""
+    current = parse(event.physical_resource_id)
+    if current is None:
+        return _unknown("the deployed images were not recorded (an earlier version made the id)")
+    try:
+        old = parse_request(
+            event.old_properties or {}, default_registry=_own_registry(event, context)
         )
+    except ResolverError:
+        return _unknown("the previous properties no longer validate")
+    recorded = current.recorded(old)
+    if recorded is None:
+        return _unknown("the deployed images are not recorded in the id (too many to carry)")
+    from ..engine.replay import rollback_target  # noqa: PLC0415 - only when images change
+
+    target, calls = rollback_target(old, recorded, clients=services.clients, deadline=deadline)
+    services.count("EcrCalls", calls)
+    return target
 
 
-def for_rollback(request: ResolveRequest) -> ResolveRequest:
-    """A rollback returns to images that were deployed before: it must not wait for pushes, and
-    new scan findings on those images must not block it (they are reported, not enforced)."""
-    logger.info("Stack update is rolling back: vulnerability gate reports only, no waiting")
-    return replace(request, on_vulnerable=OnVulnerable.REPORT, require_scan=False, wait_seconds=0)
+def _judge(target: RollbackTarget, policy: OnRollbackTargetMissing) -> None:
+    if target.state is RollbackState.READY:
+        logger.info("Rollback target ready")
+        return
+    logger.warning("Rollback target not ready", extra={"rollback_target": target.summary()})
+    if target.state is RollbackState.MISSING and policy is OnRollbackTargetMissing.FAIL:
+        raise RollbackTargetMissingError(target.missing)
+
+
+def _unknown(reason: str) -> RollbackTarget:
+    return RollbackTarget(RollbackState.UNKNOWN, reason=reason)
+
+
+# --- rollback: never FAILED --------------------------------------------------------------------
+
+
+def _rolling_back(event: CfnEvent, services: Services, deadline: Deadline) -> bool:
+    """The stack's status says; if it cannot be read, an Update that returns to the properties
+    its id was made from is taken for a rollback (and said so)."""
+    status = services.stacks.rolling_back(event.stack_id, deadline=deadline)
+    if status is not None:
+        return status
+    current = parse(event.physical_resource_id)
+    guess = current is not None and current.properties_hash == properties_hash(event.properties)
+    logger.warning(
+        "Stack status unknown: judged by the properties",
+        extra={"taken_for": "a rollback" if guess else "an ordinary update"},
+    )
+    return guess
+
+
+def _roll_back(
+    event: CfnEvent, context: LambdaContext, *, services: Services, deadline: Deadline
+) -> CfnResponse:
+    """The previous images again, exactly where recorded; SUCCESS whatever happens."""
+    services.count("Rollbacks")
+    physical_id = current_id(event)  # a rollback keeps the id it was sent
+    try:
+        request = parse_request(event.properties, default_registry=_own_registry(event, context))
+        resolution, unverified = _previous(event, request, services=services, deadline=deadline)
+        response = _success(event, resolution, request, physical_id=physical_id)
+    except Exception as exc:
+        logger.warning("Rollback answered without attributes", exc_info=exc)
+        unverified = [f"everything ({type(exc).__name__}: {exc})"]
+        response = CfnResponse(Status.SUCCESS, physical_id, event.reply_to)
+    if unverified:
+        logger.warning("Rollback answered without verifying", extra={"unverified": unverified})
+        services.count("RollbackDegraded")
+    return response
+
+
+def _previous(
+    event: CfnEvent, request: ResolveRequest, *, services: Services, deadline: Deadline
+) -> tuple[Resolution, list[str]]:
+    from ..engine.replay import replay  # noqa: PLC0415 - rollbacks only
+
+    current = parse(event.physical_resource_id)
+    recorded = current.recorded(request) if current else None
+    if current is not None and recorded is not None:
+        replayed = replay(
+            request, recorded, version=current.version, clients=services.clients, deadline=deadline
+        )
+        return replayed.resolution, list(replayed.unverified)
+    # Not recorded (an id from an earlier version, or too many images): resolve the previous
+    # properties again, reporting rather than enforcing, and say that it is not exact.
+    lenient = replace(
+        request,
+        on_missing=OnMissing.REPORT if request.on_missing is OnMissing.FAIL else request.on_missing,
+        on_vulnerable=OnVulnerable.REPORT,
+        require_scan=False,
+        wait_seconds=0,
+    )
+    resolution = resolve(lenient, clients=services.clients, deadline=deadline)
+    return resolution, ["the previous images were not recorded in the id: resolved again"]
+
+
+# --- shared ------------------------------------------------------------------------------------
+
+
+def _success(
+    event: CfnEvent,
+    resolution: Resolution,
+    request: ResolveRequest,
+    *,
+    physical_id: str,
+    rollback_target: RollbackTarget = READY,
+) -> CfnResponse:
+    success = CfnResponse(Status.SUCCESS, physical_id, event.reply_to)
+    data = fitting_data(
+        resolution,
+        request.attributes,
+        rollback_target=rollback_target,
+        size_with=lambda data: replace(success, data=data).size(),
+    )
+    return replace(success, data=data)
 
 
 def _own_registry(event: CfnEvent, context: LambdaContext) -> Registry | None:
@@ -104,7 +276,7 @@ def _own_registry(event: CfnEvent, context: LambdaContext) -> Registry | None:
     return Registry.from_lambda_arn(arn) or Registry.from_lambda_arn(event.service_token)
 
 
-def _record(resolution: Resolution, metrics: MetricsSink | None) -> None:
+def _record(resolution: Resolution, services: Services) -> None:
     logger.info(
         "Resolved images",
         extra={
@@ -112,8 +284,13 @@ def _record(resolution: Resolution, metrics: MetricsSink | None) -> None:
             "ecr_calls": resolution.ecr_calls,
         },
     )
-    if metrics is not None:
-        found = sum(not image.build_required for image in resolution.images)
-        metrics.add_metric(name="ImagesFound", unit="Count", value=found)
-        metrics.add_metric(name="ImagesMissing", unit="Count", value=len(resolution.missing))
-        metrics.add_metric(name="EcrCalls", unit="Count", value=resolution.ecr_calls)
+    services.count("ImagesFound", sum(not image.build_required for image in resolution.images))
+    services.count("ImagesMissing", len(resolution.missing))
+    services.count("EcrCalls", resolution.ecr_calls)
+
+
+def _bug(exc: Exception, context: LambdaContext) -> str:
+    return (
+        f"Unexpected error in the image resolver ({type(exc).__name__}); see the function's "
+        f"log for request {getattr(context, 'aws_request_id', '?')}."
+    )

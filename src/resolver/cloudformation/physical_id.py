@@ -1,27 +1,228 @@
-"""The PhysicalResourceId: derived from the stack and logical id, never random.
+"""The PhysicalResourceId: stable for a resource, changing exactly when the deployed images do.
 
-A different id on Update is a *replacement*, and CloudFormation then deletes the old id; a
-random id after a failed Create (what crhelper does) would make the Delete that follows name a
-resource nobody knows. One resource therefore always answers with the same id.
+CloudFormation treats an Update whose answer carries a different PhysicalResourceId as a
+*replacement*: if the stack update then fails, it returns to the old id and the attributes it
+recorded for it — without asking the resolver — and deletes the new one; if it succeeds, it
+deletes the old one at cleanup. An id that changes exactly when the resolved images change (its
+revision) therefore makes every rollback that follows a replacement exact by construction.
+
+When the images did not change, the id does not either (no replacement, no stray Delete). A
+rollback then arrives as an Update with the previous properties, sent to this same id — as it does
+after this resource's own Update fails. For that case the id carries the deployed set itself, in
+compact form: each image's status and digest(s), so the set can be answered again exactly.
+
+Format ``r1``, all ASCII, at most 1,024 characters (CloudFormation's limit)::
+
+    <key>:r1:<revision>:<properties hash>:<version>:<images>
+
+``key`` is ``<stack name>-<logical id>-<10 hex of both>`` (names cut to 40 characters), unique per
+resource; ``revision`` is the ``Revision`` attribute (12 hex of the images' URIs); the
+properties hash is 8 hex of the properties that produced the id; ``version`` is the ``Version``
+used. ``images`` lists the images in name order, comma-separated: a status letter, the
+base64url digest the ``Uri`` pins, ``+`` the digest the tag named when that differs (an index
+pinned to one platform's image), ``=`` the tag a pattern chose. When the set does not fit, the
+tags go first, then the whole list (``images`` is empty): the id still changes with the revision,
+but a rollback to it is answered by resolving the properties again.
+
+Ids made by earlier versions (``<stack>-<logical>-<10 hex>``, no ``:r1:``) are understood as
+"no record": the first Update after an upgrade moves to this format.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
+from ..engine import Deadline
+from ..model import ImageStatus, RecordedImage, Resolution, ResolveRequest, TagMatch
 from .events import CfnEvent
 
 MAX_LENGTH = 1024  # CloudFormation's limit
+FORMAT = "r1"
+_NAME_CHARS = 40
+
+# One letter per status; statuses with a digest are upper case.
+_LETTERS: Mapping[ImageStatus, str] = {
+    ImageStatus.FOUND: "F",
+    ImageStatus.VULNERABLE: "V",
+    ImageStatus.NOT_SCANNED: "N",
+    ImageStatus.TAG_NOT_FOUND: "t",
+    ImageStatus.DIGEST_NOT_FOUND: "d",
+    ImageStatus.REPOSITORY_NOT_FOUND: "r",
+    ImageStatus.PLATFORM_NOT_FOUND: "p",
+    ImageStatus.SKIPPED: "s",
+}
+_STATUSES = {letter: status for status, letter in _LETTERS.items()}
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
+_ENTRY = re.compile(
+    r"(?P<letter>[A-Za-z])(?P<digest>[A-Za-z0-9_-]{43})?(?:\+(?P<tagged>[A-Za-z0-9_-]{43}))?"
+    r"(?:=(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,299}))?"
+)
+_CLOUDFORMATION_KEYS = frozenset({"ServiceToken", "ServiceTimeout"})
 
 
-def physical_id_for(event: CfnEvent) -> str:
-    """The id CloudFormation knows (Update, Delete), else the stable one for this resource."""
-    return event.physical_resource_id or stable_id(event.stack_id, event.logical_resource_id)
+@dataclass(frozen=True)
+class PhysicalId:
+    """A parsed ``r1`` id. ``images`` is None when the set was too large to carry."""
+
+    key: str
+    revision: str
+    properties_hash: str
+    version: str | None
+    images: tuple[RecordedImage, ...] | None
+
+    def __str__(self) -> str:
+        entries = "" if self.images is None else ",".join(map(_entry, self.images))
+        fields = (
+            self.key,
+            FORMAT,
+            self.revision,
+            self.properties_hash,
+            self.version or "",
+            entries,
+        )
+        return ":".join(fields)
+
+    def recorded(self, request: ResolveRequest) -> dict[str, RecordedImage] | None:
+        """The record by image name for ``request``'s images; None when there is none, or when
+        it does not describe them (checked: rebuilt with this request, the record must give back
+        the id's own revision — the same names, repositories and URIs)."""
+        names = sorted(spec.name for spec in request.images)
+        if self.images is None or len(self.images) != len(names):
+            return None
+        recorded = dict(zip(names, self.images, strict=True))
+        from ..engine.replay import replay  # noqa: PLC0415 - only where a record is read
+
+        rebuilt = replay(request, recorded, version=self.version, clients=None, deadline=Deadline())
+        return recorded if rebuilt.resolution.revision == self.revision else None
 
 
 def stable_id(stack_id: str, logical_id: str) -> str:
-    """``<stack name>-<logical id>-<hash of both>``: readable, and the same on every call."""
+    """``<stack name>-<logical id>-<hash of both>``: readable, the same on every call."""
     logical_id = logical_id or "Resource"
     stack_name = stack_id.split("/")[1] if stack_id.count("/") >= 2 else "stack"
     digest = hashlib.sha256(f"{stack_id}|{logical_id}".encode()).hexdigest()[:10]
-    return f"{stack_name}-{logical_id}-{digest}"[:MAX_LENGTH]
+    return f"{stack_name[:_NAME_CHARS]}-{logical_id[:_NAME_CHARS]}-{digest}"
+
+
+def physical_id_for(event: CfnEvent) -> str:
+    """The id CloudFormation knows (Update, Delete), else this resource's key (a failed Create)."""
+    return event.physical_resource_id or stable_id(event.stack_id, event.logical_resource_id)
+
+
+def properties_hash(properties: object) -> str:
+    """8 hex of the properties, CloudFormation's own keys left out (changing the ServiceToken or
+    ServiceTimeout changes nothing the resolver answers)."""
+    kept = (
+        {k: v for k, v in properties.items() if k not in _CLOUDFORMATION_KEYS}
+        if isinstance(properties, Mapping)
+        else properties
+    )
+    text = json.dumps(kept, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
+def new_id(event: CfnEvent, resolution: Resolution) -> str:
+    """The id for what ``resolution`` deploys, carrying the set when it fits."""
+    version = resolution.version
+    carried = version is None or _fits_field(version)  # the version is part of the set
+    made = PhysicalId(
+        key=stable_id(event.stack_id, event.logical_resource_id),
+        revision=resolution.revision,
+        properties_hash=properties_hash(event.properties),
+        version=version if carried else None,
+        images=_record(resolution) if carried else None,
+    )
+    if made.images is not None and len(str(made)) > MAX_LENGTH:
+        made = PhysicalId(
+            made.key,
+            made.revision,
+            made.properties_hash,
+            made.version,
+            tuple(RecordedImage(i.status, i.digest, i.tagged_digest) for i in made.images),
+        )
+    if len(str(made)) > MAX_LENGTH:
+        made = PhysicalId(made.key, made.revision, made.properties_hash, made.version, None)
+    return str(made)[:MAX_LENGTH]
+
+
+def parse(text: str | None) -> PhysicalId | None:
+    """An ``r1`` id, or None for an id of an earlier version (or anything else)."""
+    fields = (text or "").split(":")
+    if len(fields) != 6 or fields[1] != FORMAT:
+        return None
+    key, _, revision, props, version, entries = fields
+    images: tuple[RecordedImage, ...] | None = None
+    if entries:
+        decoded = [_decode(entry) for entry in entries.split(",")]
+        if any(image is None for image in decoded):
+            return None
+        images = tuple(image for image in decoded if image is not None)
+    return PhysicalId(key, revision, props, version or None, images)
+
+
+def _record(resolution: Resolution) -> tuple[RecordedImage, ...] | None:
+    recorded = []
+    for image in sorted(resolution.images, key=lambda i: i.name):
+        if image.status not in _LETTERS:
+            return None
+        digest = image.digest if _LETTERS[image.status].isupper() else None
+        if _LETTERS[image.status].isupper() and not _is_sha256(digest):
+            return None
+        tagged = image.tagged_digest if image.tagged_digest != digest else None
+        if tagged is not None and not _is_sha256(tagged):
+            return None
+        chosen = image.image_ref.tag if image.spec.match is TagMatch.PATTERN else None
+        recorded.append(RecordedImage(image.status, digest, tagged, chosen))
+    return tuple(recorded)
+
+
+def _entry(image: RecordedImage) -> str:
+    text = _LETTERS[image.status]
+    if image.digest:
+        text += _b64(image.digest)
+    if image.tagged_digest:
+        text += "+" + _b64(image.tagged_digest)
+    if image.tag:
+        text += "=" + image.tag
+    return text
+
+
+def _decode(entry: str) -> RecordedImage | None:
+    match = _ENTRY.fullmatch(entry)
+    if match is None or match["letter"] not in _STATUSES:
+        return None
+    status = _STATUSES[match["letter"]]
+    if match["letter"].isupper() != bool(match["digest"]):
+        return None
+    return RecordedImage(
+        status,
+        digest=_unb64(match["digest"]),
+        tagged_digest=_unb64(match["tagged"]),
+        tag=match["tag"],
+    )
+
+
+def _is_sha256(digest: str | None) -> bool:
+    return digest is not None and _SHA256.fullmatch(digest) is not None
+
+
+def _b64(digest: str) -> str:
+    raw = bytes.fromhex(digest.removeprefix("sha256:"))
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str | None) -> str | None:
+    if not text:
+        return None
+    return "sha256:" + base64.urlsafe_b64decode(text + "=").hex()
+
+
+def _fits_field(value: Any) -> bool:
+    """A version kept raw in the id: the characters of a tag, which exclude ``:``."""
+    return isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_.-]{1,128}", value) is not None

@@ -1,7 +1,10 @@
-"""Is the consumer stack rolling back? Read from its status, since the event cannot tell.
+"""Is the consumer stack rolling back? Read from its status, within a small budget.
 
-A rollback is an Update carrying the previous properties; only the stack's status
-(``UPDATE_ROLLBACK_IN_PROGRESS``) distinguishes it from an ordinary Update.
+A rollback arrives as an Update carrying the previous properties; only the stack's status
+(``UPDATE_ROLLBACK_IN_PROGRESS``) tells it from an ordinary Update. The read is one attempt with
+short timeouts, run under at most ``BUDGET_SECONDS`` of the resource's deadline: a slow or
+unreachable CloudFormation endpoint costs a few seconds, never the function's whole run. When
+the status cannot be read the answer is ``None`` — the caller decides what "unknown" means.
 """
 
 from __future__ import annotations
@@ -9,15 +12,25 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
-from ..engine.ecr.clients import DEFAULT_CONFIG
+from ..engine import Deadline
+from ..engine.fanout import run_all
 
 logger = logging.getLogger(__name__)
 
 ROLLING_BACK = "UPDATE_ROLLBACK_IN_PROGRESS"
+BUDGET_SECONDS = 3.0
+# One attempt: a retry would not fit the budget, and "unknown" is a safe answer.
+_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 1},
+    connect_timeout=1,
+    read_timeout=2,
+)
 
 
 class StackStatus:
@@ -31,20 +44,30 @@ class StackStatus:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def rolling_back(self, stack_id: str) -> bool:
-        """Whether ``stack_id`` is rolling an update back; if it cannot be read, assume not."""
+    def rolling_back(self, stack_id: str, *, deadline: Deadline) -> bool | None:
+        """Whether ``stack_id`` is rolling an update back; None when that cannot be read."""
         region = stack_id.split(":")[3] if stack_id.count(":") >= 5 else ""
         if not region:
-            return False
+            return None
+        left = deadline.remaining()
+        budget = Deadline.after(BUDGET_SECONDS if left is None else min(BUDGET_SECONDS, left))
+        (status,) = run_all([partial(self._status, region, stack_id)], deadline=budget)
+        if status is None:
+            logger.warning(
+                "Could not read the stack status in time", extra={"budget_s": BUDGET_SECONDS}
+            )
+            return None
+        return status == ROLLING_BACK
+
+    def _status(self, region: str, stack_id: str) -> str | None:
         try:
             answer = self._client(region).describe_stacks(StackName=stack_id)
-            status = str(answer["Stacks"][0]["StackStatus"])
-        except Exception as exc:  # noqa: BLE001 - any failure here means "carry on as usual"
+            return str(answer["Stacks"][0]["StackStatus"])
+        except Exception as exc:  # noqa: BLE001 - any failure means "unknown", said once here
             logger.warning(
                 "Could not read the stack status", extra={"error": f"{type(exc).__name__}: {exc}"}
             )
-            return False
-        return status == ROLLING_BACK
+            return None
 
     def _client(self, region: str) -> Any:
         with self._lock:
@@ -52,7 +75,7 @@ class StackStatus:
                 self._clients[region] = self._session().client(
                     "cloudformation",
                     region_name=region,
-                    config=DEFAULT_CONFIG,
+                    config=_CONFIG,
                     endpoint_url=self._endpoint_url,
                 )
             return self._clients[region]

@@ -32,4 +32,5 @@ def test_data_has_selected_attributes_and_summary() -> None:
         "MissingImages": "Pmtiles",
         "Revision": resolution.revision,
         "Version": "",
+        "RollbackTarget": "Ready",
     }

@@ -13,9 +13,10 @@ from botocore.stub import Stubber
 
 from devkit.ecr_emulator import DOCKER_MANIFEST, digest_of, manifest
 from devkit.events import load_event
-from resolver.cloudformation.events import CfnEvent, parse_event
-from resolver.cloudformation.handler import Services, handle
-from resolver.cloudformation.response import MAX_BODY_BYTES, Status
+from resolver.cloudformation.events import CfnEvent, RequestType, parse_event
+from resolver.cloudformation.handler import Services, handle, timeout_answer
+from resolver.cloudformation.response import MAX_BODY_BYTES, CfnResponse, Status
+from resolver.engine import Deadline
 from resolver.engine.ecr.batch_get_image import ACCEPTED_MEDIA_TYPES
 from resolver.engine.ecr.clients import EcrClients
 
@@ -35,10 +36,11 @@ class Context:
 
 @dataclass
 class Stacks:
-    rolling: bool = False
+    rolling: bool | None = False
     asked: list[str] = field(default_factory=list)
 
-    def rolling_back(self, stack_id: str) -> bool:
+    def rolling_back(self, stack_id: str, *, deadline: Deadline) -> bool | None:
+        assert deadline.remaining() is not None  # always bounded
         self.asked.append(stack_id)
         return self.rolling
 
@@ -105,7 +107,7 @@ def test_found_images_become_data(stubber: Stubber) -> None:
     svc = services(stubber)
     response = handle(one_image(), Context(), services=svc)
     assert response.status is Status.SUCCESS, response.reason
-    assert response.physical_resource_id == STABLE_ID
+    assert response.physical_resource_id.startswith(f"{STABLE_ID}:r1:")
     assert (
         response.data["Api.Uri"] == f"{ACCOUNT}.dkr.ecr.ap-southeast-2.amazonaws.com/app@{digest}"
     )
@@ -188,3 +190,75 @@ def test_a_bug_is_reported_as_one_and_points_at_the_log(stubber: Stubber) -> Non
         "request req-1."
     )
     assert json.loads(json.dumps(response.data)) == {}
+
+
+# --- rollbacks ---------------------------------------------------------------------------------
+
+
+def created_then_rolled_back(stubber: Stubber, stacks: Stacks) -> tuple[CfnResponse, CfnEvent]:
+    """Create answers set A; the rollback Update returns to the Create's properties."""
+    answer_found(stubber)
+    created = handle(one_image(), Context(), services=services(stubber))
+    rollback = replace(
+        one_image(),
+        request_type=RequestType.UPDATE,
+        physical_resource_id=created.physical_resource_id,
+    )
+    return created, rollback
+
+
+def test_a_rollback_answers_the_recorded_set_without_asking_ecr(stubber: Stubber) -> None:
+    stacks = Stacks(rolling=True)
+    created, rollback = created_then_rolled_back(stubber, stacks)
+    svc = services(stubber, stacks)
+    answer = handle(rollback, Context(), services=svc)  # no ECR answer is queued: none is asked
+    assert answer.status is Status.SUCCESS
+    assert answer.physical_resource_id == created.physical_resource_id
+    assert answer.data == created.data
+    assert svc.metrics.added == {"Rollbacks": 1}  # type: ignore[union-attr]
+
+
+def test_a_rollback_never_fails_even_when_nothing_can_be_read(stubber: Stubber) -> None:
+    stacks = Stacks(rolling=True)
+    _, rollback = created_then_rolled_back(stubber, stacks)
+    broken = replace(rollback, properties={"Images": "garbage"})  # no longer validates
+    svc = services(stubber, stacks)
+    answer = handle(broken, Context(), services=svc)
+    assert answer.status is Status.SUCCESS
+    assert svc.metrics.added["RollbackDegraded"] == 1  # type: ignore[union-attr]
+
+
+def test_with_the_status_unknown_the_properties_decide(stubber: Stubber) -> None:
+    stacks = Stacks(rolling=None)
+    created, rollback = created_then_rolled_back(stubber, stacks)
+    # The properties the id was made from: a rollback, answered from the record.
+    assert handle(rollback, Context(), services=services(stubber, stacks)).data == created.data
+    # Other properties: an ordinary update, resolved (and here failing on a missing image).
+    forward = replace(rollback, properties={**rollback.properties, "Revision": "2"})
+    stubber.add_response(
+        "batch_get_image",
+        {
+            "images": [],
+            "failures": [
+                {
+                    "imageId": {"imageTag": "api-1"},
+                    "failureCode": "ImageNotFound",
+                    "failureReason": "x",
+                }
+            ],
+        },
+    )
+    answer = handle(forward, Context(), services=services(stubber, stacks))
+    assert answer.status is Status.FAILED
+    assert answer.physical_resource_id == created.physical_resource_id
+
+
+def test_out_of_time_a_rollback_is_answered_from_the_record(stubber: Stubber) -> None:
+    created, rollback = created_then_rolled_back(stubber, Stacks())
+    answer = timeout_answer(rollback, Context())
+    assert answer is not None
+    assert (answer.status, answer.data) == (Status.SUCCESS, created.data)
+    # Anything that does not look like a rollback is left to the plain FAILED.
+    assert timeout_answer(one_image(), Context()) is None
+    other = replace(rollback, properties={**rollback.properties, "Revision": "2"})
+    assert timeout_answer(other, Context()) is None

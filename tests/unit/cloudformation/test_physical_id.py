@@ -2,8 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
 from resolver.cloudformation.events import CfnEvent, ReplyTo, RequestType
-from resolver.cloudformation.physical_id import physical_id_for, stable_id
+from resolver.cloudformation.physical_id import (
+    MAX_LENGTH,
+    new_id,
+    parse,
+    physical_id_for,
+    properties_hash,
+    stable_id,
+)
+from resolver.model import (
+    ImageResult,
+    ImageSpec,
+    ImageStatus,
+    OnMissing,
+    RecordedImage,
+    Resolution,
+    ResolveRequest,
+    Source,
+    TagMatch,
+)
+from resolver.references import ImageRef, Registry, Repository
 
 STACK = "arn:aws:cloudformation:ap-southeast-2:123456789012:stack/cloudtak-dev/6f1c2a10-cb6e"
 
@@ -14,7 +38,7 @@ def event(
     return CfnEvent(
         RequestType.CREATE if physical_id is None else RequestType.UPDATE,
         ReplyTo("https://x", stack, "r", logical_id),
-        properties={},
+        properties={"ServiceToken": "x", "Images": {}},
         physical_resource_id=physical_id,
     )
 
@@ -32,6 +56,116 @@ def test_update_and_delete_keep_the_id_cloudformation_knows() -> None:
     assert physical_id_for(event(physical_id="given")) == "given"
 
 
-def test_a_malformed_stack_id_still_gives_a_bounded_id() -> None:
+def test_a_malformed_stack_id_or_long_names_still_give_a_short_readable_key() -> None:
     assert stable_id("", "").startswith("stack-Resource-")
-    assert len(stable_id(STACK, "L" * 2000)) == 1024
+    long = stable_id(STACK, "L" * 255)
+    assert long == f"cloudtak-dev-{'L' * 40}-{long[-10:]}"
+    assert long != stable_id(STACK, "L" * 254)  # the hash still tells them apart
+
+
+# --- the r1 format: the deployed set carried in the id ------------------------------------------
+
+REPO = Repository(Registry("123456789012", "ap-southeast-2"), "app")
+D1, D2, D3 = ("sha256:" + c * 64 for c in "1a2")
+
+
+def result(name: str, status: ImageStatus, **fields: Any) -> ImageResult:
+    match = fields.pop("match", TagMatch.EXACT)
+    spec = ImageSpec(name, ImageRef(REPO, tag=f"{name.lower()}-*"), match=match)
+    digest = fields.get("digest")
+    uri = REPO.uri + "@" + digest if digest else ""
+    return ImageResult(spec, status, uri, Source.PREBUILT if digest else Source.NONE, **fields)
+
+
+def resolution(*images: ImageResult, version: str | None = None) -> Resolution:
+    return Resolution(images, OnMissing.REPORT, version=version)
+
+
+def test_the_set_round_trips_through_the_id() -> None:
+    images = (
+        result("Web", ImageStatus.FOUND, digest=D1, tagged_digest=D1),
+        result("Fn", ImageStatus.FOUND, digest=D2, tagged_digest=D3),  # pinned child of an index
+        result(
+            "Api",
+            ImageStatus.VULNERABLE,
+            digest=D3,
+            tagged_digest=D3,
+            match=TagMatch.PATTERN,
+            ref=ImageRef(REPO, tag="api-00000002"),
+        ),
+        result("Gone", ImageStatus.TAG_NOT_FOUND),
+    )
+    resolved = resolution(*images, version="3f9a1c2e")
+    text = new_id(event(), resolved)
+    assert len(text) <= MAX_LENGTH
+    parsed = parse(text)
+    assert parsed is not None
+    assert (parsed.key, parsed.revision, parsed.version) == (
+        stable_id(STACK, "Images"),
+        resolved.revision,
+        "3f9a1c2e",
+    )
+    assert parsed.properties_hash == properties_hash({"Images": {}})
+    request = ResolveRequest(tuple(image.spec for image in images), on_missing=OnMissing.REPORT)
+    assert parsed.recorded(request) == {
+        "Api": RecordedImage(ImageStatus.VULNERABLE, D3, None, "api-00000002"),
+        "Fn": RecordedImage(ImageStatus.FOUND, D2, D3, None),
+        "Gone": RecordedImage(ImageStatus.TAG_NOT_FOUND),
+        "Web": RecordedImage(ImageStatus.FOUND, D1, None, None),
+    }
+    # Other images (here: one fewer, or in another repository) are not what the id records.
+    assert parsed.recorded(replace(request, images=request.images[:3])) is None
+    elsewhere = Repository(Registry("123456789012", "ap-southeast-2"), "other")
+    moved = tuple(
+        replace(spec, ref=replace(spec.ref, repository=elsewhere)) for spec in request.images
+    )
+    assert parsed.recorded(replace(request, images=moved)) is None
+    assert str(parsed) == text
+
+
+def test_the_id_changes_exactly_with_the_revision() -> None:
+    one = new_id(event(), resolution(result("Api", ImageStatus.FOUND, digest=D1)))
+    same = new_id(event(), resolution(result("Api", ImageStatus.FOUND, digest=D1)))
+    moved = new_id(event(), resolution(result("Api", ImageStatus.FOUND, digest=D2)))
+    assert one == same != moved
+
+
+def test_a_set_too_large_to_carry_keeps_the_revision_only() -> None:
+    many = [result(f"Image{i:02d}", ImageStatus.FOUND, digest=D1) for i in range(30)]
+    text = new_id(event(), resolution(*many))
+    assert len(text) <= MAX_LENGTH
+    parsed = parse(text)
+    assert parsed is not None
+    assert parsed.images is None
+    assert parsed.revision == resolution(*many).revision
+
+
+def test_a_version_that_cannot_be_carried_drops_the_record() -> None:
+    text = new_id(
+        event(), resolution(result("Api", ImageStatus.FOUND, digest=D1), version="v" * 200)
+    )
+    parsed = parse(text)
+    assert parsed is not None and parsed.images is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cloudtak-dev-Images-8de3296763",  # an id from an earlier version
+        "a:r2:rev:hash::F" + "A" * 43,  # another format
+        "a:r1:rev:hash::X" + "A" * 43,  # unknown status letter
+        "a:r1:rev:hash::t" + "A" * 43,  # an absent image carries no digest
+        "a:r1:rev:hash::F",  # a found image does
+        "",
+    ],
+)
+def test_anything_else_is_not_an_r1_id(text: str) -> None:
+    assert parse(text) is None
+
+
+def test_properties_hash_ignores_cloudformations_own_keys() -> None:
+    base = {"Images": {"Api": {"Tag": "a"}}}
+    assert properties_hash({**base, "ServiceToken": "x", "ServiceTimeout": "300"}) == (
+        properties_hash(base)
+    )
+    assert properties_hash({**base, "Revision": "2"}) != properties_hash(base)
