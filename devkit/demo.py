@@ -3,8 +3,10 @@
 1. Start the ECR emulator (moto server on 127.0.0.1) and push the images CI would have pushed;
    ``pmtiles-3f9a1c2e`` is left missing.
 2. Send the handler a Create event, exactly as CloudFormation would, and receive its response
-   over HTTP; then move the ``cloudtak-`` tag to a rebuilt image and send an Update; then a
-   Delete; finally show what a stack hears when an image is missing and ``OnMissing: Fail``.
+   over HTTP; then move the ``cloudtak-`` tag to a rebuilt image and send an Update; then the
+   rollback CloudFormation would send if that stack update failed (it must return to exactly the
+   Create's images, though the tag moved); then a Delete; finally show what a stack hears when an
+   image is missing and ``OnMissing: Fail``.
 """
 
 from __future__ import annotations
@@ -90,22 +92,31 @@ def main() -> int:
             new_digest = move_cloudtak_tag(client)
             print(f"\nCI re-pushed cloudtak-3f9a1c2e: the tag now points at {new_digest[:19]}…")
             updated = _invoke(handler, receiver, "2. Update (tag moved)", "update-tag-moved.json")
-            _invoke(handler, receiver, "3. Delete", "delete.json")
+            rolled_back = _invoke(
+                handler,
+                receiver,
+                "3. Rollback: the previous properties, sent to the Create's id",
+                "update-rollback.json",
+            )
+            _invoke(handler, receiver, "4. Delete", "delete.json")
             _invoke(
                 handler,
                 receiver,
-                "4. Create with a missing image and OnMissing: Fail",
+                "5. Create with a missing image and OnMissing: Fail",
                 "create-missing.json",
             )
 
-    same_id = created["PhysicalResourceId"] == updated["PhysicalResourceId"]
     moved = created["Data"]["Api.Uri"] != updated["Data"]["Api.Uri"]
+    exact = rolled_back["Data"] == created["Data"]
+    replaced = created["PhysicalResourceId"] != updated["PhysicalResourceId"]
     print(
-        f"\nPhysicalResourceId unchanged by the Update: {'yes' if same_id else 'NO'}; "
-        f"Api.Uri follows the moved tag: {'yes' if moved else 'NO'}; "
-        f"Revision {created['Data']['Revision']} -> {updated['Data']['Revision']}."
+        f"\nApi.Uri follows the moved tag: {'yes' if moved else 'NO'} "
+        f"(Revision {created['Data']['Revision']} -> {updated['Data']['Revision']}; "
+        f"a new PhysicalResourceId: {'yes' if replaced else 'NO'}, so a failed stack update "
+        "returns to the old one by itself). "
+        f"The rollback answered exactly the Create's images: {'yes' if exact else 'NO'}."
     )
-    return 0 if same_id and moved else 1
+    return 0 if moved and exact and replaced else 1
 
 
 if __name__ == "__main__":

@@ -14,9 +14,10 @@ import threading
 import time
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
+
+from .loopback import LoopbackServer, QuietHandler
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
 
@@ -41,7 +42,7 @@ class EcrProxy:
         upstream_netloc = urlsplit(upstream).netloc
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
             # Headers and body go out in two writes; with Nagle on, the body waits ~40 ms for
             # the client's delayed ACK, which would dwarf the latency being simulated.
@@ -56,8 +57,8 @@ class EcrProxy:
                 if fault is not None:
                     answer = fault.body or {"__type": fault.code, "message": fault.message}
                     payload = json.dumps(answer).encode()
-                    self._reply(
-                        fault.status, {"Content-Type": "application/x-amz-json-1.1"}, payload
+                    self.reply(
+                        fault.status, payload, {"Content-Type": "application/x-amz-json-1.1"}
                     )
                     return
                 conn = http.client.HTTPConnection(upstream_netloc, timeout=30)
@@ -69,31 +70,17 @@ class EcrProxy:
                     answer = conn.getresponse()
                     data = answer.read()
                     kept = {k: v for k, v in answer.getheaders() if k.lower() not in _HOP_BY_HOP}
-                    self._reply(answer.status, kept, data)
+                    self.reply(answer.status, data, kept)
                 except OSError:  # the emulator went away (end of a test session)
-                    self._reply(502, {}, b"")
+                    self.reply(502)
                 finally:
                     conn.close()
 
-            def _reply(self, status: int, headers: dict[str, str], data: bytes) -> None:
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LoopbackServer(Handler)
 
     @property
     def endpoint(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._server.endpoint
 
     def fail_next(self, operation: str, *faults: Fault) -> None:
         """Serve these faults, in order, to the next calls of ``operation``."""
@@ -114,9 +101,8 @@ class EcrProxy:
             return queue.popleft() if queue else None
 
     def __enter__(self) -> EcrProxy:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import queue
-import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from .loopback import LoopbackServer, QuietHandler
 
 
 @dataclass(frozen=True)
@@ -32,35 +32,27 @@ class ResponseReceiver:
         self.received: queue.Queue[Received] = queue.Queue()
         outer = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             disable_nagle_algorithm = True  # answer at once, as S3 would
 
             def do_PUT(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length)
                 outer.received.put(Received(self.path, dict(self.headers.items()), raw))
-                self.send_response(outer.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self.reply(outer.status)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LoopbackServer(Handler)
 
     def __enter__(self) -> ResponseReceiver:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def url(self, name: str = "response") -> str:
-        host, port = self._server.server_address[:2]
         # The query string mimics a pre-signed URL; the receiver must get it intact.
-        return f"http://{host!s}:{port}/{name}?X-Amz-Signature=fake"
+        return f"{self._server.endpoint}/{name}?X-Amz-Signature=fake"
 
     def take(self, timeout: float = 5.0) -> Received:
         return self.received.get(timeout=timeout)

@@ -1,5 +1,6 @@
-"""Real parts over loopback HTTP: moto's ECR server, a fault/latency proxy in front of it, and a
-receiver standing in for CloudFormation's response bucket."""
+"""Real parts over loopback HTTP: moto's ECR server, a fault/latency proxy in front of it, a
+receiver standing in for CloudFormation's response bucket, and a CloudFormation stand-in that
+answers DescribeStacks."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
+from devkit.cloudformation import StatusServer
 from devkit.ecr_emulator import EcrEmulator
 from devkit.ecr_proxy import EcrProxy
 from devkit.receiver import ResponseReceiver
@@ -38,15 +40,37 @@ def ecr_servers() -> Iterator[tuple[EcrEmulator, EcrProxy]]:
     emulator.stop()
 
 
+@pytest.fixture(scope="session")
+def status_server() -> Iterator[StatusServer]:
+    with StatusServer() as server:
+        yield server
+
+
 @pytest.fixture
-def ecr(ecr_servers: tuple[EcrEmulator, EcrProxy], monkeypatch: pytest.MonkeyPatch) -> Ecr:
-    """A fresh, empty emulator reached through the proxy via botocore's standard endpoint setting."""
+def stacks(status_server: StatusServer) -> Iterator[StatusServer]:
+    """CloudFormation's DescribeStacks for the stacks a test adds, nothing stalled."""
+    status_server.reset()
+    yield status_server
+    status_server.reset()
+
+
+@pytest.fixture
+def ecr(
+    ecr_servers: tuple[EcrEmulator, EcrProxy],
+    stacks: StatusServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Ecr:
+    """A fresh, empty emulator reached through the proxy via botocore's standard endpoint setting.
+
+    CloudFormation's endpoint is the stand-in: the handler module keeps its clients for the whole
+    session (as a warm Lambda does), so every test points it at the same server.
+    """
     emulator, proxy = ecr_servers
     reset = urllib.request.Request(f"{emulator.endpoint}/moto-api/reset", method="POST")
     urllib.request.urlopen(reset, timeout=5).close()
     proxy.reset()
     monkeypatch.setenv("AWS_ENDPOINT_URL_ECR", proxy.endpoint)
-    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", emulator.endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", stacks.endpoint)
     return Ecr(emulator, proxy)
 
 

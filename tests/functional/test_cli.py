@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
+from devkit.cloudformation import Stack, StatusServer
 from devkit.ecr_emulator import ensure_repository, manifest, push
 from devkit.ecr_proxy import Fault
 from devkit.events import EVENTS_DIR, load_event
+from devkit.receiver import ResponseReceiver
 from devkit.seed import seed
 from resolver.planner.cli import main
 from resolver.planner.exit_codes import ExitCode
@@ -101,6 +103,7 @@ def test_json_output_schema(
         "revision",
         "version",
         "ecrCalls",
+        "rollbackTarget",
         "images",
     }
     assert document["version"] == "3f9a1c2e"
@@ -380,3 +383,42 @@ def test_plan_ignores_the_templates_wait_unless_asked(
     assert plan(seeded, "--spec", spec, "--wait", "5") == EXIT_BUILD_NEEDED
     assert slept == [2.0, 3.0]  # 5 s of backoff, then the answer
     capsys.readouterr()
+
+
+def test_plan_checks_the_deployed_stacks_way_back(
+    seeded: Ecr,
+    stacks: StatusServer,
+    receiver: ResponseReceiver,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from resolver.cloudformation.app import handler
+
+    monkeypatch.setenv("IMAGE_RESOLVER_LOCAL", "true")
+    properties = load_event("create.json")["ResourceProperties"]
+    spec = str(spec_file(tmp_path, properties))
+    # Endpoints from the environment: ECR through the proxy, CloudFormation the stand-in.
+    args = ["plan", "--spec", spec, "--account-id", "123456789012", "--output", "json"]
+
+    assert main([*args, "--stack-name", "consumer"]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["rollbackTarget"] == (
+        "Unknown: stack consumer has no resource Images yet"
+    )
+
+    stack = stacks.add(Stack(handler=handler, receiver=receiver))
+    assert stack.create(properties) == "CREATE_COMPLETE"
+    capsys.readouterr()  # the handler's own log lines
+    assert main([*args, "--stack-name", "consumer"]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["rollbackTarget"] == "Ready"
+
+    deployed = stack.attributes()["Api.Digest"]
+    seeded.client().batch_delete_image(
+        repositoryName="tak-dev-baseinfra-artifacts", imageIds=[{"imageDigest": deployed}]
+    )
+    push(seeded.client(), "tak-dev-baseinfra-artifacts", "cloudtak-3f9a1c2e", manifest("rebuilt"))
+    assert main([*args[:-2], "--stack-name", "consumer"]) == EXIT_OK
+    table = capsys.readouterr().out
+    assert "Rollback target (the images deployed now): Missing: Api" in table
+    assert main(args) == EXIT_OK  # without --stack-name nothing is asked of CloudFormation
+    assert json.loads(capsys.readouterr().out)["rollbackTarget"] is None

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-import boto3
 import pytest
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
+from devkit.cloudformation import Stack, StatusServer
 from devkit.ecr_emulator import REGION
 from devkit.events import event_names, load_event
 from devkit.lambda_context import LambdaContext
@@ -28,8 +28,8 @@ from resolver.cloudformation.response import MAX_BODY_BYTES, CfnResponse, Status
 
 from .conftest import Ecr
 
-STABLE_ID = "cloudtak-dev-Images-8de3296763"
-SUMMARY = {"BuildRequired", "MissingImages", "Revision", "Version"}
+STABLE_ID = "cloudtak-dev-Images-8de3296763"  # the events' resource: stack name, logical id, hash
+SUMMARY = {"BuildRequired", "MissingImages", "Revision", "Version", "RollbackTarget"}
 DEFAULT_ATTRS = ("Uri", "Digest", "Status", "BuildRequired")
 ALL_ATTRS = ("Uri", "Digest", "TagUri", "Source", "Status", "BuildRequired")
 
@@ -60,7 +60,13 @@ def invoke(
     assert body["StackId"] == event["StackId"]
     assert body["RequestId"] == event["RequestId"]
     assert body["LogicalResourceId"] == event["LogicalResourceId"]
-    assert body["PhysicalResourceId"] == STABLE_ID  # Create, failed Create, Update and Delete alike
+    answered = body["PhysicalResourceId"]
+    if body["Status"] == "FAILED" or event["RequestType"] == "Delete":
+        # The id CloudFormation knows; for a failed Create, the resource's stable key.
+        assert answered == event.get("PhysicalResourceId", STABLE_ID)
+    else:
+        # What was resolved, carried in an id that starts with the same stable key.
+        assert answered.startswith(f"{STABLE_ID}:r1:{body['Data']['Revision']}:")
     return body
 
 
@@ -80,6 +86,12 @@ EXPECTED = {
         "SUCCESS",
         keys(["Api", "Events", "Data", "Pinned", "Pmtiles"], ALL_ATTRS),
         3,
+    ),
+    # Answered from the set its PhysicalResourceId records: no ECR call at all.
+    "update-rollback.json": (
+        "SUCCESS",
+        keys(["Api", "Events", "Data", "Pinned", "Pmtiles"], ALL_ATTRS),
+        0,
     ),
     "create-prebuilt-off.json": ("SUCCESS", keys(["Api", "Events"], DEFAULT_ATTRS), 0),
     "create-missing.json": ("FAILED", set(), 3),
@@ -161,6 +173,20 @@ def test_lifecycle_create_tag_moves_update_delete(seeded: Ecr, receiver: Respons
     deleted = invoke(receiver, load_event("delete.json"))
     assert time.monotonic() - started < 0.5
     assert deleted["Status"] == "SUCCESS"
+
+
+def test_the_rollback_fixture_returns_to_the_images_before_the_tag_moved(
+    seeded: Ecr, receiver: ResponseReceiver
+) -> None:
+    created = invoke(receiver, load_event("create-fallback.json"))
+    move_cloudtak_tag(seeded.client())
+    assert invoke(receiver, load_event("update-tag-moved.json"))["Data"] != created["Data"]
+    rollback = load_event("update-rollback.json")
+    # The fixture's id is the one the Create answered: the same images, the same digests.
+    assert rollback["PhysicalResourceId"] == created["PhysicalResourceId"]
+    back = invoke(receiver, rollback)
+    assert back["Status"] == "SUCCESS"
+    assert back["Data"] == created["Data"]  # the old cloudtak digest, though the tag moved
 
 
 def test_delete_succeeds_at_once_even_for_properties_that_never_validated(
@@ -278,7 +304,7 @@ def test_the_timeout_guard_answers_once_even_if_the_work_never_ends(
     first = receiver.take(timeout=0)
     assert first.body["Status"] == "FAILED"
     assert "ran out of time" in first.body["Reason"]
-    assert first.body["PhysicalResourceId"] == STABLE_ID
+    assert first.body["PhysicalResourceId"] == STABLE_ID  # a Create that failed: the key
     assert receiver.count() == 0  # the late SUCCESS was not sent
 
 
@@ -310,7 +336,7 @@ def test_local_mode_prints_what_it_would_send_to_aws(
     printed = capsys.readouterr().out
     body = json.loads(printed[printed.index("{\n") : printed.index("\n}") + 2])
     assert body["Status"] == "SUCCESS"
-    assert body["PhysicalResourceId"] == STABLE_ID
+    assert body["PhysicalResourceId"] == STABLE_ID  # the fixture's, given back
 
 
 def test_logs_are_json_with_request_keys_and_never_the_response_url(
@@ -374,26 +400,22 @@ def test_a_malformed_event_still_gets_a_failed_answer(
     [("UPDATE_IN_PROGRESS", "FAILED"), ("UPDATE_ROLLBACK_IN_PROGRESS", "SUCCESS")],
 )
 def test_a_rollback_is_not_blocked_by_new_findings(
-    seeded: Ecr, receiver: ResponseReceiver, stack_status: str, expected: str
+    seeded: Ecr, stacks: StatusServer, receiver: ResponseReceiver, stack_status: str, expected: str
 ) -> None:
-    from moto.cloudformation.models import cloudformation_backends
-
-    cloudformation = boto3.client("cloudformation", endpoint_url=seeded.emulator.endpoint)
-    stack_id = cloudformation.create_stack(
-        StackName="consumer", TemplateBody='{"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}'
-    )["StackId"]
-    cloudformation_backends["123456789012"]["ap-southeast-2"].stacks[stack_id].status = stack_status
+    stack = stacks.add(Stack(handler=handler, receiver=receiver, status=stack_status))
     repo = "tak-dev-baseinfra-artifacts"
     seeded.client().start_image_scan(
         repositoryName=repo, imageId={"imageTag": "cloudtak-3f9a1c2e"}
     )  # HIGH=1
     event = load_event("update-tag-moved.json")
-    event.update(StackId=stack_id, PhysicalResourceId="consumer-Images-1")
+    # An id from before the upgrade: nothing recorded, so the rollback resolves again.
+    event.update(StackId=stack.stack_id, PhysicalResourceId="consumer-Images-1")
     event["ResourceProperties"]["FailOnSeverity"] = "HIGH"
     handler({**event, "ResponseURL": receiver.url()}, LambdaContext())
     body = receiver.take(timeout=1).body
     assert body["Status"] == expected, body["Reason"]
     if expected == "SUCCESS":
         assert body["Data"]["Api.Status"] == "Vulnerable"  # reported, not enforced
+        assert body["PhysicalResourceId"] == "consumer-Images-1"  # a rollback keeps its id
     else:
         assert "blocked by the vulnerability gate: Api" in body["Reason"]

@@ -1,0 +1,309 @@
+"""Rollbacks, driven by the CloudFormation stand-in over HTTP, for every way a tag can move.
+
+Each case: Create resolves set A; CI pushes newer images; an Update resolves (or tries to
+resolve) set B; the stack rolls back. After the rollback the resource's attributes must equal A
+exactly, and no answer during ``UPDATE_ROLLBACK_IN_PROGRESS`` may be FAILED.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from devkit.cloudformation import Stack, StatusServer
+from devkit.ecr_emulator import ensure_repository, manifest, push
+from devkit.receiver import ResponseReceiver
+from resolver.cloudformation.app import handler
+from resolver.cloudformation.physical_id import parse, stable_id
+
+from .conftest import Ecr
+
+REPO = "tak-dev-baseinfra-artifacts"
+
+
+@pytest.fixture
+def stack(
+    ecr: Ecr, stacks: StatusServer, receiver: ResponseReceiver, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Stack]:
+    monkeypatch.setenv("IMAGE_RESOLVER_LOCAL", "true")
+    ensure_repository(ecr.client(), REPO)
+    yield stacks.add(Stack(handler=handler, receiver=receiver))
+
+
+def pushed(ecr: Ecr, tag: str, content: str) -> str:
+    return push(ecr.client(), REPO, tag, manifest(content))
+
+
+@dataclass(frozen=True)
+class TagKind:
+    """How a template names its images, and how CI moves them on."""
+
+    name: str
+    properties: dict[str, Any]
+    first: Callable[[Ecr], None]  # what CI pushed before the Create
+    newer: Callable[[Ecr], None]  # what CI pushes before the Update
+    forward: dict[str, Any]  # what the Update changes in the properties
+
+
+def pushing(*images: tuple[str, str]) -> Callable[[Ecr], None]:
+    """CI pushing each (tag, content): the same tag with other content is a re-push."""
+
+    def push_all(ecr: Ecr) -> None:
+        for tag, content in images:
+            pushed(ecr, tag, content)
+
+    return push_all
+
+
+def version(number: str) -> Callable[[Ecr], None]:
+    return pushing((f"api-{number}", f"api:{number}"), (f"ev-{number}", f"ev:{number}"))
+
+
+VERSIONED = {"Api": {"Tag": "api-{version}"}, "Ev": {"Tag": "ev-{version}"}}
+KINDS = [
+    TagKind(
+        "exact version tags",
+        {"Version": "00000001", "Images": VERSIONED},
+        version("00000001"),
+        version("00000002"),
+        {"Version": "00000002"},
+    ),
+    TagKind(
+        "a re-pushed mutable tag",
+        {"Images": {"Api": {"Tag": "stable"}, "Ev": {"Tag": "ev-00000001"}}},
+        pushing(("stable", "api:1"), ("ev-00000001", "ev:1")),
+        pushing(("stable", "api:2")),
+        {"Revision": "stable re-pushed"},
+    ),
+    TagKind(
+        "a tag pattern",
+        {"Images": {"Api": {"Tag": "api-*"}, "Ev": {"Tag": "ev-00000001"}}},
+        pushing(("api-00000001", "api:1"), ("ev-00000001", "ev:1")),
+        pushing(("api-00000002", "api:2")),
+        {"Revision": "newer api-*"},
+    ),
+    TagKind(
+        "Version: latest",
+        {"Version": "latest", "Images": VERSIONED},
+        version("00000001"),
+        version("00000002"),
+        {"Revision": "a newer version"},
+    ),
+]
+ATTRIBUTES = ["Uri", "Digest", "TagUri", "Status", "BuildRequired"]
+
+
+def props(kind: TagKind, **changes: Any) -> dict[str, Any]:
+    return {"Repository": REPO, "Attributes": ATTRIBUTES, **kind.properties, **changes}
+
+
+def created(stack: Stack, ecr: Ecr, kind: TagKind) -> dict[str, str]:
+    kind.first(ecr)
+    assert stack.create(props(kind)) == "CREATE_COMPLETE"
+    return stack.attributes()
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_a_failure_elsewhere_after_a_replacement_returns_to_a_without_a_call(
+    stack: Stack, ecr: Ecr, kind: TagKind
+) -> None:
+    before = created(stack, ecr, kind)
+    kind.newer(ecr)
+    mark = len(stack.calls)
+    assert (
+        stack.update(props(kind, **kind.forward), fails_elsewhere=True)
+        == "UPDATE_ROLLBACK_COMPLETE"
+    )
+    update, cleanup = stack.calls_since(mark)
+    assert update.request_type == "Update" and update.status == "SUCCESS"
+    assert update.answer["Data"]["Api.Uri"] != before["Api.Uri"]  # B really differs from A
+    assert update.answer["PhysicalResourceId"] != update.event["PhysicalResourceId"]  # replaced
+    # The stack went back to the old id and its recorded attributes; the new id was deleted.
+    assert (cleanup.request_type, cleanup.status) == ("Delete", "SUCCESS")
+    assert cleanup.event["PhysicalResourceId"] == update.answer["PhysicalResourceId"]
+    assert stack.attributes() == before
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_this_resources_own_failure_is_rolled_back_to_exactly_a(
+    stack: Stack, ecr: Ecr, kind: TagKind
+) -> None:
+    before = created(stack, ecr, kind)
+    kind.newer(ecr)  # the tags now say B: re-resolving the old properties would answer B
+    failing = props(kind, **kind.forward)
+    failing["Images"] = {**failing["Images"], "Extra": {"Tag": "never-pushed"}}
+    mark = len(stack.calls)
+    assert stack.update(failing) == "UPDATE_ROLLBACK_COMPLETE"
+    update, back = stack.calls_since(mark)
+    assert update.status == "FAILED"
+    assert update.answer["PhysicalResourceId"] == update.event["PhysicalResourceId"]
+    assert back.stack_status == "UPDATE_ROLLBACK_IN_PROGRESS"
+    assert back.event["OldResourceProperties"]["Images"] == failing["Images"]  # swapped
+    assert back.status == "SUCCESS"
+    assert stack.attributes() == before
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
+def test_an_in_place_update_rolled_back_by_a_failure_elsewhere_answers_a(
+    stack: Stack, ecr: Ecr, kind: TagKind
+) -> None:
+    before = created(stack, ecr, kind)
+    id_before = stack.resource.physical_id if stack.resource else ""
+    # Nothing moved yet: the Update resolves A again and keeps the id (no replacement)...
+    mark = len(stack.calls)
+    in_place = props(kind, Revision="nothing moved")
+    assert stack.update(in_place, fails_elsewhere=True) == "UPDATE_ROLLBACK_COMPLETE"
+    update, back = stack.calls_since(mark)
+    assert update.answer["PhysicalResourceId"] == id_before
+    # ...and the rollback Update, sent to the same id with the old properties, answers A.
+    assert back.event["PhysicalResourceId"] == id_before
+    assert back.status == "SUCCESS"
+    assert stack.attributes() == before
+
+
+def test_unchanged_images_keep_the_id_and_nothing_is_deleted(stack: Stack, ecr: Ecr) -> None:
+    kind = KINDS[0]
+    created(stack, ecr, kind)
+    id_before = stack.resource.physical_id if stack.resource else ""
+    mark = len(stack.calls)
+    assert stack.update(props(kind, Revision="bump")) == "UPDATE_COMPLETE"
+    (update,) = stack.calls_since(mark)  # no cleanup Delete: it was no replacement
+    assert update.answer["PhysicalResourceId"] == id_before
+
+
+def test_a_rollback_to_images_deleted_meanwhile_still_succeeds(stack: Stack, ecr: Ecr) -> None:
+    kind = KINDS[1]  # the mutable tag: its first image is untagged once the tag moves
+    before = created(stack, ecr, kind)
+    kind.newer(ecr)
+    failing = props(
+        kind, **kind.forward, Images={**kind.properties["Images"], "Extra": {"Tag": "nope"}}
+    )
+    # A lifecycle policy expired the first image, untagged since the tag moved.
+    ecr.client().batch_delete_image(
+        repositoryName=REPO, imageIds=[{"imageDigest": before["Api.Digest"]}]
+    )
+    assert stack.update(failing) == "UPDATE_ROLLBACK_COMPLETE"
+    assert stack.attributes() == before  # the way back, as recorded, even if ECR lost it
+
+
+def test_describing_an_image_that_is_gone_degrades_but_never_fails(stack: Stack, ecr: Ecr) -> None:
+    kind = KINDS[1]
+    with_tags = {**props(kind), "Attributes": ["Uri", "Tags"]}
+    kind.first(ecr)
+    assert stack.create(with_tags) == "CREATE_COMPLETE"
+    before = stack.attributes()
+    kind.newer(ecr)
+    ecr.client().batch_delete_image(
+        repositoryName=REPO, imageIds=[{"imageDigest": before["Api.Uri"].split("@")[1]}]
+    )
+    failing = {**with_tags, "Images": {**kind.properties["Images"], "Extra": {"Tag": "nope"}}}
+    assert stack.update(failing) == "UPDATE_ROLLBACK_COMPLETE"
+    after = stack.attributes()
+    assert after["Api.Uri"] == before["Api.Uri"]  # what is deployed: exact
+    assert after["Ev.Tags"] == before["Ev.Tags"]  # described again where ECR still can
+
+
+def test_a_failed_create_is_deleted_with_the_id_it_answered(stack: Stack, ecr: Ecr) -> None:
+    assert stack.create({"Repository": REPO, "Images": {"Api": {"Tag": "missing"}}}) == (
+        "ROLLBACK_COMPLETE"
+    )
+    create, delete = stack.calls
+    assert create.status == "FAILED"
+    assert create.answer["PhysicalResourceId"] == stable_id(stack.stack_id, "Images")
+    assert delete.event["PhysicalResourceId"] == create.answer["PhysicalResourceId"]
+    assert delete.status == "SUCCESS"
+
+
+def test_a_stack_created_before_the_upgrade_updates_cleanly(stack: Stack, ecr: Ecr) -> None:
+    kind = KINDS[0]
+    before = created(stack, ecr, kind)
+    assert stack.resource is not None
+    legacy = stable_id(stack.stack_id, "Images")  # the id every earlier version answered
+    stack.resource.physical_id = legacy
+    kind.newer(ecr)
+    mark = len(stack.calls)
+    assert stack.update(props(kind, **kind.forward)) == "UPDATE_COMPLETE"
+    update, cleanup = stack.calls_since(mark)
+    assert update.status == "SUCCESS"
+    assert parse(update.answer["PhysicalResourceId"]) is not None  # moved to the new format
+    assert update.answer["Data"]["RollbackTarget"].startswith("Unknown: ")
+    assert (cleanup.request_type, cleanup.event["PhysicalResourceId"]) == ("Delete", legacy)
+    assert cleanup.status == "SUCCESS"
+    assert stack.attributes()["Api.Uri"] != before["Api.Uri"]
+
+
+def test_a_legacy_id_rolled_back_after_its_own_failure_still_succeeds(
+    stack: Stack, ecr: Ecr
+) -> None:
+    kind = KINDS[0]
+    before = created(stack, ecr, kind)
+    assert stack.resource is not None
+    stack.resource.physical_id = stable_id(stack.stack_id, "Images")
+    failing = props(kind, Images={**kind.properties["Images"], "Extra": {"Tag": "nope"}})
+    assert stack.update(failing) == "UPDATE_ROLLBACK_COMPLETE"
+    # Not recorded, so resolved again; with exact version tags that is A.
+    assert stack.attributes()["Api.Uri"] == before["Api.Uri"]
+
+
+def test_the_rollback_target_is_checked_before_moving_on(stack: Stack, ecr: Ecr) -> None:
+    kind = KINDS[0]
+    before = created(stack, ecr, kind)
+    ecr.client().batch_delete_image(
+        repositoryName=REPO, imageIds=[{"imageDigest": before["Api.Digest"]}]
+    )
+    kind.newer(ecr)
+    assert stack.update(props(kind, **kind.forward)) == "UPDATE_COMPLETE"
+    assert stack.attributes()["RollbackTarget"] == "Missing: Api"
+
+
+def test_on_rollback_target_missing_fail_refuses_to_move_on(stack: Stack, ecr: Ecr) -> None:
+    kind = KINDS[0]
+    before = created(stack, ecr, kind)
+    ecr.client().batch_delete_image(
+        repositoryName=REPO, imageIds=[{"imageDigest": before["Api.Digest"]}]
+    )
+    kind.newer(ecr)
+    mark = len(stack.calls)
+    refusing = props(kind, **kind.forward, OnRollbackTargetMissing="Fail")
+    assert stack.update(refusing) == "UPDATE_ROLLBACK_COMPLETE"  # failing forward is safe
+    update, back = stack.calls_since(mark)
+    assert update.status == "FAILED"
+    assert update.answer["Reason"].startswith(
+        "The images this update replaces are no longer in ECR: Api."
+    )
+    assert back.status == "SUCCESS"  # and the way back is still answered
+    assert stack.attributes() == before
+
+
+def test_a_hanging_status_lookup_costs_seconds_not_the_function(
+    stack: Stack, ecr: Ecr, stacks: StatusServer
+) -> None:
+    kind = KINDS[0]
+    stack.timeout_seconds = 15.0
+    created(stack, ecr, kind)
+    kind.newer(ecr)
+    stacks.stall_seconds = 60.0  # DescribeStacks hangs
+    started = time.monotonic()
+    assert stack.update(props(kind, **kind.forward)) == "UPDATE_COMPLETE"
+    assert time.monotonic() - started < 6.0  # 3 s status budget, then the usual update
+    assert stacks.requests == 1  # one attempt, no retries
+
+
+def test_an_unknown_status_is_judged_by_the_properties(
+    stack: Stack, ecr: Ecr, stacks: StatusServer
+) -> None:
+    kind = KINDS[3]
+    before = created(stack, ecr, kind)
+    kind.newer(ecr)
+    stacks.stall_seconds = 60.0
+    failing = props(
+        kind, **kind.forward, Images={**kind.properties["Images"], "Extra": {"Tag": "x"}}
+    )
+    # Own failure (an ordinary update: FAILED), then the rollback Update: its properties are the
+    # ones the id was made from, so it is answered as a rollback even without the status.
+    assert stack.update(failing) == "UPDATE_ROLLBACK_COMPLETE"
+    assert stack.attributes() == before
