@@ -41,6 +41,23 @@ class Aws:
     def client(self, service: str) -> Any:
         return self.session.client(service, region_name=self.region, endpoint_url=self.endpoint_url)
 
+    def physical_id(self, stack_name: str, logical_id: str) -> str | None:
+        """The PhysicalResourceId of ``logical_id`` in a deployed stack; None when the stack or
+        the resource does not exist (yet)."""
+        try:
+            answer = self.client("cloudformation").describe_stack_resource(
+                StackName=stack_name, LogicalResourceId=logical_id
+            )
+        except Exception as exc:  # botocore raises several unrelated types here
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            if code == "ValidationError":  # CloudFormation's answer for "no such stack/resource"
+                return None
+            raise AwsCallError(
+                f"could not read stack {stack_name} ({type(exc).__name__}: {exc}); "
+                "check --stack-name and your credentials"
+            ) from exc
+        return str(answer["StackResourceDetail"]["PhysicalResourceId"])
+
     def account_id(self) -> str:
         try:
             return str(self.client("sts").get_caller_identity()["Account"])

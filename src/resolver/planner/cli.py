@@ -131,6 +131,11 @@ def _parser() -> argparse.ArgumentParser:
         help="parameter name for --emit (default: ImageRevision)",
     )
     plan.add_argument("--color", choices=[c.value for c in Colour], default=Colour.AUTO.value)
+    plan.add_argument(
+        "--stack-name",
+        help="a deployed stack: also check that the images it runs (where a failed deploy would "
+        "roll back to) are still in ECR",
+    )
     _aws_options(plan)
     plan.set_defaults(command=_plan)
 
@@ -165,7 +170,7 @@ def _aws(args: argparse.Namespace) -> AwsOptions:
 def _plan(args: argparse.Namespace) -> ExitCode:
     source: TemplateSource | SpecSource
     if args.spec:
-        source = SpecSource(args.spec)
+        source = SpecSource(args.spec, resource=args.resource or "Images")
     else:
         source = TemplateSource(
             template=args.template,
@@ -186,6 +191,7 @@ def _plan(args: argparse.Namespace) -> ExitCode:
             use_prebuilt=args.prebuilt_parameter, revision=args.revision_parameter
         ),
         colour=Colour(args.color),
+        stack_name=args.stack_name,
     )
     return run_plan(options)
 

@@ -14,15 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidPropertyError, ResourceNotCreatedError, VulnerableImagesError
-from ..model import OnMissing, Resolution
+from ..model import OnMissing, Resolution, ResolveRequest, RollbackState, RollbackTarget
 from ..properties import parse_request
 from ..references import Registry, partition_of_region
 from .aws import Aws, AwsOptions, Exports
 from .exit_codes import ExitCode
 from .report import OverrideNames, as_github_outputs, as_json, as_sam_overrides, as_table
+
+if TYPE_CHECKING:
+    from ..engine.ecr.clients import EcrClients
 
 # Properties the planner decides itself: their template values are not read.
 _DECIDED_BY_THE_PLANNER = frozenset({"UsePreBuiltImages", "OnMissing", "WaitSeconds"})
@@ -57,6 +60,7 @@ class SpecSource:
     """A YAML/JSON file holding the resource's properties."""
 
     spec: Path
+    resource: str = "Images"  # its logical id in a deployed stack (--stack-name)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class PlanOptions:
     emit_sam_overrides: bool = False
     override_names: OverrideNames = field(default_factory=OverrideNames)
     colour: Colour = Colour.AUTO
+    stack_name: str | None = None  # a deployed stack: check its images are still in ECR
 
 
 def run_plan(options: PlanOptions) -> ExitCode:
@@ -77,9 +82,10 @@ def run_plan(options: PlanOptions) -> ExitCode:
 
     aws = Aws.start(options.aws)
     account = options.account_id or aws.account_id()
-    properties = _properties(options.source, aws, account)
-    if properties is None:
+    found = _properties(options.source, aws, account)
+    if found is None:
         return ExitCode.OK
+    properties, logical_id = found
     registry = Registry(account, aws.region, partition_of_region(aws.region))
     planned = {k: v for k, v in properties.items() if k not in _DECIDED_BY_THE_PLANNER}
     request = replace(
@@ -90,7 +96,12 @@ def run_plan(options: PlanOptions) -> ExitCode:
     )
     clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url)
     resolution = resolve(request, clients=clients)
-    _report(options, resolution)
+    target = (
+        _deployed_target(options.stack_name, logical_id, request, aws=aws, clients=clients)
+        if options.stack_name
+        else None
+    )
+    _report(options, resolution, target)
     if resolution.build_required:
         return ExitCode.BUILD_NEEDED
     try:
@@ -103,9 +114,10 @@ def run_plan(options: PlanOptions) -> ExitCode:
 
 def _properties(
     source: TemplateSource | SpecSource, aws: Aws, account: str
-) -> dict[str, Any] | None:
+) -> tuple[dict[str, Any], str] | None:
+    """The resource's properties and logical id; None when the template would not create it."""
     if isinstance(source, SpecSource):
-        return _read_spec(source.spec)
+        return _read_spec(source.spec), source.resource
     from . import template as te  # noqa: PLC0415 - YAML parsing only for this path
 
     template = te.load_template(source.template)
@@ -122,7 +134,7 @@ def _properties(
     pseudo = te.PseudoParameters.for_region(aws.region, account_id=account)
     exports = Exports(aws, source.imports or {})
     try:
-        return te.evaluate_properties(
+        properties = te.evaluate_properties(
             template,
             logical_id,
             parameters=parameters,
@@ -130,6 +142,7 @@ def _properties(
             pseudo=pseudo,
             skip={"ServiceToken"},
         )
+        return properties, logical_id
     except ResourceNotCreatedError as exc:
         print(f"resolver: nothing to plan: {exc}", file=sys.stderr)
         return None
@@ -153,16 +166,45 @@ def _read_spec(path: Path) -> dict[str, Any]:
     return document
 
 
-def _report(options: PlanOptions, resolution: Resolution) -> None:
+def _deployed_target(
+    stack_name: str,
+    logical_id: str,
+    request: ResolveRequest,
+    *,
+    aws: Aws,
+    clients: EcrClients,
+) -> RollbackTarget:
+    """Are the images the deployed stack runs — where a failed deploy would return — still in
+    ECR? Read from the PhysicalResourceId, which records them."""
+    from ..cloudformation.physical_id import parse  # noqa: PLC0415
+    from ..engine import Deadline  # noqa: PLC0415
+    from ..engine.replay import rollback_target  # noqa: PLC0415
+
+    deployed = aws.physical_id(stack_name, logical_id)
+    if deployed is None:
+        return RollbackTarget(
+            RollbackState.UNKNOWN, reason=f"stack {stack_name} has no resource {logical_id} yet"
+        )
+    current = parse(deployed)
+    recorded = current.recorded(request) if current else None
+    if current is None or recorded is None:
+        reason = "the deployed resource does not record these images (made by an earlier "
+        reason += "version, too many images, or the template now names other images)"
+        return RollbackTarget(RollbackState.UNKNOWN, reason=reason)
+    target, _ = rollback_target(request, recorded, clients=clients, deadline=Deadline())
+    return target
+
+
+def _report(options: PlanOptions, resolution: Resolution, target: RollbackTarget | None) -> None:
     colour = options.colour is Colour.ALWAYS or (
         options.colour is Colour.AUTO and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     )
     if options.output is Output.JSON:
-        report = as_json(resolution)
+        report = as_json(resolution, rollback_target=target)
     elif options.output is Output.GITHUB:
-        report = as_github_outputs(resolution)
+        report = as_github_outputs(resolution, rollback_target=target)
     else:
-        report = as_table(resolution, colour=colour)
+        report = as_table(resolution, colour=colour, rollback_target=target)
     if options.emit_sam_overrides:
         print(report, file=sys.stderr)
         print(as_sam_overrides(resolution, options.override_names))

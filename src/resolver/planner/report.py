@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import ImageResult, ImageStatus, Resolution
+from ..model import ImageResult, ImageStatus, Resolution, RollbackState, RollbackTarget
 
 SCHEMA_VERSION = 1
 
@@ -27,7 +27,7 @@ def _selector(image: ImageResult) -> str:
     return ref.tag if ref.tag else (ref.digest or "")
 
 
-def as_json(resolution: Resolution) -> str:
+def as_json(resolution: Resolution, *, rollback_target: RollbackTarget | None = None) -> str:
     """The documented, stable schema (README: "Planner JSON")."""
     document: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
@@ -36,6 +36,7 @@ def as_json(resolution: Resolution) -> str:
         "revision": resolution.revision,
         "version": resolution.version,
         "ecrCalls": resolution.ecr_calls,
+        "rollbackTarget": rollback_target.summary() if rollback_target else None,
         "images": [
             {
                 "name": image.name,
@@ -58,7 +59,9 @@ def as_json(resolution: Resolution) -> str:
     return json.dumps(document, indent=2)
 
 
-def as_github_outputs(resolution: Resolution) -> str:
+def as_github_outputs(
+    resolution: Resolution, *, rollback_target: RollbackTarget | None = None
+) -> str:
     """``name=value`` lines for ``>> "$GITHUB_OUTPUT"``."""
     lines = [
         f"build-required={_bool(resolution.build_required)}",
@@ -67,6 +70,8 @@ def as_github_outputs(resolution: Resolution) -> str:
         f"revision={resolution.revision}",
         f"version={resolution.version or ''}",
     ]
+    if rollback_target is not None:
+        lines.append(f"rollback-target={rollback_target.summary()}")
     return "\n".join(lines)
 
 
@@ -78,7 +83,9 @@ def as_sam_overrides(resolution: Resolution, names: OverrideNames) -> str:
     )
 
 
-def as_table(resolution: Resolution, *, colour: bool) -> str:
+def as_table(
+    resolution: Resolution, *, colour: bool, rollback_target: RollbackTarget | None = None
+) -> str:
     def paint(text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if colour else text
 
@@ -123,6 +130,10 @@ def as_table(resolution: Resolution, *, colour: bool) -> str:
         out.append(paint(f"{summary}. Build needed: {missing}.", _YELLOW))
     else:
         out.append(paint(f"{summary}. No build needed.", _GREEN))
+    if rollback_target is not None:
+        ready = rollback_target.state is RollbackState.READY
+        target = f"Rollback target (the images deployed now): {rollback_target.summary()}"
+        out.append(paint(target, _GREEN if ready else _YELLOW))
     return "\n".join(out)
 
 
