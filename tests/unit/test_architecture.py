@@ -158,7 +158,6 @@ TESTED_ELSEWHERE = {
     "resolver.engine.metadata": "tests/functional/test_image_intelligence.py",
     "resolver.engine.ecr.clients": "tests/functional/conftest.py (every functional test)",
     "resolver.engine.ecr.scan_findings": "tests/functional/test_image_intelligence.py",
-    "resolver.cloudformation.stack_status": "tests/functional/test_custom_resource.py",
     "resolver.planner.exit_codes": "tests/functional/test_cli.py",
 }
 
