@@ -1,4 +1,4 @@
-"""``make bench``, part 3: ``Version: latest`` over a repository of 5,000 tagged images.
+"""``make bench``, part 4: ``Version: latest`` over a repository of 5,000 tagged images.
 
 Four components (cloudtak-, events-, pmtiles-, data-<version>) of 1,250 versions each, one push
 per hour of history; the newest version lacks its pmtiles image, so the coherent choice is the one
@@ -93,7 +93,7 @@ def discovery_bench() -> None:
     assert isinstance(resolution, Resolution)
     verdict = "PASS" if resolution.version == expected else f"MISS (expected {expected})"
     per_run = {op: n // RUNS for op, n in calls.items()}
-    print(f"\n3. Discovery: Version: latest over {VERSIONS * 4 - 1:,} tagged images, 4 components")
+    print(f"\n4. Discovery: Version: latest over {VERSIONS * 4 - 1:,} tagged images, 4 components")
     print(f"   seeded in {seeded_in:.1f} s (straight into moto's backend)")
     print(f"   version chosen            {resolution.version}   (newest complete set) {verdict}")
     print(f"   ECR calls per resolution  {per_run}")
