@@ -19,6 +19,7 @@ import yaml
 from devkit.ecr_emulator import ensure_repository, manifest, push
 from devkit.ecr_proxy import Fault
 from devkit.events import EVENTS_DIR, load_event
+from devkit.seed import EXAMPLE_IMAGES, seed_examples
 from resolver.planner.cli import main
 from resolver.planner.exit_codes import ExitCode
 
@@ -281,27 +282,7 @@ def test_plan_the_cloudtak_example_with_samconfig_and_imports(
     ]
 
 
-# Each example template, planned with the images it expects pushed: (region, repository, tag).
-EXAMPLES = {
-    "consumer-ecs-lambda.yaml": (
-        ["ImageVersion=1a2b3c4d"],
-        [
-            ("ap-southeast-2", "my-app", "api-1a2b3c4d"),
-            ("ap-southeast-2", "my-app", "worker-1a2b3c4d"),
-        ],
-    ),
-    "ecs-service.yaml": (
-        ["ImageVersion=1a2b3c4d", "VpcSubnets=subnet-1", "SecurityGroup=sg-1", "Cluster=main"],
-        [
-            ("ap-southeast-2", "web", "web-1a2b3c4d"),
-            ("us-east-1", "shared/otel-collector", "v0.98.0"),
-        ],
-    ),
-    "batch-job.yaml": (
-        ["ImageVersion=1a2b3c4d"],
-        [("ap-southeast-2", "team/etl-tasks", "etl-1a2b3c4d")],
-    ),
-}
+EXAMPLES = EXAMPLE_IMAGES
 
 
 def test_every_example_is_planned() -> None:
@@ -311,10 +292,7 @@ def test_every_example_is_planned() -> None:
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
 def test_plan_each_example(ecr: Ecr, example: str, capsys: pytest.CaptureFixture[str]) -> None:
     overrides, images = EXAMPLES[example]
-    for region, repository, tag in images:
-        client = ecr.client(region)
-        ensure_repository(client, repository)
-        push(client, repository, tag, manifest(f"{repository}:{tag}"))
+    seed_examples(ecr.client)
     template = str(ROOT / "examples" / example)
     args = ["--template", template, "--parameter-overrides", *overrides, "--output", "json"]
     assert plan(ecr, *args) == EXIT_OK
