@@ -2,7 +2,8 @@
 
 1. Start the ECR emulator (moto server on 127.0.0.1) and push the images CI would have pushed;
    ``pmtiles-3f9a1c2e`` is left missing.
-2. Send the handler a Create event, exactly as CloudFormation would, and receive its response
+2. Show the CI decision: ``resolver plan`` on the stack's properties, its table and exit code.
+3. Send the handler a Create event, exactly as CloudFormation would, and receive its response
    over HTTP; then move the ``cloudtak-`` tag to a rebuilt image and send an Update; then the
    rollback CloudFormation would send if that stack update failed (it must return to exactly the
    Create's images, though the tag moved); then a Delete; finally show what a stack hears when an
@@ -11,12 +12,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
-from .ecr_emulator import patched_environ, running_emulator
+from .ecr_emulator import ACCOUNT_ID, patched_environ, running_emulator
 from .events import load_event
 from .lambda_context import LambdaContext
 from .receiver import ResponseReceiver
@@ -69,6 +73,27 @@ def _print_images(data: dict[str, str]) -> None:
     )
 
 
+_EXIT_MEANING = {
+    0: "every image is in ECR: deploy with UsePreBuiltImages=true",
+    3: "build needed: CI builds the missing images, or the stack deploys their Fallback",
+}
+
+
+def _plan(event_file: str) -> None:
+    """The CI decision before the deploy: ``resolver plan`` on the resource's properties."""
+    from resolver.planner.cli import main as resolver
+
+    with tempfile.TemporaryDirectory(prefix="resolver-demo-") as folder:
+        spec = Path(folder) / "spec.json"
+        spec.write_text(json.dumps(load_event(event_file)["ResourceProperties"]))
+        print(f"\n{_paint('0. CI decides before the deploy', '1')}  (events/{event_file})")
+        print(f"$ resolver plan --spec {event_file}:ResourceProperties --account-id {ACCOUNT_ID}")
+        sys.stdout.flush()
+        code = resolver(["plan", "--spec", str(spec), "--account-id", ACCOUNT_ID])
+    meaning = _EXIT_MEANING.get(code, "the plan failed: never deploy on it")
+    print(f"exit {code}: {meaning}")
+
+
 def main() -> int:
     with running_emulator() as ecr, ResponseReceiver() as receiver:
         quiet = {
@@ -88,6 +113,7 @@ def main() -> int:
                 handler,  # after the environment points at the emulator
             )
 
+            _plan("create-fallback.json")
             created = _invoke(handler, receiver, "1. Create", "create-fallback.json")
             new_digest = move_cloudtak_tag(client)
             print(f"\nCI re-pushed cloudtak-3f9a1c2e: the tag now points at {new_digest[:19]}…")

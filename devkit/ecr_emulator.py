@@ -88,10 +88,10 @@ def ensure_repository(client: Any, name: str) -> None:
 class EcrEmulator:
     """moto's server, on an ephemeral port of 127.0.0.1."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, port: int = 0) -> None:
         from moto.server import ThreadedMotoServer
 
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self.endpoint = ""
 
     def start(self) -> EcrEmulator:

@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("event", type=Path, nargs="?", default=EVENTS_DIR / "create.json")
     args = parser.parse_args(argv)
+    if not args.event.is_file():  # before the build, not after it
+        print(f"make invoke: no event file {args.event}; see events/", file=sys.stderr)
+        return 2
     try:
         rie = rie_binary()
     except ToolMissingError as exc:

@@ -1,4 +1,4 @@
-"""The images the demo and the event fixtures in ``events/`` expect in the emulator.
+"""The images the demo, the event fixtures in ``events/`` and the ``examples/`` expect.
 
 ``tak-dev-baseinfra-artifacts`` mirrors the first real user's repository: CI pushed
 ``cloudtak-``, ``events-`` and ``data-`` images for version 3f9a1c2e, but not ``pmtiles-``.
@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from .ecr_emulator import ensure_repository, manifest, push
+from .ecr_emulator import REGION, ensure_repository, manifest, push
 
 VERSION = "3f9a1c2e"
 ARTIFACTS = "tak-dev-baseinfra-artifacts"
@@ -35,3 +36,36 @@ def seed(client: Any) -> dict[str, str]:
 def move_cloudtak_tag(client: Any) -> str:
     """Re-push ``cloudtak-<version>`` with a rebuilt image, as CI does with a mutable tag."""
     return push(client, ARTIFACTS, f"cloudtak-{VERSION}", manifest("cloudtak-v2-rebuilt"))
+
+
+# Each example template, with the parameter overrides it is planned with and the images it then
+# expects pushed: (region, repository, tag). examples/cloudtak.yaml imports its repository ARN
+# and has PmTiles missing on purpose, like the events: see CLOUDTAK_EXAMPLE.
+EXAMPLE_IMAGES: dict[str, tuple[list[str], list[tuple[str, str, str]]]] = {
+    "consumer-ecs-lambda.yaml": (
+        ["ImageVersion=1a2b3c4d"],
+        [(REGION, "my-app", "api-1a2b3c4d"), (REGION, "my-app", "worker-1a2b3c4d")],
+    ),
+    "ecs-service.yaml": (
+        ["ImageVersion=1a2b3c4d", "VpcSubnets=subnet-1", "SecurityGroup=sg-1", "Cluster=main"],
+        [(REGION, "web", "web-1a2b3c4d"), ("us-east-1", "shared/otel-collector", "v0.98.0")],
+    ),
+    "batch-job.yaml": (["ImageVersion=1a2b3c4d"], [(REGION, "team/etl-tasks", "etl-1a2b3c4d")]),
+}
+# examples/cloudtak.yaml keeps every image in the artifacts repository, Data included.
+CLOUDTAK_EXAMPLE_IMAGES = [(REGION, ARTIFACTS, f"data-{VERSION}")]
+
+
+def seed_examples(client_for: Callable[[str], Any]) -> list[str]:
+    """Push what ``examples/`` expect (beyond ``seed``); ``client_for(region)`` gives an ECR client.
+
+    Returns ``region/repo:tag`` of each image pushed.
+    """
+    wanted = [image for _, images in EXAMPLE_IMAGES.values() for image in images]
+    pushed = []
+    for region, repository, tag in [*wanted, *CLOUDTAK_EXAMPLE_IMAGES]:
+        client = client_for(region)
+        ensure_repository(client, repository)
+        push(client, repository, tag, manifest(f"{repository}:{tag}"))
+        pushed.append(f"{region}/{repository}:{tag}")
+    return pushed

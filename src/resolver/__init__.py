@@ -6,4 +6,7 @@ Data flows one way: raw properties → ``properties`` (a validated ``model.Resol
 knows neither shell; both shells are thin.
 """
 
-__version__ = "0.1.0"
+# The one place the version is written: pyproject.toml reads it (hatch), the Lambda's user agent and
+# `resolver --version` import it; template.yaml's SemanticVersion and CHANGELOG.md's top entry must
+# match it (tests/unit/test_release.py).
+__version__ = "0.2.0"

@@ -73,13 +73,27 @@ class LookupFailedError(ResolverError):
 
 
 class VulnerableImagesError(ResolverError):
-    """Images whose scan findings reach ``FailOnSeverity`` (or are unscanned under RequireScan)."""
+    """Images whose scan findings reach ``FailOnSeverity``, or never scanned under RequireScan.
 
-    def __init__(self, problems: Sequence[ImageProblem]) -> None:
-        self.problems = tuple(problems)
+    The fix differs: findings need a rebuild, a missing scan needs a scan — a never-scanned image
+    is not told to rebuild.
+    """
+
+    def __init__(
+        self, vulnerable: Sequence[ImageProblem], *, unscanned: Sequence[ImageProblem] = ()
+    ) -> None:
+        self.problems = (*vulnerable, *unscanned)
+        fixes = []
+        if vulnerable:
+            fixes.append("Rebuild the vulnerable images on patched bases or raise FailOnSeverity")
+        if unscanned:
+            fixes.append(
+                "scan the unscanned images (enable scan on push, or aws ecr start-image-scan) "
+                "or set RequireScan: false"
+            )
         super().__init__(
             f"{len(self.problems)} image(s) blocked by the vulnerability gate: {_list(self.problems)}. "
-            "Rebuild them on patched bases, raise FailOnSeverity, or set OnVulnerable: Report."
+            f"{'; '.join(fixes)}; or set OnVulnerable: Report."
         )
 
 

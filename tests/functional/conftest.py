@@ -16,6 +16,7 @@ from devkit.cloudformation import StatusServer
 from devkit.ecr_emulator import EcrEmulator
 from devkit.ecr_proxy import EcrProxy
 from devkit.receiver import ResponseReceiver
+from devkit.seed import seed
 from resolver.engine.ecr.clients import EcrClients
 
 
@@ -72,6 +73,14 @@ def ecr(
     monkeypatch.setenv("AWS_ENDPOINT_URL_ECR", proxy.endpoint)
     monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", stacks.endpoint)
     return Ecr(emulator, proxy)
+
+
+@pytest.fixture
+def seeded(ecr: Ecr) -> Ecr:
+    """The emulator holding the images of ``events/`` (``devkit.seed``), calls not yet counted."""
+    seed(ecr.client())
+    ecr.proxy.reset()
+    return ecr
 
 
 @pytest.fixture

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,23 +21,16 @@ from devkit.ecr_emulator import ensure_repository, manifest, push
 from devkit.ecr_proxy import Fault
 from devkit.events import EVENTS_DIR, load_event
 from devkit.receiver import ResponseReceiver
-from devkit.seed import seed
+from devkit.seed import EXAMPLE_IMAGES, seed_examples
 from resolver.planner.cli import main
 from resolver.planner.exit_codes import ExitCode
 
 from .conftest import Ecr
 
-EXIT_OK, EXIT_ERROR, EXIT_INVALID = ExitCode.OK, ExitCode.ERROR, ExitCode.INVALID
+EXIT_OK, EXIT_INVALID = ExitCode.OK, ExitCode.INVALID
 EXIT_BUILD_NEEDED, EXIT_LOOKUP_FAILED = ExitCode.BUILD_NEEDED, ExitCode.LOOKUP_FAILED
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def seeded(ecr: Ecr) -> Ecr:
-    seed(ecr.client())
-    ecr.proxy.reset()
-    return ecr
 
 
 def spec_file(tmp_path: Path, properties: dict[str, Any]) -> Path:
@@ -287,27 +285,7 @@ def test_plan_the_cloudtak_example_with_samconfig_and_imports(
     ]
 
 
-# Each example template, planned with the images it expects pushed: (region, repository, tag).
-EXAMPLES = {
-    "consumer-ecs-lambda.yaml": (
-        ["ImageVersion=1a2b3c4d"],
-        [
-            ("ap-southeast-2", "my-app", "api-1a2b3c4d"),
-            ("ap-southeast-2", "my-app", "worker-1a2b3c4d"),
-        ],
-    ),
-    "ecs-service.yaml": (
-        ["ImageVersion=1a2b3c4d", "VpcSubnets=subnet-1", "SecurityGroup=sg-1", "Cluster=main"],
-        [
-            ("ap-southeast-2", "web", "web-1a2b3c4d"),
-            ("us-east-1", "shared/otel-collector", "v0.98.0"),
-        ],
-    ),
-    "batch-job.yaml": (
-        ["ImageVersion=1a2b3c4d"],
-        [("ap-southeast-2", "team/etl-tasks", "etl-1a2b3c4d")],
-    ),
-}
+EXAMPLES = EXAMPLE_IMAGES
 
 
 def test_every_example_is_planned() -> None:
@@ -317,10 +295,7 @@ def test_every_example_is_planned() -> None:
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
 def test_plan_each_example(ecr: Ecr, example: str, capsys: pytest.CaptureFixture[str]) -> None:
     overrides, images = EXAMPLES[example]
-    for region, repository, tag in images:
-        client = ecr.client(region)
-        ensure_repository(client, repository)
-        push(client, repository, tag, manifest(f"{repository}:{tag}"))
+    seed_examples(ecr.client)
     template = str(ROOT / "examples" / example)
     args = ["--template", template, "--parameter-overrides", *overrides, "--output", "json"]
     assert plan(ecr, *args) == EXIT_OK
@@ -349,7 +324,7 @@ def test_invoke_prints_the_response_and_sends_nothing(
     code = main(
         ["invoke", str(EVENTS_DIR / "create-missing.json"), "--endpoint-url", seeded.proxy.endpoint]
     )
-    assert code == EXIT_ERROR
+    assert code == ExitCode.RESOURCE_FAILED == 6  # not 1, which means a bug
     body = json.loads(capsys.readouterr().out)
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith("1 image is missing from ECR: Pmtiles")
@@ -383,6 +358,108 @@ def test_plan_ignores_the_templates_wait_unless_asked(
     assert plan(seeded, "--spec", spec, "--wait", "5") == EXIT_BUILD_NEEDED
     assert slept == [2.0, 3.0]  # 5 s of backoff, then the answer
     capsys.readouterr()
+
+
+def test_invoke_rejects_a_misspelled_request_type_in_one_line(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = {**load_event("create.json"), "RequestType": "Crete"}
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    assert main(["invoke", str(path), "--endpoint-url", seeded.proxy.endpoint]) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert err.startswith(f"resolver: EVENT: '{path}' is not usable: ")
+    assert "Crete" in err and err.count("\n") == 1 and "Traceback" not in err
+    assert seeded.calls() == 0
+
+
+def test_invoke_needs_no_response_url(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = load_event("create.json")
+    del event["ResponseURL"]
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    assert main(["invoke", str(path), "--endpoint-url", seeded.proxy.endpoint]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["Status"] == "SUCCESS"
+
+
+def test_the_region_may_come_from_aws_region_alone(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # boto3 reads AWS_DEFAULT_REGION only; Lambda and many CI setups export AWS_REGION.
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    assert plan(seeded, "--spec", str(all_found_spec(tmp_path))) == EXIT_OK
+    monkeypatch.delenv("AWS_REGION")
+    assert plan(seeded, "--spec", str(all_found_spec(tmp_path))) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "--region: (absent) is not set. Pass --region, or set AWS_DEFAULT_REGION" in err
+
+
+def test_a_region_typo_is_named_before_any_call(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--spec", str(all_found_spec(tmp_path)), "--region", "ap-southest-2"]
+    assert plan(seeded, *args) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert err.startswith("resolver: --region: 'ap-southest-2' is not an AWS region. ")
+    assert "Did you mean ap-southeast-2?" in err
+    assert "Repository" not in err and seeded.calls() == 0
+
+
+def test_an_endpoint_without_a_scheme_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["plan", "--spec", str(all_found_spec(tmp_path)), "--endpoint-url", "127.0.0.1:5000"]
+    assert main(args) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "--endpoint-url: '127.0.0.1:5000' is not an http:// or https:// URL" in err
+    assert "--endpoint-url http://127.0.0.1:5000" in err and "credentials" not in err
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """A TCP server on 127.0.0.1 that accepts connections and never answers."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                accepted.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for connection in accepted:
+        connection.close()
+    server.close()
+
+
+def test_a_silent_endpoint_is_bounded_and_announced(
+    silent_endpoint: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import resolver.planner.aws as cli_aws
+
+    # The real bounds (3 attempts, 10 s to answer) scaled down to keep the test short.
+    monkeypatch.setattr(cli_aws, "READ_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(cli_aws, "MAX_ATTEMPTS", 2)
+    monkeypatch.setattr(cli_aws, "SLOW_CALL_NOTICE_SECONDS", 0.5)
+    started = time.monotonic()
+    args = ["--spec", str(all_found_spec(tmp_path)), "--account-id", "123456789012"]
+    assert main(["plan", "--endpoint-url", silent_endpoint, *args]) == EXIT_LOOKUP_FAILED
+    elapsed = time.monotonic() - started
+    err = capsys.readouterr().err
+    assert f"resolver: waiting for ECR ({silent_endpoint}); no answer yet" in err
+    assert "ReadTimeoutError" in err
+    assert elapsed < 10  # botocore's defaults would sit here for a minute
 
 
 def test_plan_checks_the_deployed_stacks_way_back(

@@ -207,9 +207,14 @@ def test_unscanned_images_fail_only_when_a_scan_is_required(ecr: Ecr, clients: E
     (relaxed,) = run(clients, gated).images
     assert relaxed.status is ImageStatus.FOUND
     assert relaxed.scan is not None and relaxed.scan.summary() == "NotScanned"
-    (strict,) = run(clients, gated, RequireScan="true").images
+    required = run(clients, gated, RequireScan="true")
+    (strict,) = required.images
     assert strict.status is ImageStatus.NOT_SCANNED
     assert strict.detail == "no completed scan (the image has never been scanned)"
+    with pytest.raises(VulnerableImagesError) as blocked:
+        enforce(required)
+    assert "start-image-scan" in str(blocked.value)
+    assert "patched bases" not in str(blocked.value)  # nothing to rebuild: it needs a scan
 
 
 def test_a_scan_in_progress_is_waited_for(ecr: Ecr, clients: EcrClients) -> None:

@@ -94,6 +94,12 @@ def test_each_library_is_imported_only_where_it_belongs(library: str, allowed: s
     assert _importers(library), f"nothing imports {library}: update this table"
 
 
+def test_the_resolver_never_imports_the_cdk_construct() -> None:
+    # resolver_cdk sits outside the package the Lambda ships; the core must not need it.
+    assert not _importers("resolver_cdk") and not _importers("aws_cdk")
+    assert not (PACKAGE / "resolver_cdk").exists()
+
+
 def _run(code: str) -> str:
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT

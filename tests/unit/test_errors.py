@@ -38,6 +38,18 @@ def test_image_errors_list_each_image_with_where_and_why() -> None:
     assert "blocked by the vulnerability gate" in str(VulnerableImagesError([PROBLEM]))
 
 
+def test_the_gate_names_the_fix_for_what_blocked() -> None:
+    vulnerable = str(VulnerableImagesError([PROBLEM]))
+    assert "Rebuild the vulnerable images on patched bases" in vulnerable
+    assert "scan" not in vulnerable.split(": tag not found.")[1]
+    # A never-scanned image needs a scan, not a rebuild.
+    unscanned = str(VulnerableImagesError([], unscanned=[PROBLEM]))
+    assert "Rebuild" not in unscanned
+    assert "start-image-scan" in unscanned and "RequireScan: false" in unscanned
+    both = VulnerableImagesError([PROBLEM], unscanned=[PROBLEM])
+    assert len(both.problems) == 2 and "Rebuild" in str(both) and "RequireScan" in str(both)
+
+
 def test_template_errors_name_where_and_the_function() -> None:
     error = TemplateError(
         "Images.Properties.Tag", "no such parameter", intrinsic="Ref", fix="Add it."

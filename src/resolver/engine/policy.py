@@ -40,13 +40,12 @@ def enforce(resolution: Resolution) -> None:
     """
     _enforce_missing(resolution)
     if resolution.on_vulnerable is OnVulnerable.FAIL:
-        blocked = [
-            problem(image)
-            for image in resolution.images
-            if image.status in (ImageStatus.VULNERABLE, ImageStatus.NOT_SCANNED)
-        ]
-        if blocked:
-            raise VulnerableImagesError(blocked)
+        vulnerable, unscanned = (
+            [problem(image) for image in resolution.images if image.status is status]
+            for status in (ImageStatus.VULNERABLE, ImageStatus.NOT_SCANNED)
+        )
+        if vulnerable or unscanned:
+            raise VulnerableImagesError(vulnerable, unscanned=unscanned)
 
 
 def _enforce_missing(resolution: Resolution) -> None:

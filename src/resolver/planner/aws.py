@@ -1,12 +1,31 @@
-"""What the CLI asks AWS outside the resolver core: a session, the account id, exports."""
+"""What the CLI asks AWS outside the resolver core: a session, the account id, exports.
+
+The CLI is run by people and CI jobs watching a terminal, so its AWS settings are checked before
+any call (a region typo, an endpoint without a scheme) and its calls are bounded: a few seconds to
+connect, a few attempts, and a line on stderr saying what it waits for when an answer is slow.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+import os
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import AwsCallError, InvalidPropertyError
+
+# A slow answer is reported after this long, so an unreachable endpoint is never silent.
+SLOW_CALL_NOTICE_SECONDS = 2.0
+# botocore's defaults (60 s to connect, 5 attempts for the resolver's ECR calls) make an
+# unreachable endpoint a minute of silence; the CLI gives up on a host within ~10 s.
+CONNECT_TIMEOUT_SECONDS = 3
+READ_TIMEOUT_SECONDS = 10
+MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -14,6 +33,17 @@ class AwsOptions:
     region: str | None = None
     profile: str | None = None
     endpoint_url: str | None = None  # ECR, STS and CloudFormation: e.g. a local emulator
+
+
+def cli_config() -> Any:
+    """The botocore ``Config`` of every client the CLI makes (ECR, STS, CloudFormation)."""
+    from ..engine.ecr.clients import bounded_config  # noqa: PLC0415 - `--help` skips boto3
+
+    return bounded_config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        max_attempts=MAX_ATTEMPTS,
+    )
 
 
 @dataclass(frozen=True)
@@ -28,18 +58,33 @@ class Aws:
     def start(cls, options: AwsOptions) -> Aws:
         import boto3  # noqa: PLC0415 - `resolver --help` does not pay for boto3
 
+        endpoint_url = _checked_endpoint(options.endpoint_url)
+        # boto3 reads AWS_DEFAULT_REGION; AWS_REGION is what Lambda and many CI setups export
+        # (boto3 reads it only inside Lambda), so the CLI accepts both.
+        region = options.region or os.environ.get("AWS_REGION") or None
         try:
-            session = boto3.Session(profile_name=options.profile, region_name=options.region)
+            session = boto3.Session(profile_name=options.profile, region_name=region)
         except Exception as exc:
             raise AwsCallError(f"could not start an AWS session: {exc}") from exc
         if not session.region_name:
             raise InvalidPropertyError(
-                "--region", None, "is not set", "Pass --region or set AWS_REGION."
+                "--region",
+                None,
+                "is not set",
+                "Pass --region, or set AWS_DEFAULT_REGION (AWS_REGION works too), "
+                "or give your profile a region.",
             )
-        return cls(session=session, region=session.region_name, endpoint_url=options.endpoint_url)
+        _check_region(session, session.region_name)
+        return cls(session=session, region=session.region_name, endpoint_url=endpoint_url)
 
     def client(self, service: str) -> Any:
-        return self.session.client(service, region_name=self.region, endpoint_url=self.endpoint_url)
+        return self.session.client(
+            service, region_name=self.region, endpoint_url=self.endpoint_url, config=cli_config()
+        )
+
+    def where(self, service: str) -> str:
+        """Where a call to ``service`` goes, for a person waiting on it."""
+        return self.endpoint_url or f"{service} in {self.region}"
 
     def physical_id(self, stack_name: str, logical_id: str) -> str | None:
         """The PhysicalResourceId of ``logical_id`` in a deployed stack; None when the stack or
@@ -60,12 +105,72 @@ class Aws:
 
     def account_id(self) -> str:
         try:
-            return str(self.client("sts").get_caller_identity()["Account"])
+            with waiting_notice(f"STS ({self.where('sts')}) for the account id"):
+                return str(self.client("sts").get_caller_identity()["Account"])
         except Exception as exc:  # botocore raises several unrelated types here
             raise AwsCallError(
-                f"could not read the account id from STS ({type(exc).__name__}: {exc}); "
-                "check your credentials or pass --account-id"
+                f"could not read the account id from STS at {self.where('sts')} "
+                f"({type(exc).__name__}: {exc}); check the endpoint and your credentials, "
+                "or pass --account-id"
             ) from exc
+
+
+def _checked_endpoint(endpoint_url: str | None) -> str | None:
+    """An endpoint botocore can use; without a scheme it fails later as a credentials error."""
+    if endpoint_url is None:
+        return None
+    parts = urlsplit(endpoint_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidPropertyError(
+            "--endpoint-url",
+            endpoint_url,
+            "is not an http:// or https:// URL",
+            f"Write the scheme too, e.g. --endpoint-url http://{endpoint_url.split('://')[-1]}",
+        )
+    return endpoint_url
+
+
+def _check_region(session: Any, region: str) -> None:
+    """Refuse a region that is a near miss of a known one: it is a typo, not a new region.
+
+    A region botocore does not know and that resembles none is let through (a region newer than
+    the installed botocore); a typo would otherwise surface as a connection error on every image.
+    """
+    known = {
+        name
+        for partition in session.get_available_partitions()
+        for name in session.get_available_regions("ecr", partition_name=partition)
+    }
+    if not known or region in known:
+        return
+    close = difflib.get_close_matches(region, sorted(known), n=1, cutoff=0.8)
+    if close:
+        raise InvalidPropertyError(
+            "--region",
+            region,
+            "is not an AWS region",
+            f"Did you mean {close[0]}? (Set by --region, AWS_DEFAULT_REGION, AWS_REGION or the "
+            "profile.)",
+        )
+
+
+@contextmanager
+def waiting_notice(what: str, *, polling_seconds: int = 0) -> Iterator[None]:
+    """Say on stderr what the CLI waits for when an answer takes longer than
+    ``SLOW_CALL_NOTICE_SECONDS`` (beyond ``polling_seconds`` spent waiting on purpose)."""
+    message = (
+        f"resolver: waiting for {what}; no answer yet (it gives up after {MAX_ATTEMPTS} "
+        f"attempts of {CONNECT_TIMEOUT_SECONDS} s to connect, {READ_TIMEOUT_SECONDS} s to answer)"
+    )
+    timer = threading.Timer(
+        SLOW_CALL_NOTICE_SECONDS + polling_seconds, lambda: print(message, file=sys.stderr)
+    )
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 class Exports:
@@ -80,7 +185,8 @@ class Exports:
         if name in self._given:
             return self._given[name]
         if self._listed is None:
-            self._listed = self._list()
+            with waiting_notice(f"CloudFormation ({self._aws.where('cloudformation')}) exports"):
+                self._listed = self._list()
         return self._listed.get(name)
 
     def _list(self) -> dict[str, str]:

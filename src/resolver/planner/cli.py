@@ -19,13 +19,14 @@ from .exit_codes import ExitCode
 from .invoke import InvokeOptions, run_invoke
 from .plan import (
     Colour,
+    Emit,
     Output,
     PlanOptions,
     SpecSource,
     TemplateSource,
     run_plan,
 )
-from .report import OverrideNames
+from .report import ContextKeys, OverrideNames
 
 MAX_WAIT_SECONDS = 900
 
@@ -74,7 +75,8 @@ def _parser() -> argparse.ArgumentParser:
         help="check a stack's images in ECR before deploying",
         description="Check which images exist in ECR; exit 0 if all do, 3 if a build is needed.",
         epilog="Exit codes: 0 all found, 3 build needed, 5 blocked by the vulnerability gate, "
-        "2 invalid input, 4 AWS lookup failed, 1 bug.",
+        "2 invalid input, 4 AWS lookup failed, 1 bug. With --emit, only 0 and 3 are answers to "
+        "deploy with.",
     )
     source = plan.add_mutually_exclusive_group(required=True)
     source.add_argument("--template", type=Path, help="consumer CloudFormation/SAM template")
@@ -117,8 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--output", choices=[o.value for o in Output], default=Output.TABLE.value)
     plan.add_argument(
         "--emit",
-        choices=("sam-overrides",),
-        help="print only sam deploy --parameter-overrides (the report goes to stderr)",
+        choices=[e.value for e in Emit],
+        help="print only what the deploy command takes: sam deploy --parameter-overrides "
+        "values, or cdk deploy --context arguments (the report goes to stderr)",
     )
     plan.add_argument(
         "--prebuilt-parameter",
@@ -129,6 +132,37 @@ def _parser() -> argparse.ArgumentParser:
         "--revision-parameter",
         default="ImageRevision",
         help="parameter name for --emit (default: ImageRevision)",
+    )
+    defaults = ContextKeys()
+    plan.add_argument(
+        "--prebuilt-context",
+        default=defaults.use_prebuilt,
+        metavar="KEY",
+        help=f"context key for --emit cdk-context (default: {defaults.use_prebuilt})",
+    )
+    plan.add_argument(
+        "--version-context",
+        default=defaults.version,
+        metavar="KEY",
+        help=f"context key of the version for --emit cdk-context (default: {defaults.version})",
+    )
+    plan.add_argument(
+        "--version-context-format",
+        default=defaults.version_format,
+        metavar="TEXT",
+        help="the version context's value, {version} replaced (default: {version}; "
+        "e.g. cloudtak-{version} to pass a tag)",
+    )
+    plan.add_argument(
+        "--revision-context",
+        metavar="KEY",
+        help="also emit the revision under this context key (default: not emitted)",
+    )
+    plan.add_argument(
+        "--summary-file",
+        type=Path,
+        metavar="FILE",
+        help="also append a Markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY)",
     )
     plan.add_argument("--color", choices=[c.value for c in Colour], default=Colour.AUTO.value)
     plan.add_argument(
@@ -186,12 +220,19 @@ def _plan(args: argparse.Namespace) -> ExitCode:
         account_id=args.account_id,
         wait_seconds=args.wait,
         output=Output(args.output),
-        emit_sam_overrides=args.emit == "sam-overrides",
+        emit=Emit(args.emit) if args.emit else None,
         override_names=OverrideNames(
             use_prebuilt=args.prebuilt_parameter, revision=args.revision_parameter
         ),
+        context_keys=ContextKeys(
+            use_prebuilt=args.prebuilt_context,
+            version=args.version_context,
+            version_format=args.version_context_format,
+            revision=args.revision_context,
+        ),
         colour=Colour(args.color),
         stack_name=args.stack_name,
+        summary_file=args.summary_file,
     )
     return run_plan(options)
 

@@ -7,8 +7,9 @@ from enum import IntEnum
 
 class ExitCode(IntEnum):
     OK = 0  # every image found (plan) / SUCCESS (invoke)
-    ERROR = 1  # an unexpected error (a bug: please report it) / FAILED (invoke)
+    ERROR = 1  # an unexpected error (a bug: please report it)
     INVALID = 2  # invalid input: flags, template, parameters or properties
     BUILD_NEEDED = 3  # at least one image is missing: build it (or deploy with pre-built off)
     LOOKUP_FAILED = 4  # AWS could not answer: credentials, access denied, throttling, network
     VULNERABLE = 5  # the vulnerability gate (FailOnSeverity / RequireScan) blocks an image
+    RESOURCE_FAILED = 6  # invoke: the custom resource answered FAILED (its Reason is printed)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidPropertyError
-from .aws import Aws, AwsOptions
+from .aws import Aws, AwsOptions, cli_config, waiting_notice
 from .exit_codes import ExitCode
 
 
@@ -63,7 +63,7 @@ def run_invoke(options: InvokeOptions) -> ExitCode:
             "Use a file from events/ as a model.",
         )
     aws = Aws.start(options.aws)
-    clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url)
+    clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url, config=cli_config())
     stacks = StackStatus(session=lambda: clients.session, endpoint_url=aws.endpoint_url)
     services = Services(clients=clients, stacks=stacks)
     # The event's own ServiceToken names the function (and so the account and region).
@@ -74,6 +74,7 @@ def run_invoke(options: InvokeOptions) -> ExitCode:
         aws_request_id=str(uuid.uuid4()),
         started=time.monotonic(),
     )
-    response = handle(event, context, services=services)
+    with waiting_notice(f"ECR ({aws.where('ecr')})"):
+        response = handle(event, context, services=services)
     print(json.dumps(json.loads(encode(response)), indent=2))
-    return ExitCode.OK if response.status is Status.SUCCESS else ExitCode.ERROR
+    return ExitCode.OK if response.status is Status.SUCCESS else ExitCode.RESOURCE_FAILED

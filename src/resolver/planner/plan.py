@@ -20,9 +20,18 @@ from ..errors import InvalidPropertyError, ResourceNotCreatedError, VulnerableIm
 from ..model import OnMissing, Resolution, ResolveRequest, RollbackState, RollbackTarget
 from ..properties import parse_request
 from ..references import Registry, partition_of_region
-from .aws import Aws, AwsOptions, Exports
+from .aws import Aws, AwsOptions, Exports, cli_config, waiting_notice
 from .exit_codes import ExitCode
-from .report import OverrideNames, as_github_outputs, as_json, as_sam_overrides, as_table
+from .report import (
+    ContextKeys,
+    OverrideNames,
+    as_cdk_context,
+    as_github_outputs,
+    as_json,
+    as_markdown,
+    as_sam_overrides,
+    as_table,
+)
 
 if TYPE_CHECKING:
     from ..engine.ecr.clients import EcrClients
@@ -35,6 +44,13 @@ class Output(Enum):
     TABLE = "table"
     JSON = "json"
     GITHUB = "github"
+
+
+class Emit(Enum):
+    """What ``--emit`` prints on stdout, for a deploy command (the report goes to stderr)."""
+
+    SAM_OVERRIDES = "sam-overrides"
+    CDK_CONTEXT = "cdk-context"
 
 
 class Colour(Enum):
@@ -70,10 +86,22 @@ class PlanOptions:
     account_id: str | None = None
     wait_seconds: int = 0  # CI builds what is missing: waiting only delays the answer
     output: Output = Output.TABLE
-    emit_sam_overrides: bool = False
+    emit: Emit | None = None
     override_names: OverrideNames = field(default_factory=OverrideNames)
+    context_keys: ContextKeys = field(default_factory=ContextKeys)
     colour: Colour = Colour.AUTO
     stack_name: str | None = None  # a deployed stack: check its images are still in ECR
+    summary_file: Path | None = None  # also append a Markdown report here ($GITHUB_STEP_SUMMARY)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """The resource's properties and logical id, and the parameters its template declares
+    (None for a spec)."""
+
+    properties: dict[str, Any]
+    logical_id: str
+    declared_parameters: frozenset[str] | None
 
 
 def run_plan(options: PlanOptions) -> ExitCode:
@@ -82,25 +110,29 @@ def run_plan(options: PlanOptions) -> ExitCode:
 
     aws = Aws.start(options.aws)
     account = options.account_id or aws.account_id()
-    found = _properties(options.source, aws, account)
-    if found is None:
+    source = _properties(options.source, aws, account)
+    if source is None:
         return ExitCode.OK
-    properties, logical_id = found
+    if options.emit is Emit.SAM_OVERRIDES:
+        _warn_undeclared(options.override_names, source.declared_parameters)
     registry = Registry(account, aws.region, partition_of_region(aws.region))
-    planned = {k: v for k, v in properties.items() if k not in _DECIDED_BY_THE_PLANNER}
+    planned = {k: v for k, v in source.properties.items() if k not in _DECIDED_BY_THE_PLANNER}
     request = replace(
         parse_request(planned, default_registry=registry),
         use_prebuilt=True,
         on_missing=OnMissing.REPORT,
         wait_seconds=options.wait_seconds,
     )
-    clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url)
-    resolution = resolve(request, clients=clients)
-    target = (
-        _deployed_target(options.stack_name, logical_id, request, aws=aws, clients=clients)
-        if options.stack_name
-        else None
-    )
+    clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url, config=cli_config())
+    with waiting_notice(f"ECR ({aws.where('ecr')})", polling_seconds=options.wait_seconds):
+        resolution = resolve(request, clients=clients)
+        target = (
+            _deployed_target(
+                options.stack_name, source.logical_id, request, aws=aws, clients=clients
+            )
+            if options.stack_name
+            else None
+        )
     _report(options, resolution, target)
     if resolution.build_required:
         return ExitCode.BUILD_NEEDED
@@ -112,12 +144,27 @@ def run_plan(options: PlanOptions) -> ExitCode:
     return ExitCode.OK
 
 
-def _properties(
-    source: TemplateSource | SpecSource, aws: Aws, account: str
-) -> tuple[dict[str, Any], str] | None:
-    """The resource's properties and logical id; None when the template would not create it."""
+def _warn_undeclared(names: OverrideNames, declared: frozenset[str] | None) -> None:
+    """``sam deploy`` drops an override the template does not declare, without a word."""
+    if declared is None:
+        return
+    for name, option in (
+        (names.use_prebuilt, "--prebuilt-parameter"),
+        (names.revision, "--revision-parameter"),
+    ):
+        if name not in declared:
+            print(
+                f"resolver: warning: the template declares no parameter {name}, and sam deploy "
+                f"silently drops overrides it does not declare. Declare it (README: Re-resolving "
+                f"when a tag moves), or name yours with {option}.",
+                file=sys.stderr,
+            )
+
+
+def _properties(source: TemplateSource | SpecSource, aws: Aws, account: str) -> _Planned | None:
+    """What to plan; None when the template would not create the resource."""
     if isinstance(source, SpecSource):
-        return _read_spec(source.spec), source.resource
+        return _Planned(_read_spec(source.spec), source.resource, declared_parameters=None)
     from . import template as te  # noqa: PLC0415 - YAML parsing only for this path
 
     template = te.load_template(source.template)
@@ -142,10 +189,12 @@ def _properties(
             pseudo=pseudo,
             skip={"ServiceToken"},
         )
-        return properties, logical_id
     except ResourceNotCreatedError as exc:
         print(f"resolver: nothing to plan: {exc}", file=sys.stderr)
         return None
+    declared = template.get("Parameters")
+    names = frozenset(declared) if isinstance(declared, dict) else frozenset()
+    return _Planned(properties, logical_id, names)
 
 
 def _read_spec(path: Path) -> dict[str, Any]:
@@ -205,8 +254,29 @@ def _report(options: PlanOptions, resolution: Resolution, target: RollbackTarget
         report = as_github_outputs(resolution, rollback_target=target)
     else:
         report = as_table(resolution, colour=colour, rollback_target=target)
-    if options.emit_sam_overrides:
+    if options.summary_file is not None:
+        _append(options.summary_file, as_markdown(resolution))
+    if options.emit is Emit.SAM_OVERRIDES:
         print(report, file=sys.stderr)
         print(as_sam_overrides(resolution, options.override_names))
+    elif options.emit is Emit.CDK_CONTEXT:
+        print(report, file=sys.stderr)
+        if not resolution.version:
+            print(
+                f"resolver: warning: no version was resolved (no Version property), so "
+                f"--context {options.context_keys.version}=... is left out.",
+                file=sys.stderr,
+            )
+        print(" ".join(as_cdk_context(resolution, options.context_keys)))
     else:
         print(report)
+
+
+def _append(path: Path, text: str) -> None:
+    try:
+        with path.open("a", encoding="utf-8") as summary:
+            summary.write(text)
+    except OSError as exc:
+        raise InvalidPropertyError(
+            "--summary-file", str(path), f"could not be written ({exc})", "Give a writable file."
+        ) from exc

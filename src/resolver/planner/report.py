@@ -1,5 +1,6 @@
-"""A ``Resolution`` for people and for CI: a table, a JSON document, GitHub step outputs, or
-``sam deploy`` parameter overrides. Pure functions of the model's typed results."""
+"""A ``Resolution`` for people and for CI: a table, a JSON document, GitHub step outputs and a
+Markdown step summary, ``sam deploy`` parameter overrides or ``cdk deploy`` context arguments.
+Pure functions of the model's typed results."""
 
 from __future__ import annotations
 
@@ -20,6 +21,21 @@ class OverrideNames:
 
     use_prebuilt: str = "UsePreBuiltImages"
     revision: str = "ImageRevision"
+
+
+@dataclass(frozen=True)
+class ContextKeys:
+    """CDK context keys that ``--emit cdk-context`` fills in.
+
+    ``version_format`` shapes the version's value: ``cloudtak-{version}`` gives the tag itself,
+    for stacks whose context carries a tag (``--context cloudtakImageTag=cloudtak-3f9a1c2e``).
+    ``revision`` is emitted only when named.
+    """
+
+    use_prebuilt: str = "usePreBuiltImages"
+    version: str = "imageVersion"
+    version_format: str = "{version}"
+    revision: str | None = None
 
 
 def _selector(image: ImageResult) -> str:
@@ -81,6 +97,55 @@ def as_sam_overrides(resolution: Resolution, names: OverrideNames) -> str:
         f"{names.use_prebuilt}={_bool(not resolution.build_required)} "
         f"{names.revision}={resolution.revision}"
     )
+
+
+def as_cdk_context(resolution: Resolution, keys: ContextKeys) -> list[str]:
+    """``--context key=value`` arguments for ``cdk deploy`` (or ``npm run deploy --``).
+
+    Without a version (no ``Version`` property) the version's context is left out rather than
+    set to an empty string, which a stack would take for a real tag.
+    """
+    pairs = [(keys.use_prebuilt, _bool(not resolution.build_required))]
+    if resolution.version:
+        pairs.append((keys.version, keys.version_format.replace("{version}", resolution.version)))
+    if keys.revision:
+        pairs.append((keys.revision, resolution.revision))
+    return [part for key, value in pairs for part in ("--context", f"{key}={value}")]
+
+
+def as_markdown(resolution: Resolution) -> str:
+    """A Markdown report, e.g. for ``$GITHUB_STEP_SUMMARY``: the decision, then one row an image."""
+    found = len(resolution.images) - len(resolution.missing)
+    if resolution.build_required:
+        missing = ", ".join(f"`{image.name}`" for image in resolution.missing)
+        decision = f"**Build needed**: {missing}. Pre-built images: `false`."
+    else:
+        decision = "**No build needed**: every image is in ECR. Pre-built images: `true`."
+    lines = [
+        "### Image plan",
+        "",
+        f"{decision} {found} of {len(resolution.images)} images found; revision "
+        f"`{resolution.revision}`"
+        + (f"; version `{resolution.version}`." if resolution.version else "."),
+        "",
+        "| Image | Repository | Tag / digest | Status | Digest | Build |",
+        "|---|---|---|---|---|---|",
+    ]
+    for image in resolution.images:
+        cells = (
+            image.name,
+            image.image_ref.repository.name,
+            _selector(image),
+            image.status.value + (f" ({image.detail})" if image.detail else ""),
+            _short(image.digest or "", width=19),
+            "**yes**" if image.build_required else "no",
+        )
+        lines.append("| " + " | ".join(_markdown_cell(cell) for cell in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_cell(text: str) -> str:
+    return text.replace("|", "\\|") if text else " "
 
 
 def as_table(

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from resolver.model import OnMissing, Resolution
 from resolver.planner.report import (
     SCHEMA_VERSION,
+    ContextKeys,
     OverrideNames,
+    as_cdk_context,
     as_github_outputs,
     as_json,
+    as_markdown,
     as_sam_overrides,
     as_table,
 )
@@ -57,3 +61,29 @@ def test_the_table_says_what_to_build_and_colours_only_when_asked() -> None:
     )
     assert "  Pmtiles: tag not found" in plain
     assert "\033[" in as_table(RESOLUTION, colour=True)
+
+
+def test_cdk_context_arguments() -> None:
+    versioned = replace(RESOLUTION, version="3f9a1c2e")
+    assert as_cdk_context(versioned, ContextKeys()) == [
+        "--context", "usePreBuiltImages=false", "--context", "imageVersion=3f9a1c2e",
+    ]  # fmt: skip
+    keys = ContextKeys(
+        use_prebuilt="pre", version="tag", version_format="cloudtak-{version}", revision="rev"
+    )
+    assert as_cdk_context(versioned, keys)[1::2] == [
+        "pre=false", "tag=cloudtak-3f9a1c2e", f"rev={RESOLUTION.revision}",
+    ]  # fmt: skip
+    # No version: its context is left out, never set to an empty string.
+    assert as_cdk_context(RESOLUTION, ContextKeys()) == ["--context", "usePreBuiltImages=false"]
+
+
+def test_markdown_summary_escapes_cells_and_states_the_decision() -> None:
+    text = as_markdown(RESOLUTION)
+    assert text.startswith("### Image plan\n\n**Build needed**: `Pmtiles`.")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) == 3  # header + one per image
+    assert rows[2].startswith("| Pmtiles | ") and "TagNotFound (tag not found)" in rows[2]
+    assert "**yes**" in rows[2]
+    piped = replace(RESOLUTION, images=(missing("Api", version="1", detail="a|b"),))
+    assert "a\\|b" in as_markdown(piped)

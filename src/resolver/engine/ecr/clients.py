@@ -25,6 +25,16 @@ DEFAULT_CONFIG = Config(
 )
 
 
+def bounded_config(*, connect_timeout: int, read_timeout: int, max_attempts: int) -> Config:
+    """A ``Config`` with other bounds, for callers someone watches (the CLI): merged with
+    ``EcrClients``' own, or used alone for another service's client."""
+    return Config(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
+    )
+
+
 class EcrClients:
     """Hands out one ECR client per region, created on first use (thread-safe).
 

@@ -1,0 +1,86 @@
+"""``make emulator``: a local ECR on 127.0.0.1:5000, seeded, running until Ctrl-C.
+
+It holds the images the ``events/`` fixtures and the ``examples/`` expect (``devkit.seed``), in
+their regions, so the README's local commands (``resolver invoke … --endpoint-url
+http://127.0.0.1:5000``, ``resolver plan --template examples/…``) work as written, and prints what
+another terminal needs to export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import socket
+import sys
+import threading
+from types import FrameType
+
+from .ecr_emulator import FAKE_CREDENTIALS, REGION, EcrEmulator
+from .seed import seed, seed_examples
+
+DEFAULT_PORT = 5000
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    port = parser.parse_args(argv).port
+    if port and not _port_free(port):
+        print(
+            f"make emulator: 127.0.0.1:{port} is in use (another emulator?). Stop it, or run "
+            f"PORT={port + 1} make emulator and use http://127.0.0.1:{port + 1} in the commands.",
+            file=sys.stderr,
+        )
+        return 2
+    emulator = EcrEmulator(port=port).start()
+    stopped = threading.Event()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        pushed = [f"{REGION}/{ref}" for ref in seed(emulator.client())]
+        # The Runtime Interface Emulator reports us-east-1: bare names resolve there (make invoke).
+        pushed += [f"us-east-1/{ref}" for ref in seed(emulator.client("us-east-1"))]
+        pushed += seed_examples(emulator.client)
+        _announce(emulator.endpoint, pushed)
+        stopped.wait()
+    finally:
+        emulator.stop()
+    print("\nemulator stopped", file=sys.stderr)
+    return 0
+
+
+def _announce(endpoint: str, pushed: list[str]) -> None:
+    credentials = " ".join(
+        f"{name}={FAKE_CREDENTIALS[name]}"
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+    )
+    lines = [
+        f"Local ECR emulator at {endpoint} with {len(pushed)} images "
+        "(pmtiles-3f9a1c2e is missing on purpose):",
+        *(f"  {image}" for image in pushed),
+        "",
+        "In another terminal (fake credentials: nothing here reaches AWS):",
+        f"  export {credentials}",
+        "  . .venv/bin/activate",
+        f"  resolver invoke events/create.json --endpoint-url {endpoint}",
+        "",
+        "Ctrl-C stops the emulator.",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,215 @@
+"""``resolver_cdk.ImageResolver``, synthesized and read back with ``aws_cdk.assertions``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import require_cdk
+
+require_cdk()
+
+import aws_cdk as cdk  # noqa: E402 - only once Node.js and aws-cdk-lib are known to be there
+from aws_cdk import aws_ecr as ecr  # noqa: E402
+from aws_cdk import aws_ecs as ecs  # noqa: E402
+from aws_cdk import aws_lambda as lambda_  # noqa: E402
+from aws_cdk.assertions import Match, Template  # noqa: E402
+
+from resolver.errors import InvalidPropertyError  # noqa: E402
+from resolver.model import OnMissing  # noqa: E402
+from resolver_cdk import Image, ImageResolver  # noqa: E402
+
+TOKEN = "arn:aws:lambda:ap-southeast-2:123456789012:function:image-resolver-resolver"
+REPO_ARN = "arn:aws:ecr:ap-southeast-2:123456789012:repository/tak-dev-baseinfra-artifacts"
+LOCAL = "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/cdk-hnb659fds-container-assets"
+LOCAL_API, LOCAL_EVENTS = f"{LOCAL}:api-local", f"{LOCAL}:events-local"
+ENV = cdk.Environment(account="123456789012", region="ap-southeast-2")
+
+
+def stack() -> cdk.Stack:
+    return cdk.Stack(cdk.App(), "Consumer", env=ENV)
+
+
+def cloudtak(scope: cdk.Stack, **options: Any) -> ImageResolver:
+    """The first user's shape: one repository, tags cloudtak-/events-<version>."""
+    return ImageResolver(
+        scope,
+        "Images",
+        service_token=TOKEN,
+        repository=REPO_ARN,
+        version="3f9a1c2e",
+        images={
+            "Api": Image(tag="cloudtak-{version}", fallback=LOCAL_API),
+            "Events": Image(tag="events-{version}", for_lambda=True, fallback=LOCAL_EVENTS),
+        },
+        **options,
+    )
+
+
+def resolver_properties(template: Template) -> dict[str, Any]:
+    (resource,) = template.find_resources("Custom::ImageResolver").values()
+    properties: dict[str, Any] = resource["Properties"]
+    return properties
+
+
+def get_att(image: str, attribute: str = "Uri") -> dict[str, Any]:
+    return {"Fn::GetAtt": [Match.string_like_regexp("^Images"), f"{image}.{attribute}"]}
+
+
+@pytest.fixture(scope="module")
+def consumer() -> Template:
+    """A stack as the first user has it: ECS for the API, an image Lambda for events."""
+    scope = stack()
+    images = cloudtak(scope, use_prebuilt_images="false", on_missing=OnMissing.FALLBACK)
+    repository = ecr.Repository.from_repository_arn(scope, "Artifacts", REPO_ARN)
+    task = ecs.FargateTaskDefinition(scope, "Task")
+    task.add_container(
+        "api", image=images.container_image("Api", pull_from=[repository]), memory_limit_mib=512
+    )
+    own = ecr.Repository(scope, "Own")
+    lambda_.DockerImageFunction(
+        scope, "Events", code=images.docker_image_code("Events", pull_from=[own])
+    )
+    cdk.CfnOutput(scope, "Build", value=images.build_required)
+    cdk.CfnOutput(scope, "Missing", value=images.missing_images)
+    return Template.from_stack(scope)
+
+
+def test_emits_the_custom_resource_with_a_service_timeout(consumer: Template) -> None:
+    assert resolver_properties(consumer) == {
+        "ServiceToken": TOKEN,
+        "ServiceTimeout": "300",
+        "Repository": REPO_ARN,
+        "Version": "3f9a1c2e",
+        "UsePreBuiltImages": "false",  # the string, parsed strictly: never a truthy "false"
+        "OnMissing": "Fallback",
+        "Images": {
+            "Api": {"Tag": "cloudtak-{version}", "Fallback": LOCAL_API},
+            "Events": {"Tag": "events-{version}", "Lambda": "true", "Fallback": LOCAL_EVENTS},
+        },
+    }
+
+
+def test_ecs_gets_the_whole_digest_pinned_uri_and_pull_rights(consumer: Template) -> None:
+    consumer.has_resource_properties(
+        "AWS::ECS::TaskDefinition",
+        {"ContainerDefinitions": [Match.object_like({"Image": get_att("Api")})]},
+    )
+    consumer.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": Match.array_with(["ecr:BatchGetImage"]),
+                                "Resource": REPO_ARN,
+                            }
+                        ),
+                        Match.object_like({"Action": "ecr:GetAuthorizationToken"}),
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_lambda_gets_the_uri_not_repo_colon_token(consumer: Template) -> None:
+    # DockerImageCode.from_ecr(repo, tag_or_digest=<token>) would give "<repo>:<token>".
+    consumer.has_resource_properties(
+        "AWS::Lambda::Function", {"PackageType": "Image", "Code": {"ImageUri": get_att("Events")}}
+    )
+    # As DockerImageCode.from_ecr does: the repository lets Lambda's service principal pull.
+    consumer.has_resource_properties(
+        "AWS::ECR::Repository",
+        {
+            "RepositoryPolicyText": {
+                "Statement": [
+                    Match.object_like(
+                        {
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                            "Action": Match.array_with(["ecr:BatchGetImage"]),
+                        }
+                    )
+                ]
+            }
+        },
+    )
+
+
+def test_summary_attributes(consumer: Template) -> None:
+    outputs = consumer.find_outputs("*")
+    assert outputs["Build"]["Value"]["Fn::GetAtt"][1] == "BuildRequired"
+    assert outputs["Missing"]["Value"]["Fn::GetAtt"][1] == "MissingImages"
+
+
+def test_accessors_name_the_attribute_and_check_it_is_returned() -> None:
+    scope = stack()
+    images = cloudtak(scope, attributes=["Uri", "Tags"])
+    assert scope.resolve(images.attr("Api", "Tags"))["Fn::GetAtt"][1] == "Api.Tags"
+    assert scope.resolve(images.summary("RollbackTarget"))["Fn::GetAtt"][1] == "RollbackTarget"
+    with pytest.raises(ValueError, match=r"Api.Digest is not returned: add 'Digest'"):
+        images.digest("Api")
+    with pytest.raises(ValueError, match=r"'Nope' is not one of this resolver's images"):
+        images.uri("Nope")
+    assert resolver_properties(Template.from_stack(scope))["Attributes"] == "Uri,Tags"
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"), [(True, "true"), (False, "false"), ("FALSE", "false"), ("true", "true")]
+)
+def test_use_prebuilt_images_is_a_strict_boolean(given: bool | str, sent: str) -> None:
+    scope = stack()
+    cloudtak(scope, use_prebuilt_images=given)
+    assert resolver_properties(Template.from_stack(scope))["UsePreBuiltImages"] == sent
+
+
+def test_a_context_flag_that_is_not_a_boolean_fails_synth() -> None:
+    with pytest.raises(ValueError, match=r"use_prebuilt_images: 'yes' is not a boolean"):
+        cloudtak(stack(), use_prebuilt_images="yes")
+
+
+def test_bad_properties_fail_synth_with_the_resolvers_own_message() -> None:
+    with pytest.raises(InvalidPropertyError, match=r"^Images.Api.Tag: 'cloudtak-\{version\}' uses"):
+        ImageResolver(
+            stack(),
+            "Images",
+            service_token=TOKEN,
+            repository=REPO_ARN,
+            images={"Api": Image(tag="cloudtak-{version}")},  # and no version
+        )
+
+
+def test_deploy_time_values_are_passed_through_unchecked() -> None:
+    scope = stack()
+    version = cdk.CfnParameter(scope, "GitSha").value_as_string
+    ImageResolver(
+        scope,
+        "Images",
+        service_token=TOKEN,
+        repository=REPO_ARN,
+        version=version,
+        use_prebuilt_images=cdk.CfnParameter(scope, "Prebuilt").value_as_string,
+        images={"Api": Image(tag="cloudtak-{version}")},
+    )
+    properties = resolver_properties(Template.from_stack(scope))
+    assert properties["Version"] == {"Ref": "GitSha"}
+    assert properties["UsePreBuiltImages"] == {"Ref": "Prebuilt"}
+
+
+def test_images_need_no_repository_to_grant_on() -> None:
+    # Cross-account repositories: their owner's policy allows the pull, nothing to grant here.
+    scope = stack()
+    images = cloudtak(scope)
+    ecs.FargateTaskDefinition(scope, "Task").add_container(
+        "api", image=images.container_image("Api"), memory_limit_mib=512
+    )
+    lambda_.DockerImageFunction(scope, "Events", code=images.docker_image_code("Events"))
+    template = Template.from_stack(scope)
+    template.has_resource_properties(
+        "AWS::Lambda::Function", {"Code": {"ImageUri": get_att("Events")}}
+    )
+    template.resource_count_is("AWS::ECR::Repository", 0)
+    template.resource_count_is("AWS::IAM::Policy", 0)  # no grant without a repository

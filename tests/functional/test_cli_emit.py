@@ -1,0 +1,122 @@
+"""``resolver plan --emit …`` and ``--summary-file``: what deploy commands and CI summaries take."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from devkit.events import load_event
+from resolver.planner.exit_codes import ExitCode
+from resolver.planner.template import find_resolver_resource, load_template
+
+from .conftest import Ecr
+from .test_cli import ROOT, all_found_spec, plan, with_missing_spec
+
+CLOUDTAK = str(ROOT / "examples" / "cloudtak.yaml")
+CLOUDTAK_IMPORT = (
+    "TAK-Dev-BaseInfra-EcrArtifactsRepoArn="
+    "arn:aws:ecr:ap-southeast-2:123456789012:repository/tak-dev-baseinfra-artifacts"
+)
+
+
+def test_cdk_context_when_every_image_exists(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = plan(seeded, "--spec", str(all_found_spec(tmp_path)), "--emit", "cdk-context")
+    assert code == ExitCode.OK
+    captured = capsys.readouterr()
+    assert captured.out == "--context usePreBuiltImages=true --context imageVersion=3f9a1c2e\n"
+    assert "No build needed." in captured.err  # the report goes to stderr
+
+
+def test_cdk_context_when_a_build_is_needed_with_the_first_users_keys(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "--spec", str(with_missing_spec(tmp_path)), "--emit", "cdk-context",
+        "--version-context", "cloudtakImageTag", "--version-context-format", "cloudtak-{version}",
+        "--prebuilt-context", "prebuilt", "--revision-context", "imageRevision",
+    ]  # fmt: skip
+    assert plan(seeded, *args) == ExitCode.BUILD_NEEDED
+    out = capsys.readouterr().out.split()
+    assert out[:4] == [
+        "--context", "prebuilt=false", "--context", "cloudtakImageTag=cloudtak-3f9a1c2e"
+    ]  # fmt: skip
+    assert out[4] == "--context" and out[5].startswith("imageRevision=") and len(out[5]) == 26
+
+
+def test_cdk_context_leaves_out_a_version_there_is_none_of(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"Images": {"Pinned": {"Repository": "other-repo", "Tag": "v1"}}}))
+    assert plan(seeded, "--spec", str(spec), "--emit", "cdk-context") == ExitCode.OK
+    captured = capsys.readouterr()
+    assert captured.out == "--context usePreBuiltImages=true\n"
+    assert "no version was resolved" in captured.err
+
+
+def test_failed_plans_print_nothing_to_deploy_with(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    properties = {**load_event("create.json")["ResourceProperties"], "OnMisssing": "Fail"}
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(properties))
+    for emit in ("cdk-context", "sam-overrides"):
+        assert plan(seeded, "--spec", str(spec), "--emit", emit) == ExitCode.INVALID
+        assert capsys.readouterr().out == ""
+
+
+def test_sam_overrides_warn_when_the_template_lacks_the_parameter(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Parameters:\n  UsePreBuiltImages: {Type: String, Default: 'true'}\n"
+        "Resources:\n  Images:\n    Type: Custom::ImageResolver\n    Properties:\n"
+        "      ServiceToken: x\n      Repository: other-repo\n      Images: {Pinned: {Tag: v1}}\n"
+    )
+    assert plan(seeded, "--template", str(template), "--emit", "sam-overrides") == ExitCode.OK
+    captured = capsys.readouterr()
+    assert captured.out.startswith("UsePreBuiltImages=true ImageRevision=")
+    warnings = [line for line in captured.err.splitlines() if "warning" in line]
+    assert len(warnings) == 1
+    assert "declares no parameter ImageRevision" in warnings[0]
+    assert "sam deploy silently drops" in warnings[0] and "--revision-parameter" in warnings[0]
+
+
+def test_the_cloudtak_example_declares_what_the_recipe_emits(
+    seeded: Ecr, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "--template", CLOUDTAK, "--import", CLOUDTAK_IMPORT,
+        "--parameter-overrides", "GitSha=3f9a1c2e", "--emit", "sam-overrides",
+    ]  # fmt: skip
+    assert plan(seeded, *args) == ExitCode.BUILD_NEEDED  # pmtiles-3f9a1c2e is never seeded
+    captured = capsys.readouterr()
+    assert "warning" not in captured.err
+    assert captured.out.startswith("UsePreBuiltImages=false ImageRevision=")
+
+
+def test_summary_file_gets_a_markdown_report(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    args = ["--spec", str(with_missing_spec(tmp_path)), "--output", "github"]
+    assert plan(seeded, *args, "--summary-file", str(summary)) == ExitCode.BUILD_NEEDED
+    assert capsys.readouterr().out.startswith("build-required=true\n")
+    text = summary.read_text()
+    assert text.startswith("earlier step\n### Image plan\n")  # appended, as GitHub expects
+    assert "**Build needed**: `Pmtiles`." in text
+    assert "| Pmtiles | tak-dev-baseinfra-artifacts | pmtiles-3f9a1c2e | TagNotFound |" in text
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "examples").glob("*.yaml")))
+def test_every_example_declares_the_parameters_the_recipe_emits(example: str) -> None:
+    template = load_template(ROOT / "examples" / example)
+    assert {"UsePreBuiltImages", "ImageRevision"} <= set(template["Parameters"])
+    _, resource = find_resolver_resource(template, logical_id=None)
+    assert resource["Properties"]["Revision"] == {"Ref": "ImageRevision"}
