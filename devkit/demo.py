@@ -14,11 +14,11 @@ import sys
 import time
 from typing import Any
 
-from .ecr_emulator import patched_environ, running_emulator
+from .ecr_emulator import ACCOUNT_ID, REGION, patched_environ, running_emulator
 from .events import load_event
 from .lambda_context import LambdaContext
 from .receiver import ResponseReceiver
-from .seed import move_cloudtak_tag, seed
+from .seed import ARTIFACTS, move_cloudtak_tag, seed
 
 _COLOUR = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
 
@@ -61,10 +61,31 @@ def _print_images(data: dict[str, str]) -> None:
         if source == "fallback":
             uri = f"{uri}  (fallback)"
         print(f"  {name:<9} {data.get(f'{name}.Status', ''):<19} {mark:<6} {uri}")
+        if data.get(f"{name}.Retention"):
+            print(f"  {'':<9} Retention: {data[f'{name}.Retention']}")
     print(
         f"  BuildRequired={data['BuildRequired']}  MissingImages={data['MissingImages'] or '-'}  "
         f"Revision={data['Revision']}"
     )
+
+
+def _retention_of(digest: str) -> str:
+    """The lifecycle verdict on one image, through the same core the function runs."""
+    # Imported here, like the handler below: after the environment points at the emulator.
+    from resolver.engine import resolve
+    from resolver.engine.ecr.clients import EcrClients
+    from resolver.properties import parse_request
+    from resolver.references import Registry
+
+    properties = {
+        "Repository": ARTIFACTS,
+        "OnMissing": "Report",
+        "Attributes": ["Retention"],
+        "Images": {"Before": {"Digest": digest}},
+    }
+    request = parse_request(properties, default_registry=Registry(ACCOUNT_ID, REGION))
+    (image,) = resolve(request, clients=EcrClients()).images
+    return image.retention.value if image.retention else "-"
 
 
 def main() -> int:
@@ -87,8 +108,14 @@ def main() -> int:
             )
 
             created = _invoke(handler, receiver, "1. Create", "create-fallback.json")
-            new_digest = move_cloudtak_tag(client)
+            new_digest = move_cloudtak_tag(ecr)
             print(f"\nCI re-pushed cloudtak-3f9a1c2e: the tag now points at {new_digest[:19]}…")
+            before = created["Data"]["Api.Digest"]
+            print(
+                f"The image the stack ran until now ({before[:19]}…) stays in ECR, untagged:\n"
+                f"  Retention: {_retention_of(before)}\n"
+                "  (a rollback after that date would find it gone)"
+            )
             updated = _invoke(handler, receiver, "2. Update (tag moved)", "update-tag-moved.json")
             _invoke(handler, receiver, "3. Delete", "delete.json")
             _invoke(
@@ -100,12 +127,14 @@ def main() -> int:
 
     same_id = created["PhysicalResourceId"] == updated["PhysicalResourceId"]
     moved = created["Data"]["Api.Uri"] != updated["Data"]["Api.Uri"]
+    limited = created["Data"]["Api.Retention"].startswith("Limited: ")
     print(
         f"\nPhysicalResourceId unchanged by the Update: {'yes' if same_id else 'NO'}; "
         f"Api.Uri follows the moved tag: {'yes' if moved else 'NO'}; "
+        f"Api's retention is Limited by the lifecycle policy: {'yes' if limited else 'NO'}; "
         f"Revision {created['Data']['Revision']} -> {updated['Data']['Revision']}."
     )
-    return 0 if same_id and moved else 1
+    return 0 if same_id and moved and limited else 1
 
 
 if __name__ == "__main__":

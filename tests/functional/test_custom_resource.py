@@ -31,7 +31,7 @@ from .conftest import Ecr
 STABLE_ID = "cloudtak-dev-Images-8de3296763"
 SUMMARY = {"BuildRequired", "MissingImages", "Revision", "Version"}
 DEFAULT_ATTRS = ("Uri", "Digest", "Status", "BuildRequired")
-ALL_ATTRS = ("Uri", "Digest", "TagUri", "Source", "Status", "BuildRequired")
+ALL_ATTRS = ("Uri", "Digest", "TagUri", "Source", "Status", "BuildRequired", "Retention")
 
 
 @pytest.fixture
@@ -149,7 +149,16 @@ def test_fallback_and_prebuilt_off(seeded: Ecr, receiver: ResponseReceiver) -> N
 
 def test_lifecycle_create_tag_moves_update_delete(seeded: Ecr, receiver: ResponseReceiver) -> None:
     created = invoke(receiver, load_event("create-fallback.json"))
-    new_digest = move_cloudtak_tag(seeded.client())
+    # devkit.seed's lifecycle policy: 5 images per tag prefix, untagged ones 14 days after push.
+    retention = {key: value for key, value in created["Data"].items() if "Retention" in key}
+    assert retention == {
+        "Api.Retention": "Limited: rule 1 keeps the 5 newest cloudtak-* images; this is #1 of 1",
+        "Events.Retention": "Limited: rule 2 keeps the 5 newest events-* images; this is #1 of 1",
+        "Data.Retention": "Safe",  # team/etl-tasks has no lifecycle policy
+        "Pinned.Retention": "Safe",
+        "Pmtiles.Retention": "",  # the Fallback: not an image of ECR's to judge
+    }
+    new_digest = move_cloudtak_tag(seeded.emulator)
     updated = invoke(receiver, load_event("update-tag-moved.json"))
     assert updated["Status"] == "SUCCESS"
     assert updated["Data"]["Api.Digest"] == new_digest != created["Data"]["Api.Digest"]
@@ -217,7 +226,8 @@ def test_too_many_attributes_fail_with_a_reason_that_says_how_to_trim(
     body = invoke(receiver, event)
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith(
-        "Attributes: 'Uri, Digest, TagUri, Source, Status, BuildRequired' makes the response"
+        "Attributes: 'Uri, Digest, TagUri, Source, Status, BuildRequired, Retention' makes the "
+        "response"
     )
     assert "Select fewer attributes (Attributes: [Uri] would need" in body["Reason"]
 

@@ -156,6 +156,8 @@ TESTED_ELSEWHERE = {
     "resolver.engine.lookup": "tests/functional/test_ecr_resolution.py",
     "resolver.engine.discovery": "tests/functional/test_ecr_listing.py",
     "resolver.engine.metadata": "tests/functional/test_image_intelligence.py",
+    "resolver.engine.retention": "tests/functional/test_retention.py (moto and Stubber)",
+    "resolver.engine.ecr.lifecycle_policy": "tests/functional/test_retention.py",
     "resolver.engine.ecr.clients": "tests/functional/conftest.py (every functional test)",
     "resolver.engine.ecr.scan_findings": "tests/functional/test_image_intelligence.py",
     "resolver.cloudformation.stack_status": "tests/functional/test_custom_resource.py",
