@@ -86,12 +86,27 @@ def ensure_repository(client: Any, name: str) -> None:
         client.create_repository(repositoryName=name)
 
 
+def _answer_pull_through_cache_rules() -> None:
+    """moto 5.2 has no DescribePullThroughCacheRules: it answers HTTP 500, which botocore retries
+    for seconds. The resolver asks it whenever an image is not found, so the emulator answers as
+    a registry without pull-through cache rules (tests that need rules use botocore's Stubber)."""
+    from moto.core.responses import ActionResult
+    from moto.ecr.responses import ECRResponse
+
+    def describe_pull_through_cache_rules(self: ECRResponse) -> ActionResult:
+        return ActionResult({"pullThroughCacheRules": []})
+
+    if not hasattr(ECRResponse, "describe_pull_through_cache_rules"):
+        ECRResponse.describe_pull_through_cache_rules = describe_pull_through_cache_rules  # type: ignore[attr-defined]
+
+
 class EcrEmulator:
     """moto's server, on an ephemeral port of 127.0.0.1."""
 
     def __init__(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        _answer_pull_through_cache_rules()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.endpoint = ""
 

@@ -158,6 +158,7 @@ TESTED_ELSEWHERE = {
     "resolver.engine.metadata": "tests/functional/test_image_intelligence.py",
     "resolver.engine.retention": "tests/functional/test_retention.py (moto and Stubber)",
     "resolver.engine.ecr.lifecycle_policy": "tests/functional/test_retention.py",
+    "resolver.engine.ecr.pull_through_cache": "tests/unit/engine/test_absence.py (Stubber)",
     "resolver.engine.ecr.clients": "tests/functional/conftest.py (every functional test)",
     "resolver.engine.ecr.scan_findings": "tests/functional/test_image_intelligence.py",
     "resolver.cloudformation.stack_status": "tests/functional/test_custom_resource.py",
