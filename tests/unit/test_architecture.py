@@ -125,6 +125,17 @@ def test_the_engine_loads_no_shell_library_at_run_time() -> None:
     assert loaded == "[]"
 
 
+def test_stages_only_some_requests_need_are_not_loaded_by_the_function() -> None:
+    # Cold start pays for what every request runs; these load on first use (`make bench`).
+    loaded = _run(
+        "import sys, resolver.cloudformation.app\n"
+        "print(sorted(m for m in sys.modules if m.startswith('resolver.engine.')"
+        " and m.rsplit('.', 1)[1] in {'discovery', 'waiting', 'metadata', 'gate', 'retention',"
+        " 'lifecycle', 'absence', 'lifecycle_policy', 'pull_through_cache', 'scan_findings'}))"
+    )
+    assert loaded == "[]"
+
+
 def test_the_cli_parses_arguments_without_boto3() -> None:
     # `resolver --help` stays fast: boto3 is imported by a command, not by the parser.
     assert _run("import sys, resolver.planner.cli; print('boto3' in sys.modules)") == "False"

@@ -5,6 +5,7 @@ archive storage class nor pull-through caches)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -21,7 +22,7 @@ from resolver.references import Registry
 HOME = Registry("123456789012", "ap-southeast-2")
 REPO = "tak-dev-baseinfra-artifacts"
 DIGEST = "sha256:" + "d" * 64
-PUSHED = "2026-01-05T10:00:00Z"
+PUSHED = datetime(2026, 1, 5, 10, tzinfo=UTC)
 
 
 class Ecr:
