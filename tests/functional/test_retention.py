@@ -248,6 +248,8 @@ def test_an_archive_rule_on_pull_time() -> None:
                 }
             ]
         },
+        # Every image, tagged or not (an untagged image counts for untagged rules): no filter.
+        {"registryId": "123456789012", "repositoryName": REPO, "maxResults": 1000},
     )
     with stubber:
         (api,) = run(

@@ -90,12 +90,14 @@ def _pages(
     # PaginationError if ECR ever hands back the same token twice, where a naive loop would spin
     # until the Lambda's deadline. PageSize becomes maxResults on every request.
     paginator = client.get_paginator("describe_images")
+    # No filter at all rather than an empty one: ECR's defaults (every tag status, ACTIVE images).
+    filtered = {"filter": dict(wanted)} if wanted else {}
     pages: Iterator[Mapping[str, Any]] = iter(
         paginator.paginate(
             registryId=repository.registry.account_id,
             repositoryName=repository.name,
-            filter=dict(wanted),
             PaginationConfig={"PageSize": PAGE_SIZE},
+            **filtered,
         )
     )
     return pages
