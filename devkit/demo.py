@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .ecr_emulator import ACCOUNT_ID, patched_environ, running_emulator
+from .ecr_emulator import ACCOUNT_ID, REGION, patched_environ, running_emulator
 from .events import load_event
 from .lambda_context import LambdaContext
 from .receiver import ResponseReceiver
-from .seed import move_cloudtak_tag, seed
+from .seed import ARTIFACTS, move_cloudtak_tag, seed
 
 _COLOUR = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
 
@@ -67,6 +67,8 @@ def _print_images(data: dict[str, str]) -> None:
         if source == "fallback":
             uri = f"{uri}  (fallback)"
         print(f"  {name:<9} {data.get(f'{name}.Status', ''):<19} {mark:<6} {uri}")
+        if data.get(f"{name}.Retention"):
+            print(f"  {'':<9} Retention: {data[f'{name}.Retention']}")
     print(
         f"  BuildRequired={data['BuildRequired']}  MissingImages={data['MissingImages'] or '-'}  "
         f"Revision={data['Revision']}"
@@ -94,6 +96,29 @@ def _plan(event_file: str) -> None:
     print(f"exit {code}: {meaning}")
 
 
+def _retention_of(digest: str) -> str:
+    """The lifecycle verdict on one image, through the same core the function runs."""
+    # Imported here, like the handler below: after the environment points at the emulator.
+    from resolver.engine import resolve
+    from resolver.engine.ecr.clients import EcrClients
+    from resolver.properties import parse_request
+    from resolver.references import Registry
+
+    properties = {
+        "Repository": ARTIFACTS,
+        "OnMissing": "Report",
+        "Attributes": ["Retention"],
+        "Images": {"Before": {"Digest": digest}},
+    }
+    request = parse_request(properties, default_registry=Registry(ACCOUNT_ID, REGION))
+    (image,) = resolve(request, clients=EcrClients()).images
+    return image.retention.value if image.retention else "-"
+
+
+def _deployed(data: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in data.items() if not key.endswith(".Retention")}
+
+
 def main() -> int:
     with running_emulator() as ecr, ResponseReceiver() as receiver:
         quiet = {
@@ -115,8 +140,14 @@ def main() -> int:
 
             _plan("create-fallback.json")
             created = _invoke(handler, receiver, "1. Create", "create-fallback.json")
-            new_digest = move_cloudtak_tag(client)
+            new_digest = move_cloudtak_tag(ecr)
             print(f"\nCI re-pushed cloudtak-3f9a1c2e: the tag now points at {new_digest[:19]}…")
+            before = created["Data"]["Api.Digest"]
+            print(
+                f"The image the stack ran until now ({before[:19]}…) stays in ECR, untagged:\n"
+                f"  Retention: {_retention_of(before)}\n"
+                "  (a rollback after that date would find it gone)"
+            )
             updated = _invoke(handler, receiver, "2. Update (tag moved)", "update-tag-moved.json")
             rolled_back = _invoke(
                 handler,
@@ -133,16 +164,19 @@ def main() -> int:
             )
 
     moved = created["Data"]["Api.Uri"] != updated["Data"]["Api.Uri"]
-    exact = rolled_back["Data"] == created["Data"]
+    # What decides the deployment comes back exactly; Retention describes the image as it is now.
+    exact = _deployed(rolled_back["Data"]) == _deployed(created["Data"])
     replaced = created["PhysicalResourceId"] != updated["PhysicalResourceId"]
+    limited = created["Data"]["Api.Retention"].startswith("Limited: ")
     print(
         f"\nApi.Uri follows the moved tag: {'yes' if moved else 'NO'} "
         f"(Revision {created['Data']['Revision']} -> {updated['Data']['Revision']}; "
         f"a new PhysicalResourceId: {'yes' if replaced else 'NO'}, so a failed stack update "
         "returns to the old one by itself). "
-        f"The rollback answered exactly the Create's images: {'yes' if exact else 'NO'}."
+        f"The rollback answered exactly the Create's images: {'yes' if exact else 'NO'}. "
+        f"Api's retention is Limited by the lifecycle policy: {'yes' if limited else 'NO'}."
     )
-    return 0 if moved and exact and replaced else 1
+    return 0 if moved and exact and replaced and limited else 1
 
 
 if __name__ == "__main__":

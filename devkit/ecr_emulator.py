@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -85,12 +86,27 @@ def ensure_repository(client: Any, name: str) -> None:
         client.create_repository(repositoryName=name)
 
 
+def _answer_pull_through_cache_rules() -> None:
+    """moto 5.2 has no DescribePullThroughCacheRules: it answers HTTP 500, which botocore retries
+    for seconds. The resolver asks it whenever an image is not found, so the emulator answers as
+    a registry without pull-through cache rules (tests that need rules use botocore's Stubber)."""
+    from moto.core.responses import ActionResult
+    from moto.ecr.responses import ECRResponse
+
+    def describe_pull_through_cache_rules(self: ECRResponse) -> ActionResult:
+        return ActionResult({"pullThroughCacheRules": []})
+
+    if not hasattr(ECRResponse, "describe_pull_through_cache_rules"):
+        ECRResponse.describe_pull_through_cache_rules = describe_pull_through_cache_rules  # type: ignore[attr-defined]
+
+
 class EcrEmulator:
     """moto's server, on an ephemeral port of 127.0.0.1."""
 
     def __init__(self, *, port: int = 0) -> None:
         from moto.server import ThreadedMotoServer
 
+        _answer_pull_through_cache_rules()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self.endpoint = ""
 
@@ -113,6 +129,54 @@ class EcrEmulator:
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
+
+    def set_pushed_at(
+        self, repository: str, digest: str, when: datetime, *, region: str = REGION
+    ) -> None:
+        """Make the emulator report ``digest`` as pushed at ``when``.
+
+        moto stamps a push with the current second and has no API to change it, while lifecycle
+        rules count days since a push and order images by it. The server runs in this process,
+        so its backend is at hand: this is the one place the project reaches into moto's models.
+        """
+        from moto.backends import get_backend  # moto is a dev dependency: imported when used
+
+        images = get_backend("ecr")[ACCOUNT_ID][region].repositories[repository].images
+        matching = [image for image in images if image.image_digest == digest]
+        if not matching:
+            raise LookupError(f"{repository} holds no image {digest}")
+        for image in matching:
+            image.image_pushed_at = int(when.timestamp())
+
+    def move_tag(
+        self, repository: str, tag: str, manifest_bytes: bytes, *, region: str = REGION
+    ) -> tuple[str, str]:
+        """Re-push ``tag`` onto a new image the way ECR does; returns (old digest, new digest).
+
+        In ECR the image the tag left stays in the repository, untagged — which is exactly what an
+        "expire untagged images" lifecycle rule then selects. moto deletes it instead; it is put
+        back here, untagged, with its original push time.
+        """
+        client = self.client(region)
+        (before,) = client.describe_images(repositoryName=repository, imageIds=[{"imageTag": tag}])[
+            "imageDetails"
+        ]
+        old = before["imageDigest"]
+        (previous,) = client.batch_get_image(
+            repositoryName=repository, imageIds=[{"imageDigest": old}]
+        )["images"]
+        new = push(client, repository, tag, manifest_bytes)
+        if not client.batch_get_image(repositoryName=repository, imageIds=[{"imageDigest": old}])[
+            "images"
+        ]:
+            client.put_image(
+                repositoryName=repository,
+                imageManifest=previous["imageManifest"],
+                imageManifestMediaType=previous.get("imageManifestMediaType", DOCKER_MANIFEST),
+                imageDigest=old,
+            )
+            self.set_pushed_at(repository, old, before["imagePushedAt"], region=region)
+        return old, new
 
     def environment(self) -> dict[str, str]:
         """What a process needs to talk to this emulator through botocore's standard settings."""

@@ -10,6 +10,14 @@ seed, which moto accepts and real ECR would not (``LayersNotFoundException``).
 - ``docker_manifest_list``: a Docker manifest list (``docker manifest create`` / older buildx).
 - ``buildx_single_with_provenance``: plain ``docker buildx build --push`` since buildx 0.10 —
   one image plus a provenance attestation, wrapped in an OCI index: the case Lambda rejects.
+- ``soci_v2_index``: ``soci convert`` (SOCI Index Manifest v2, what Fargate's lazy loading reads) —
+  each image gains a second entry for the same platform, the SOCI index, marked by its
+  ``artifactType`` (awslabs/soci-snapshotter ``soci/soci_index.go`` and
+  ``docs/soci-index-manifest-v2.md``). The image manifest names its SOCI index in the
+  ``com.amazon.soci.index-digest`` annotation, the index entry names the image in
+  ``com.amazon.soci.image-manifest-digest``; the SOCI index itself is an OCI manifest whose config
+  is the two-byte ``{}`` blob typed ``application/vnd.amazon.soci.index.v2+json`` and whose layers
+  are the zTOCs.
 """
 
 from __future__ import annotations
@@ -28,6 +36,10 @@ DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 IN_TOTO = "application/vnd.in-toto+json"
+SOCI_INDEX_V2 = "application/vnd.amazon.soci.index.v2+json"
+SOCI_ZTOC = "application/octet-stream"
+# sha256 of the two bytes "{}": the config every SOCI index points at.
+EMPTY_JSON_DIGEST = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
 SLSA_PROVENANCE = "https://slsa.dev/provenance/v0.2"
 
 Built = tuple[bytes, dict[str, bytes]]
@@ -60,6 +72,33 @@ def docker_manifest_list(seed: str) -> Built:
     index = {"schemaVersion": 2, "mediaType": DOCKER_MANIFEST_LIST, "manifests": descriptors}
     # The Docker distribution registry and `docker manifest push` indent by three spaces.
     return json.dumps(index, indent=3).encode(), children
+
+
+def soci_v2_index(seed: str, platform: str = "linux/amd64", *, soci_first: bool = False) -> Built:
+    """OCI index: one image and its SOCI index v2 for the same ``platform``.
+
+    ``soci convert`` appends the SOCI entry after the image; ``soci_first`` puts it first, which
+    the OCI image-spec allows (an index is a set: consumers must not rely on its order).
+    """
+    target = Platform.parse(platform)
+    soci = _soci_index(f"{seed}:{target}")
+    soci_digest = digest_of(soci)
+    image = _oci_image(
+        f"{seed}:{target}", annotations={"com.amazon.soci.index-digest": soci_digest}
+    )
+    image_digest = digest_of(image)
+    image_entry = _descriptor(OCI_MANIFEST, image_digest, image, _wire_platform(target))
+    soci_entry = {
+        **_descriptor(OCI_MANIFEST, soci_digest, soci, _wire_platform(target)),
+        "artifactType": SOCI_INDEX_V2,
+        "annotations": {"com.amazon.soci.image-manifest-digest": image_digest},
+    }
+    entries = [soci_entry, image_entry] if soci_first else [image_entry, soci_entry]
+    index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}
+    return json.dumps(index, separators=(",", ":")).encode(), {
+        image_digest: image,
+        soci_digest: soci,
+    }
 
 
 def push_index(  # noqa: PLR0913 -- the shape the demo and tests call: (client, repo, tag, *built)
@@ -153,8 +192,8 @@ def _size(seed: str, low: int, high: int) -> int:
     return low + int(_blob("size", seed)[7:15], 16) % (high - low)
 
 
-def _oci_image(seed: str) -> bytes:
-    body = {
+def _oci_image(seed: str, *, annotations: dict[str, str] | None = None) -> bytes:
+    body: dict[str, Any] = {
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
         "config": {
@@ -166,6 +205,30 @@ def _oci_image(seed: str) -> bytes:
             {"mediaType": OCI_LAYER, "digest": _blob(f"layer{n}", seed), "size": size}
             for n, size in enumerate((_size(seed, 2_000_000, 30_000_000), 93, 4_721))
         ],
+    }
+    if annotations:
+        body["annotations"] = annotations
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _soci_index(seed: str) -> bytes:
+    """A SOCI index v2: an OCI manifest of zTOCs, one per layer above soci's 10 MiB minimum."""
+    body = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": SOCI_INDEX_V2, "digest": EMPTY_JSON_DIGEST, "size": 2},
+        "layers": [
+            {
+                "mediaType": SOCI_ZTOC,
+                "digest": _blob("ztoc", seed),
+                "size": _size(seed, 20_000, 400_000),
+                "annotations": {
+                    "com.amazon.soci.image-layer-digest": _blob("layer0", seed),
+                    "com.amazon.soci.image-layer-mediaType": OCI_LAYER,
+                },
+            }
+        ],
+        "annotations": {"com.amazon.soci.build-tool-identifier": "AWS SOCI CLI v0.2"},
     }
     return json.dumps(body, separators=(",", ":")).encode()
 

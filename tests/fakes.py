@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from resolver.engine import Deadline
 
@@ -11,14 +12,19 @@ from resolver.engine import Deadline
 @dataclass
 class FakeClock:
     """Time that passes only when slept: each sleep is recorded, never waited, and may run a
-    hook (CI pushing an image meanwhile, say)."""
+    hook (CI pushing an image meanwhile, say). Its wall time starts at ``wall`` (by default the
+    real time it was made, so that it agrees with the emulator's push times) and moves with it."""
 
     now: float = 1_000.0
     slept: list[float] = field(default_factory=list)
     on_sleep: Callable[[float], None] | None = None
+    wall: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     def monotonic(self) -> float:
         return self.now
+
+    def wall_time(self) -> datetime:
+        return self.wall + timedelta(seconds=sum(self.slept))
 
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)

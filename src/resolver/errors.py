@@ -110,6 +110,20 @@ class RollbackTargetMissingError(ResolverError):
         )
 
 
+class RetentionRiskError(ResolverError):
+    """Images ``OnRetentionRisk: Fail`` refuses: the lifecycle policy selects them now
+    (``Expiring``), or they are archived."""
+
+    def __init__(self, problems: Sequence[ImageProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(
+            f"{len(self.problems)} image(s) would not outlive the repository's lifecycle policy: "
+            f"{_list(self.problems)}. Pin an image the policy keeps (push a new one, or keep "
+            "this one with a tag its rules spare), change the policy, or set "
+            "OnRetentionRisk: Report."
+        )
+
+
 class ListingTooLargeError(ResolverError):
     """A repository holds more tagged images than the resolver will list."""
 

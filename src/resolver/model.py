@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
 
@@ -29,6 +29,13 @@ class OnMissing(Enum):
 class OnVulnerable(Enum):
     FAIL = "Fail"
     REPORT = "Report"
+
+
+class OnRetentionRisk(Enum):
+    """What an image the lifecycle policy selects now (``Expiring``), or an archived one, does."""
+
+    REPORT = "Report"
+    FAIL = "Fail"
 
 
 class Severity(Enum):
@@ -71,6 +78,7 @@ class Attribute(Enum):
     PUSHED_AT = "PushedAt"
     SIZE_IN_BYTES = "SizeInBytes"
     TAGS = "Tags"
+    RETENTION = "Retention"
 
 
 # Attributes that need DescribeImages: only asked for when selected.
@@ -90,6 +98,7 @@ class ImageSpec:
     platform: Platform | None = None
     for_lambda: bool = False
     fail_on: Severity | None = None
+    on_retention_risk: OnRetentionRisk = OnRetentionRisk.REPORT
 
     @property
     def wanted_platform(self) -> Platform | None:
@@ -114,6 +123,21 @@ class ResolveRequest:
     @property
     def scans_needed(self) -> bool:
         return Attribute.FINDINGS in self.attributes or any(i.fail_on for i in self.images)
+
+    @property
+    def retention_needed(self) -> bool:
+        """Whether lifecycle policies are read: ``Retention`` selected, or a retention gate set."""
+        return Attribute.RETENTION in self.attributes or any(
+            image.on_retention_risk is OnRetentionRisk.FAIL for image in self.images
+        )
+
+    def retention_reported_only(self) -> ResolveRequest:
+        """This request with every ``OnRetentionRisk`` at ``Report``: for a rollback, which
+        returns to images that were deployed before and must not be blocked on the way back."""
+        images = tuple(
+            replace(image, on_retention_risk=OnRetentionRisk.REPORT) for image in self.images
+        )
+        return replace(self, images=images)
 
 
 # --- what ECR says about an image --------------------------------------------------------------
@@ -185,6 +209,7 @@ class ImageStatus(Enum):
     SKIPPED = "Skipped"  # UsePreBuiltImages is false: ECR was not asked
     VULNERABLE = "Vulnerable"  # found, but its findings reach FailOnSeverity
     NOT_SCANNED = "NotScanned"  # found, never scanned, and RequireScan is true
+    ARCHIVED = "Archived"  # in ECR's archive storage class: listed, but no pull until restored
 
 
 MISSING = frozenset(
@@ -194,8 +219,37 @@ MISSING = frozenset(
         ImageStatus.REPOSITORY_NOT_FOUND,
         ImageStatus.PLATFORM_NOT_FOUND,
         ImageStatus.SKIPPED,
+        # Not deployable, like a missing image: OnMissing decides, and pushing it again (or a
+        # restore) is the fix.
+        ImageStatus.ARCHIVED,
     }
 )
+
+
+class RetentionKind(Enum):
+    SAFE = "Safe"  # no lifecycle rule can select the image as things stand
+    LIMITED = "Limited"  # a rule will select it after an event (pushes, its tag moving) or a date
+    EXPIRING = "Expiring"  # the policy selects it now: it goes at the next lifecycle run
+    ARCHIVED = "Archived"  # in the archive storage class: no pull until restored
+    UNKNOWN = "Unknown"  # the policy or the listing could not be read
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long a pinned image survives its repository's lifecycle policy, as things stand."""
+
+    kind: RetentionKind
+    reason: str = ""  # for a person: the rule and the event or date, short (a response is 4 KB)
+
+    @property
+    def value(self) -> str:
+        """``Safe``, ``Archived``, or ``<Kind>: <reason>``."""
+        return f"{self.kind.value}: {self.reason}" if self.reason else self.kind.value
+
+    @property
+    def at_risk(self) -> bool:
+        """What ``OnRetentionRisk: Fail`` refuses to deploy."""
+        return self.kind in (RetentionKind.EXPIRING, RetentionKind.ARCHIVED)
 
 
 class Source(Enum):
@@ -218,6 +272,7 @@ class ImageResult:
     tagged_digest: str | None = None  # what the tag points at (an index, when pinned to a child)
     details: ImageDetails | None = None  # DescribeImages, when asked for
     scan: ScanReport | None = None  # scan findings, when asked for
+    retention: Retention | None = None  # lifecycle-policy verdict, when asked for
 
     @property
     def name(self) -> str:

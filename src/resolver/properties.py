@@ -21,6 +21,7 @@ from .model import (
     Attribute,
     ImageSpec,
     OnMissing,
+    OnRetentionRisk,
     OnRollbackTargetMissing,
     OnVulnerable,
     ResolveRequest,
@@ -166,6 +167,7 @@ TOP_LEVEL: Mapping[str, Parser] = {
     "RequireScan": _strict_bool,
     "ScanWaitSeconds": _seconds,
     "OnRollbackTargetMissing": _enum(OnRollbackTargetMissing),
+    "OnRetentionRisk": _enum(OnRetentionRisk),
     "Images": lambda _path, raw: raw,  # validated image by image below
 }
 
@@ -177,6 +179,7 @@ PER_IMAGE: Mapping[str, Parser] = {
     "Platform": _platform,
     "Lambda": _strict_bool,
     "FailOnSeverity": _enum(Severity),
+    "OnRetentionRisk": _enum(OnRetentionRisk),
 }
 
 _IMAGE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -231,6 +234,7 @@ def parse_request(
         version=version,
         latest=latest,
         fail_on=top["FailOnSeverity"],
+        on_retention_risk=top["OnRetentionRisk"] or OnRetentionRisk.REPORT,
     )
     images = _images(top["Images"], defaults)
     if latest and not any(image.match is TagMatch.LATEST_VERSION for image in images):
@@ -268,6 +272,7 @@ class _Defaults:
     version: str | None
     latest: bool
     fail_on: Severity | None
+    on_retention_risk: OnRetentionRisk
 
 
 def _images(raw: Any, defaults: _Defaults) -> tuple[ImageSpec, ...]:
@@ -341,6 +346,7 @@ def _image(name: str, body: Mapping[str, Any], defaults: _Defaults) -> ImageSpec
         platform=fields["Platform"],
         for_lambda=bool(fields["Lambda"]),
         fail_on=fields["FailOnSeverity"] or defaults.fail_on,
+        on_retention_risk=fields["OnRetentionRisk"] or defaults.on_retention_risk,
     )
 
 

@@ -50,7 +50,11 @@ def test_one_call_per_repository_per_hundred_ids(
 
     expected_calls = sum(math.ceil(size / 100) for size in sizes)
     assert ecr.calls() == expected_calls
-    assert resolution.ecr_calls == expected_calls
+    # Images not found get a second look, per repository (archived? being restored?) and once
+    # for the registry (pull-through cache rules): every ECR call is counted.
+    assert ecr.calls("DescribeImages") == 2 * len(sizes)
+    assert ecr.calls("DescribePullThroughCacheRules") == 1
+    assert resolution.ecr_calls == expected_calls + 2 * len(sizes) + 1
     assert [image.name for image in resolution.images] == list(images)
     found = {image.name for image in resolution.images if image.status is ImageStatus.FOUND}
     assert found == pushed

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,9 @@ def test_json_output_schema(
     assert document["buildRequired"] is True
     assert document["missingImages"] == ["Pmtiles"]
     assert len(document["revision"]) == 12
-    assert document["ecrCalls"] == 3
+    # Three BatchGetImage calls, and the missing image's second look (two DescribeImages for
+    # archived and restoring images of its repository, one DescribePullThroughCacheRules).
+    assert document["ecrCalls"] == 3 + 2 + 1
     fields = {
         "name",
         "repository",
@@ -124,6 +127,7 @@ def test_json_output_schema(
         "detail",
         "platforms",
         "findings",
+        "retention",
     }
     images = {image["name"]: image for image in document["images"]}
     assert all(set(image) == fields for image in images.values())
@@ -143,10 +147,45 @@ def test_json_output_schema(
         "detail": None,
         "platforms": [],
         "findings": None,
+        "retention": None,
     }
     assert images["Pinned"]["tag"] is None
     assert images["Pinned"]["digest"].startswith("sha256:")
     assert images["Data"]["repository"] == "team/etl-tasks"
+
+
+def test_retention_column_and_the_retention_gate_exit_code(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    properties = load_event("create.json")["ResourceProperties"]
+    properties["Attributes"] = ["Uri", "Retention"]
+    assert plan(seeded, "--spec", str(spec_file(tmp_path, properties))) == EXIT_OK
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[-1] == "RETENTION"
+    api = next(line for line in out if line.startswith("Api "))
+    assert api.split()[-1] == "Limited"
+    # devkit.seed's policy keeps 5 cloudtak-* images: the reason goes under the table.
+    assert "  Api: Limited: rule 1 keeps the 5 newest cloudtak-* images; this is #1 of 1" in out
+    assert seeded.calls("GetLifecyclePolicy") == 3  # the three repositories of found images
+
+    # Five newer cloudtak-* images later, the pinned one is #6 of 6: the gate stops the deploy.
+    client = seeded.client()
+    for n in range(5):
+        digest = push(
+            client, "tak-dev-baseinfra-artifacts", f"cloudtak-newer{n}", manifest(f"n{n}")
+        )
+        seeded.emulator.set_pushed_at(
+            "tak-dev-baseinfra-artifacts", digest, datetime.now(UTC) + timedelta(minutes=n + 1)
+        )
+    properties["Images"]["Api"]["OnRetentionRisk"] = "Fail"
+    assert plan(seeded, "--spec", str(spec_file(tmp_path, properties))) == ExitCode.RETENTION_RISK
+    captured = capsys.readouterr()
+    assert "Api: Expiring: rule 1 keeps the 5 newest cloudtak-* images; this is #6 of 6" in (
+        captured.out
+    )
+    assert captured.err.startswith(
+        "resolver: 1 image(s) would not outlive the repository's lifecycle policy: Api ("
+    )
 
 
 def test_github_outputs(seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

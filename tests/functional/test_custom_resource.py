@@ -31,7 +31,7 @@ from .conftest import Ecr
 STABLE_ID = "cloudtak-dev-Images-8de3296763"  # the events' resource: stack name, logical id, hash
 SUMMARY = {"BuildRequired", "MissingImages", "Revision", "Version", "RollbackTarget"}
 DEFAULT_ATTRS = ("Uri", "Digest", "Status", "BuildRequired")
-ALL_ATTRS = ("Uri", "Digest", "TagUri", "Source", "Status", "BuildRequired")
+ALL_ATTRS = ("Uri", "Digest", "TagUri", "Source", "Status", "BuildRequired", "Retention")
 
 
 @pytest.fixture
@@ -161,7 +161,16 @@ def test_fallback_and_prebuilt_off(seeded: Ecr, receiver: ResponseReceiver) -> N
 
 def test_lifecycle_create_tag_moves_update_delete(seeded: Ecr, receiver: ResponseReceiver) -> None:
     created = invoke(receiver, load_event("create-fallback.json"))
-    new_digest = move_cloudtak_tag(seeded.client())
+    # devkit.seed's lifecycle policy: 5 images per tag prefix, untagged ones 14 days after push.
+    retention = {key: value for key, value in created["Data"].items() if "Retention" in key}
+    assert retention == {
+        "Api.Retention": "Limited: rule 1 keeps the 5 newest cloudtak-* images; this is #1 of 1",
+        "Events.Retention": "Limited: rule 2 keeps the 5 newest events-* images; this is #1 of 1",
+        "Data.Retention": "Safe",  # team/etl-tasks has no lifecycle policy
+        "Pinned.Retention": "Safe",
+        "Pmtiles.Retention": "",  # the Fallback: not an image of ECR's to judge
+    }
+    new_digest = move_cloudtak_tag(seeded.emulator)
     updated = invoke(receiver, load_event("update-tag-moved.json"))
     assert updated["Status"] == "SUCCESS"
     assert updated["Data"]["Api.Digest"] == new_digest != created["Data"]["Api.Digest"]
@@ -179,14 +188,21 @@ def test_the_rollback_fixture_returns_to_the_images_before_the_tag_moved(
     seeded: Ecr, receiver: ResponseReceiver
 ) -> None:
     created = invoke(receiver, load_event("create-fallback.json"))
-    move_cloudtak_tag(seeded.client())
+    move_cloudtak_tag(seeded.emulator)
     assert invoke(receiver, load_event("update-tag-moved.json"))["Data"] != created["Data"]
     rollback = load_event("update-rollback.json")
     # The fixture's id is the one the Create answered: the same images, the same digests.
     assert rollback["PhysicalResourceId"] == created["PhysicalResourceId"]
     back = invoke(receiver, rollback)
     assert back["Status"] == "SUCCESS"
-    assert back["Data"] == created["Data"]  # the old cloudtak digest, though the tag moved
+    # The old cloudtak digest, though the tag moved; Retention is read again: that image is now
+    # untagged, which the lifecycle policy treats differently.
+    retention = {key for key in created["Data"] if key.endswith(".Retention")}
+    assert retention
+    for key, value in created["Data"].items():
+        if key not in retention:
+            assert back["Data"][key] == value, key
+    assert back["Data"]["Api.Retention"] != created["Data"]["Api.Retention"]
 
 
 def test_delete_succeeds_at_once_even_for_properties_that_never_validated(
@@ -243,7 +259,8 @@ def test_too_many_attributes_fail_with_a_reason_that_says_how_to_trim(
     body = invoke(receiver, event)
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith(
-        "Attributes: 'Uri, Digest, TagUri, Source, Status, BuildRequired' makes the response"
+        "Attributes: 'Uri, Digest, TagUri, Source, Status, BuildRequired, Retention' makes the "
+        "response"
     )
     assert "Select fewer attributes (Attributes: [Uri] would need" in body["Reason"]
 

@@ -67,8 +67,11 @@ def test_found_missing_and_repository_missing(ecr: Ecr, clients: EcrClients) -> 
     assert by_name["Gone"].uri == ""
     assert by_name["Gone"].source is Source.NONE
     # app, team/etl-tasks and never-created: one call each, whatever the image count.
-    assert resolution.ecr_calls == 3
     assert ecr.calls() == 3
+    # The images not found get a second look: app's archived and restoring images are listed
+    # (never-created has none to list), and the registry's pull-through cache rules read once.
+    assert (ecr.calls("DescribeImages"), ecr.calls("DescribePullThroughCacheRules")) == (2, 1)
+    assert resolution.ecr_calls == 3 + 2 + 1
     assert resolution.missing == (by_name["Gone"], by_name["GoneDigest"], by_name["NoRepo"])
 
 

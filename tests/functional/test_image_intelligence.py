@@ -17,6 +17,7 @@ from devkit.image_indexes import (
     buildx_single_with_provenance,
     docker_manifest_list,
     push_index,
+    soci_v2_index,
 )
 from devkit.lambda_context import LambdaContext
 from devkit.receiver import ResponseReceiver
@@ -160,6 +161,33 @@ def test_lambda_never_gets_an_index(ecr: Ecr, clients: EcrClients) -> None:
     assert single.digest == plain  # a single-platform manifest passes through
 
 
+@pytest.mark.parametrize("soci_first", [False, True], ids=["image-first", "soci-first"])
+def test_a_soci_v2_index_entry_is_never_pinned(
+    ecr: Ecr, clients: EcrClients, *, soci_first: bool
+) -> None:
+    ensure_repository(ecr.client(), REPO)
+    index, children = soci_v2_index("fargate", soci_first=soci_first)
+    index_digest = push_index(ecr.client(), REPO, "web-1", index, children, media_type=OCI_INDEX)
+    resolution = run(
+        clients,
+        {
+            "Web": {"Tag": "web-1", "Platform": "linux/amd64"},
+            "Fn": {"Tag": "web-1", "Lambda": "true"},
+            "Svc": {"Tag": "web-1"},
+        },
+        Attributes=["Uri", "Platforms"],
+    )
+    web, fn, svc = resolution.images
+    (image,) = [m for m in json.loads(index)["manifests"] if "artifactType" not in m]
+    (soci,) = [m for m in json.loads(index)["manifests"] if "artifactType" in m]
+    assert soci["platform"] == image["platform"]  # same platform: only artifactType tells
+    assert web.digest == fn.digest == image["digest"] != soci["digest"]
+    assert fn.uri.endswith(f"/{REPO}@{image['digest']}")
+    assert svc.digest == index_digest  # no platform asked: the index, for ECS to resolve
+    assert svc.children == (image["digest"],)  # scanned alone: the SOCI index is no image
+    assert build_data(resolution, (Attribute.PLATFORMS,))["Web.Platforms"] == "linux/amd64"
+
+
 def test_docker_manifest_list_variant(ecr: Ecr, clients: EcrClients) -> None:
     ensure_repository(ecr.client(), REPO)
     index, children = docker_manifest_list("edge")
@@ -261,7 +289,9 @@ def test_wait_seconds_polls_until_the_image_appears(ecr: Ecr, clients: EcrClient
     )
     assert resolution.images[0].digest == pushed[0]
     assert ecr.calls("BatchGetImage") == 2  # first round, then only the missing image
-    assert resolution.ecr_calls == 2
+    # The first round's second look at the missing image: archived or restoring? a cache?
+    assert (ecr.calls("DescribeImages"), ecr.calls("DescribePullThroughCacheRules")) == (2, 1)
+    assert resolution.ecr_calls == 2 + 2 + 1
 
 
 def test_wait_seconds_gives_up_within_its_budget(ecr: Ecr, clients: EcrClients) -> None:

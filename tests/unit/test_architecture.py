@@ -131,6 +131,17 @@ def test_the_engine_loads_no_shell_library_at_run_time() -> None:
     assert loaded == "[]"
 
 
+def test_stages_only_some_requests_need_are_not_loaded_by_the_function() -> None:
+    # Cold start pays for what every request runs; these load on first use (`make bench`).
+    loaded = _run(
+        "import sys, resolver.cloudformation.app\n"
+        "print(sorted(m for m in sys.modules if m.startswith('resolver.engine.')"
+        " and m.rsplit('.', 1)[1] in {'discovery', 'waiting', 'metadata', 'gate', 'retention',"
+        " 'lifecycle', 'absence', 'lifecycle_policy', 'pull_through_cache', 'scan_findings'}))"
+    )
+    assert loaded == "[]"
+
+
 def test_the_cli_parses_arguments_without_boto3() -> None:
     # `resolver --help` stays fast: boto3 is imported by a command, not by the parser.
     assert _run("import sys, resolver.planner.cli; print('boto3' in sys.modules)") == "False"
@@ -162,6 +173,9 @@ TESTED_ELSEWHERE = {
     "resolver.engine.lookup": "tests/functional/test_ecr_resolution.py",
     "resolver.engine.discovery": "tests/functional/test_ecr_listing.py",
     "resolver.engine.metadata": "tests/functional/test_image_intelligence.py",
+    "resolver.engine.retention": "tests/functional/test_retention.py (moto and Stubber)",
+    "resolver.engine.ecr.lifecycle_policy": "tests/functional/test_retention.py",
+    "resolver.engine.ecr.pull_through_cache": "tests/unit/engine/test_absence.py (Stubber)",
     "resolver.engine.ecr.clients": "tests/functional/conftest.py (every functional test)",
     "resolver.engine.ecr.scan_findings": "tests/functional/test_image_intelligence.py",
     "resolver.planner.exit_codes": "tests/functional/test_cli.py",

@@ -11,6 +11,7 @@ from resolver.model import (
     DEFAULT_ATTRIBUTES,
     Attribute,
     OnMissing,
+    OnRetentionRisk,
     OnVulnerable,
     Severity,
     TagMatch,
@@ -147,6 +148,12 @@ BAD_INPUT = [
     (props(FailOnSeverity="SEVERE"), "FailOnSeverity", "CRITICAL | HIGH | MEDIUM | LOW"),
     (props(OnVulnerable="Warn"), "OnVulnerable", "Fail | Report"),
     (props(RequireScan="maybe"), "RequireScan", 'Use "true" or "false"'),
+    (props(OnRetentionRisk="Warn"), "OnRetentionRisk", "Report | Fail"),
+    (
+        props(Images={"Api": {"Tag": "x", "OnRetentionRisk": "true"}}),
+        "Images.Api.OnRetentionRisk",
+        "Report | Fail",
+    ),
     (
         props(Images={"Api": {"Tag": "x", "Platform": "linux"}}),
         "Images.Api.Platform",
@@ -231,6 +238,50 @@ def test_discovery_platform_and_gate_properties() -> None:
     )
     assert (pinned.match, pinned.wanted_platform) == (TagMatch.EXACT, None)
     assert request.scans_needed
+
+
+@pytest.mark.parametrize(
+    ("top", "own", "expected"),
+    [
+        (None, None, OnRetentionRisk.REPORT),  # the default: the verdict is only reported
+        ("fail", None, OnRetentionRisk.FAIL),  # inherited, any case
+        ("Fail", "Report", OnRetentionRisk.REPORT),  # an image's own wins
+        (None, "FAIL", OnRetentionRisk.FAIL),
+        ("", "", OnRetentionRisk.REPORT),  # '' from a parameter default: not set
+    ],
+)
+def test_on_retention_risk_top_level_and_per_image(
+    top: str | None, own: str | None, expected: OnRetentionRisk
+) -> None:
+    image: dict[str, Any] = {"Tag": "x"}
+    if own is not None:
+        image["OnRetentionRisk"] = own
+    extra = {} if top is None else {"OnRetentionRisk": top}
+    request = parse_request(props(Images={"Api": image}, **extra), default_registry=HOME)
+    assert request.images[0].on_retention_risk is expected
+    # A gate set anywhere is what makes the resolver read lifecycle policies at all.
+    assert request.retention_needed is (expected is OnRetentionRisk.FAIL)
+
+
+def test_selecting_retention_reads_policies_without_a_gate() -> None:
+    request = parse_request(props(Attributes="Uri,Retention"), default_registry=HOME)
+    assert request.attributes == (Attribute.URI, Attribute.RETENTION)
+    assert request.retention_needed
+    assert not parse_request(props(), default_registry=HOME).retention_needed
+
+
+def test_a_rollback_only_reports_retention() -> None:
+    request = parse_request(
+        props(
+            OnRetentionRisk="Fail",
+            Images={"Api": {"Tag": "a"}, "Web": {"Tag": "b", "OnRetentionRisk": "Fail"}},
+        ),
+        default_registry=HOME,
+    )
+    relaxed = request.retention_reported_only()
+    assert {i.on_retention_risk for i in relaxed.images} == {OnRetentionRisk.REPORT}
+    assert [i.ref for i in relaxed.images] == [i.ref for i in request.images]
+    assert not relaxed.retention_needed  # nothing selected Retention: no policy is read
 
 
 # --- is_pattern ---------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ _VALUES: dict[Attribute, Callable[[ImageResult], str]] = {
     Attribute.PUSHED_AT: _pushed_at,
     Attribute.SIZE_IN_BYTES: _size,
     Attribute.TAGS: lambda image: ",".join(image.details.tags) if image.details else "",
+    Attribute.RETENTION: lambda image: image.retention.value if image.retention else "",
 }
 
 

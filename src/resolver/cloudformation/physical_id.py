@@ -56,6 +56,7 @@ _LETTERS: Mapping[ImageStatus, str] = {
     ImageStatus.REPOSITORY_NOT_FOUND: "r",
     ImageStatus.PLATFORM_NOT_FOUND: "p",
     ImageStatus.SKIPPED: "s",
+    ImageStatus.ARCHIVED: "a",
 }
 _STATUSES = {letter: status for status, letter in _LETTERS.items()}
 _SHA256 = re.compile(r"sha256:[0-9a-f]{64}")

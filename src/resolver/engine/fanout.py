@@ -5,7 +5,8 @@ Every ECR read the resolver makes fans out the same way: a few calls (one per re
 the thread pool and the deadline, so no caller waits past the Lambda's remaining time.
 
 Time comes from the deadline's ``Clock``, so waiting (``WaitSeconds``, scans in progress) is
-tested with a fake clock instead of real sleeps.
+tested with a fake clock instead of real sleeps, and so is the wall time lifecycle rules count
+their days from.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 T = TypeVar("T")
@@ -23,11 +25,13 @@ MAX_CONCURRENCY = 16  # calls in flight at once: well under ECR's quotas and bot
 
 
 class Clock(Protocol):
-    """``monotonic()`` seconds and ``sleep()``: ``time``'s, or a test's."""
+    """``monotonic()`` seconds, ``sleep()`` and the UTC ``wall_time()``: ``time``'s, or a test's."""
 
     def monotonic(self) -> float: ...
 
     def sleep(self, seconds: float) -> None: ...
+
+    def wall_time(self) -> datetime: ...
 
 
 class SystemClock:
@@ -36,6 +40,9 @@ class SystemClock:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
+
+    def wall_time(self) -> datetime:
+        return datetime.now(UTC)
 
 
 SYSTEM_CLOCK: Clock = SystemClock()

@@ -7,8 +7,16 @@ to an ``unknown/unknown`` provenance attestation. Pointing Lambda at the platfor
 works. This module is the pure part of that: the document ``BatchGetImage`` returned is parsed
 once into an ``ImageIndex``, and no AWS call is made.
 
+Not every entry is an image to run. buildx adds attestation manifests (``unknown/unknown``), and
+OCI 1.1 lets an index carry artifacts, marked by ``artifactType``: SOCI Index Manifest v2 adds, for
+each image, a SOCI index *on the same platform* (``application/vnd.amazon.soci.index.v2+json``,
+awslabs/soci-snapshotter ``docs/soci-index-manifest-v2.md``), and signatures or SBOMs can sit there
+too. Neither kind is ever chosen or listed as a platform, wherever it stands in the document: an
+index is a set, and the first entry for a platform may well be the SOCI index.
+
 Field names are those of the OCI image-spec (``image-index.md``) and the Docker distribution
-manifest list, which share ``manifests[].{mediaType,digest,size,platform,annotations}``.
+manifest list, which share ``manifests[].{mediaType,digest,size,platform,annotations}``; OCI 1.1
+adds ``artifactType``.
 """
 
 from __future__ import annotations
@@ -41,11 +49,13 @@ class IndexEntry:
     media_type: str
     platform: Platform | None  # None when the entry names no (usable) platform
     attestation: bool
+    artifact_type: str | None = None  # OCI 1.1: an artifact (SOCI index, signature, SBOM...)
 
     @property
     def runnable(self) -> bool:
-        """An image a container runtime can run: it names a platform and is no attestation."""
-        return self.platform is not None and not self.attestation
+        """An image a container runtime can run: it names a platform and is neither an
+        attestation nor an artifact."""
+        return self.platform is not None and not self.attestation and not self.artifact_type
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,8 @@ class ImageIndex:
         return tuple(entry.digest for entry in self.entries if entry.runnable)
 
     def choose(self, wanted: Platform) -> IndexEntry | None:
-        """The entry to run on ``wanted``, never an attestation; None when no entry fits.
+        """The entry to run on ``wanted``, never an attestation or an artifact; None when no
+        entry fits.
 
         os and architecture must be equal. A wanted variant must match, where ``arm64``'s ``v8``
         also matches an entry without a variant. Without a wanted variant any variant fits; an
@@ -159,11 +170,14 @@ def _entry(item: object, position: int) -> IndexEntry:
     )
     platform = _wire_platform(item.get("platform"))
     unknown = platform is not None and platform.os == platform.architecture == _UNKNOWN
+    artifact_type = item.get("artifactType")
     return IndexEntry(
         digest=digest,
         media_type=media_type,
         platform=platform,
         attestation=unknown or reference_type == ATTESTATION_REFERENCE_TYPE,
+        # A descriptor's artifactType is a media type; anything else names no artifact.
+        artifact_type=artifact_type if isinstance(artifact_type, str) and artifact_type else None,
     )
 
 

@@ -7,7 +7,7 @@ an ``ImageProblem`` and the round raises ``LookupFailedError`` — never "missin
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -16,12 +16,13 @@ from ..model import ImageResult, ImageSpec, ImageStatus, OnMissing, Source, TagM
 from ..references import ImageRef
 from .ecr.batch_get_image import Answer, FetchedImage, fetch_images
 from .ecr.clients import EcrClients
-from .ecr.failures import FailureKind
+from .ecr.failures import EcrFailure, FailureKind
 from .fanout import Deadline
 from .indexes import read_index
 from .policy import absent_status, unresolved
 
 if TYPE_CHECKING:
+    from .absence import Explanation
     from .discovery import Discovery
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def look_up(
     if found is not None:
         refs.update(found.refs)
     report = fetch_images(refs.values(), clients=clients, deadline=deadline)
+    explained, explaining_calls = _explain(report.answers, clients=clients, deadline=deadline)
     failures = [*found.failures] if found else []
     failed = {problem.name for problem in failures}
     results: dict[str, ImageResult] = {}
@@ -58,14 +60,35 @@ def look_up(
             results[spec.name] = unresolved(spec, absence.status, on_missing, detail=absence.detail)
         elif spec.name not in failed:
             ref = refs[spec.name]
+            answer = explained.get(ref) or report.answers[ref]
             try:
-                results[spec.name] = _result(spec, ref, report.answers[ref], on_missing)
+                results[spec.name] = _result(spec, ref, answer, on_missing)
             except _Unanswered as exc:
                 failures.append(ImageProblem(spec.name, ref.location, exc.detail))
     if failures:
         raise LookupFailedError(failures)
     listed = (found.calls, found.version) if found else (0, None)
-    return Round(results, listed[0] + report.calls, listed[1])
+    return Round(results, listed[0] + report.calls + explaining_calls, listed[1])
+
+
+def _explain(
+    answers: Mapping[ImageRef, Answer], *, clients: EcrClients, deadline: Deadline
+) -> tuple[Mapping[ImageRef, Explanation], int]:
+    """Archived and pull-through-cache explanations for the images ECR did not return.
+
+    Imported on first use, like discovery: a deployment whose images all exist never pays for it.
+    """
+    unanswered = {
+        ref: answer
+        for ref, answer in answers.items()
+        if isinstance(answer, EcrFailure) and answer.maybe_there
+    }
+    if not unanswered:
+        return {}, 0
+    from .absence import explain  # noqa: PLC0415 - see the docstring
+
+    explained = explain(unanswered, clients=clients, deadline=deadline)
+    return explained.explanations, explained.calls
 
 
 def _discover(
@@ -92,7 +115,9 @@ class _Unanswered(Exception):
         self.detail = detail
 
 
-def _result(spec: ImageSpec, ref: ImageRef, answer: Answer, on_missing: OnMissing) -> ImageResult:
+def _result(
+    spec: ImageSpec, ref: ImageRef, answer: Answer | Explanation, on_missing: OnMissing
+) -> ImageResult:
     if isinstance(answer, FetchedImage) and answer.digest:
         try:
             return _pinned(spec, ref, answer)
@@ -100,9 +125,24 @@ def _result(spec: ImageSpec, ref: ImageRef, answer: Answer, on_missing: OnMissin
             raise _Unanswered(f"unreadable manifest: {exc}") from exc
     if isinstance(answer, FetchedImage):  # found, yet nothing to pin to
         raise _Unanswered("ECR returned the image without a digest")
+    if not isinstance(answer, EcrFailure):
+        return _explained(spec, ref, answer, on_missing)
     if answer.kind is FailureKind.ERROR:
         raise _Unanswered(str(answer))
     return replace(unresolved(spec, absent_status(answer.kind, ref), on_missing), ref=ref)
+
+
+def _explained(
+    spec: ImageSpec, ref: ImageRef, answer: Explanation, on_missing: OnMissing
+) -> ImageResult:
+    from .absence import Archived  # noqa: PLC0415 - already loaded by _explain
+
+    if isinstance(answer, Archived):
+        status = ImageStatus.ARCHIVED
+        return replace(unresolved(spec, status, on_missing, detail=answer.detail), ref=ref)
+    # Under a pull-through cache and not imported: the upstream may have it, so it is unknown,
+    # never "build it locally".
+    raise _Unanswered(answer.detail)
 
 
 def _pinned(spec: ImageSpec, ref: ImageRef, fetched: FetchedImage) -> ImageResult:

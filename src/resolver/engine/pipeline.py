@@ -1,8 +1,8 @@
 """``resolve``: a validated request in, one typed result per image out, in one pass.
 
 look up (``lookup``: discovery of patterns and ``Version: latest``, then ``BatchGetImage``) →
-wait for missing images (``waiting``) → metadata (``metadata``) → scan findings and the gate
-(``gate``). Each stage takes and returns typed values; ECR is only asked what the request needs.
+wait for missing images (``waiting``) → metadata (``metadata``) → lifecycle-policy retention
+(``retention``) → scan findings and the gate (``gate``). Each stage takes and returns typed values; ECR is only asked what the request needs.
 ``enforce`` (``policy``) is separate: the Lambda fails a deployment with it, the planner only
 reports.
 """
@@ -30,7 +30,7 @@ def resolve(
     if not request.use_prebuilt:
         return _skipped(request)
     # Stages only some requests need are imported when first needed: a cold start pays for
-    # waiting, metadata and the gate only when a template asks for them (`make bench`).
+    # waiting, metadata, retention and the gate only when a template asks for them (`make bench`).
     clock = deadline.clock
     round_of = partial(_round, request, clients=clients, deadline=deadline)
     started = clock.monotonic()
@@ -51,6 +51,11 @@ def resolve(
         if described.problems:
             raise LookupFailedError(described.problems)
         images, calls = described.images, calls + described.calls
+    if request.retention_needed:  # before the gate: it judges found images, not blocked ones
+        from .retention import add_retention  # noqa: PLC0415
+
+        images, more = add_retention(request, images, clients=clients, deadline=deadline)
+        calls += more
     if request.scans_needed:
         from .gate import add_scans  # noqa: PLC0415
 

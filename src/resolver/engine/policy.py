@@ -1,4 +1,5 @@
-"""What a missing or gated image does: the ``OnMissing`` / ``OnVulnerable`` policies.
+"""What a missing or gated image does: the ``OnMissing`` / ``OnVulnerable`` /
+``OnRetentionRisk`` policies.
 
 Also the one mapping from an ECR failure kind to an image status, so discovery and lookups
 agree on what "absent" looks like.
@@ -6,8 +7,17 @@ agree on what "absent" looks like.
 
 from __future__ import annotations
 
-from ..errors import ImageProblem, MissingImagesError, VulnerableImagesError
-from ..model import ImageResult, ImageSpec, ImageStatus, OnMissing, OnVulnerable, Resolution, Source
+from ..errors import ImageProblem, MissingImagesError, RetentionRiskError, VulnerableImagesError
+from ..model import (
+    ImageResult,
+    ImageSpec,
+    ImageStatus,
+    OnMissing,
+    OnRetentionRisk,
+    OnVulnerable,
+    Resolution,
+    Source,
+)
 from ..references import ImageRef
 from .ecr.failures import FailureKind
 
@@ -34,7 +44,8 @@ def unresolved(
 
 
 def enforce(resolution: Resolution) -> None:
-    """Raise where ``OnMissing`` / ``OnVulnerable`` say an image must fail the deployment.
+    """Raise where ``OnMissing`` / ``OnVulnerable`` / ``OnRetentionRisk`` say an image must fail
+    the deployment.
 
     Skipped images (pre-built images off) always carry a Fallback: ``properties`` insists on it.
     """
@@ -46,6 +57,17 @@ def enforce(resolution: Resolution) -> None:
         )
         if vulnerable or unscanned:
             raise VulnerableImagesError(vulnerable, unscanned=unscanned)
+    at_risk = [
+        ImageProblem(image.name, image.image_ref.location, image.detail or image.retention.value)
+        for image in resolution.images
+        if image.retention is not None
+        and image.retention.at_risk
+        and image.spec.on_retention_risk is OnRetentionRisk.FAIL
+        # A Fallback deployed instead is not the image at risk.
+        and image.source is not Source.FALLBACK
+    ]
+    if at_risk:
+        raise RetentionRiskError(at_risk)
 
 
 def _enforce_missing(resolution: Resolution) -> None:
@@ -70,6 +92,7 @@ _DETAIL = {
     ImageStatus.DIGEST_NOT_FOUND: "digest not found",
     ImageStatus.REPOSITORY_NOT_FOUND: "repository not found",
     ImageStatus.SKIPPED: "pre-built images are off and there is no Fallback",
+    ImageStatus.ARCHIVED: "archived: restore it to standard storage, or push it again",
 }
 
 

@@ -5,8 +5,8 @@ mutable tag, a newer ``Version: latest`` set or a pattern's newer match would ot
 stack the very images whose deployment just failed. ``replay`` rebuilds a ``Resolution`` from
 each image's ``RecordedImage`` and the request's specs — repositories, Fallbacks and policies come
 from the request, digests and statuses from the record — and chooses nothing anew. Attributes
-that describe an image rather than choose it (Platforms, PushedAt, SizeInBytes, Tags, Findings)
-are read again by digest; when ECR cannot answer they stay empty and the replay says what it
+that describe an image rather than choose it (Platforms, PushedAt, SizeInBytes, Tags, Findings,
+Retention) are read again by digest; when ECR cannot answer they stay empty and the replay says what it
 could not verify. A replay never raises for ECR's sake: a rollback must not be blocked.
 
 ``rollback_target`` answers the question an Update asks before it moves on: are the images it
@@ -89,6 +89,11 @@ def replay(
         unverified += [
             f"{p.name}'s PushedAt, SizeInBytes, Tags ({p.detail})" for p in described.problems
         ]
+    if request.retention_needed:
+        from .retention import add_retention  # noqa: PLC0415 - loaded on first use
+
+        images, more = add_retention(request, images, clients=clients, deadline=deadline)
+        calls += more
     if request.scans_needed:
         images, more = _with_findings(request, images, clients=clients, deadline=deadline)
         calls += more

@@ -11,5 +11,6 @@ class ExitCode(IntEnum):
     INVALID = 2  # invalid input: flags, template, parameters or properties
     BUILD_NEEDED = 3  # at least one image is missing: build it (or deploy with pre-built off)
     LOOKUP_FAILED = 4  # AWS could not answer: credentials, access denied, throttling, network
-    VULNERABLE = 5  # the vulnerability gate (FailOnSeverity / RequireScan) blocks an image
+    VULNERABLE = 5  # a gate blocks an image: vulnerability (FailOnSeverity / RequireScan)...
+    RETENTION_RISK = 5  # ...or retention (OnRetentionRisk: Fail): the same answer for CI
     RESOURCE_FAILED = 6  # invoke: the custom resource answered FAILED (its Reason is printed)

@@ -16,7 +16,12 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidPropertyError, ResourceNotCreatedError, VulnerableImagesError
+from ..errors import (
+    InvalidPropertyError,
+    ResourceNotCreatedError,
+    RetentionRiskError,
+    VulnerableImagesError,
+)
 from ..model import OnMissing, Resolution, ResolveRequest, RollbackState, RollbackTarget
 from ..properties import parse_request
 from ..references import Registry, partition_of_region
@@ -137,10 +142,13 @@ def run_plan(options: PlanOptions) -> ExitCode:
     if resolution.build_required:
         return ExitCode.BUILD_NEEDED
     try:
-        enforce(resolution)  # only the vulnerability gate can still fail: OnMissing is Report
+        enforce(resolution)  # only the gates can still fail: OnMissing is Report
     except VulnerableImagesError as exc:
         print(f"resolver: {exc}", file=sys.stderr)
         return ExitCode.VULNERABLE
+    except RetentionRiskError as exc:
+        print(f"resolver: {exc}", file=sys.stderr)
+        return ExitCode.RETENTION_RISK
     return ExitCode.OK
 
 

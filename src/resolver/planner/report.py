@@ -68,6 +68,7 @@ def as_json(resolution: Resolution, *, rollback_target: RollbackTarget | None = 
                 "detail": image.detail or None,
                 "platforms": list(image.platforms),
                 "findings": image.scan.summary() if image.scan else None,
+                "retention": image.retention.value if image.retention else None,
             }
             for image in resolution.images
         ],
@@ -154,7 +155,10 @@ def as_table(
     def paint(text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if colour else text
 
-    header = ("IMAGE", "REPOSITORY", "TAG / DIGEST", "STATUS", "DIGEST", "BUILD")
+    # RETENTION only when lifecycle policies were read; its reasons go under the table.
+    judged = any(image.retention for image in resolution.images)
+    header: tuple[str, ...] = ("IMAGE", "REPOSITORY", "TAG / DIGEST", "STATUS", "DIGEST", "BUILD")
+    header += ("RETENTION",) if judged else ()
     rows = [
         (
             image.name,
@@ -164,6 +168,7 @@ def as_table(
             _short(image.digest or "", width=19),
             "yes" if image.build_required else "no",
         )
+        + ((image.retention.kind.value if image.retention else "",) if judged else ())
         for image in resolution.images
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
@@ -182,7 +187,8 @@ def as_table(
             image.status, _YELLOW
         )
         build_colour = _YELLOW if image.build_required else ""
-        out.append(line(row, ("", "", "", status_colour, "", build_colour)))
+        retention_colour = _RED if image.retention and image.retention.at_risk else ""
+        out.append(line(row, ("", "", "", status_colour, "", build_colour, retention_colour)))
     summary = (
         f"{len(resolution.images) - len(resolution.missing)} of {len(resolution.images)} images "
         f"found; revision {resolution.revision}"
@@ -190,6 +196,11 @@ def as_table(
     if resolution.version:
         summary += f"; version {resolution.version}"
     out += [f"  {image.name}: {image.detail}" for image in resolution.images if image.detail]
+    out += [
+        f"  {image.name}: {image.retention.value}"
+        for image in resolution.images
+        if image.retention and image.retention.reason
+    ]
     if resolution.build_required:
         missing = ", ".join(image.name for image in resolution.missing)
         out.append(paint(f"{summary}. Build needed: {missing}.", _YELLOW))

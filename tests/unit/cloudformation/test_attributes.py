@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from resolver.cloudformation.attributes import build_data
 from resolver.model import (
     Attribute,
     OnMissing,
     Resolution,
+    Retention,
+    RetentionKind,
 )
 
 from ...builders import DIGEST, REPO, found, missing
@@ -34,3 +38,22 @@ def test_data_has_selected_attributes_and_summary() -> None:
         "Version": "",
         "RollbackTarget": "Ready",
     }
+
+
+def test_retention_is_the_verdicts_value_and_empty_when_not_judged() -> None:
+    limited = Retention(
+        RetentionKind.LIMITED, "rule 1 keeps the 3 newest app-* images; this is #1 of 5"
+    )
+    resolution = Resolution(
+        (
+            replace(found("Api"), retention=limited),
+            replace(found("Web"), retention=Retention(RetentionKind.SAFE)),
+            missing("Pmtiles"),
+        ),
+        OnMissing.REPORT,
+    )
+    data = build_data(resolution, (Attribute.RETENTION,))
+    assert data["Api.Retention"] == (
+        "Limited: rule 1 keeps the 3 newest app-* images; this is #1 of 5"
+    )
+    assert (data["Web.Retention"], data["Pmtiles.Retention"]) == ("Safe", "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -262,3 +263,53 @@ def test_out_of_time_a_rollback_is_answered_from_the_record(stubber: Stubber) ->
     assert timeout_answer(one_image(), Context()) is None
     other = replace(rollback, properties={**rollback.properties, "Revision": "2"})
     assert timeout_answer(other, Context()) is None
+
+
+def test_the_retention_gate_fails_the_resource_naming_the_rule(stubber: Stubber) -> None:
+    digest = answer_found(stubber)
+    policy = {
+        "rules": [
+            {
+                "rulePriority": 3,
+                "selection": {
+                    "tagStatus": "tagged",
+                    "tagPrefixList": ["api-"],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": 1,
+                },
+                "action": {"type": "expire"},
+            }
+        ]
+    }
+    stubber.add_response(
+        "get_lifecycle_policy",
+        {"lifecyclePolicyText": json.dumps(policy)},
+        {"registryId": ACCOUNT, "repositoryName": "app"},
+    )
+    stubber.add_response(
+        "describe_images",
+        {
+            "imageDetails": [
+                {
+                    "imageDigest": digest,
+                    "imageTags": ["api-1"],
+                    "imagePushedAt": datetime(2026, 1, 1, tzinfo=UTC),
+                },
+                {
+                    "imageDigest": "sha256:" + "9" * 64,
+                    "imageTags": ["api-2"],
+                    "imagePushedAt": datetime(2026, 2, 1, tzinfo=UTC),
+                },
+            ]
+        },
+    )
+    response = handle(one_image(OnRetentionRisk="Fail"), Context(), services=services(stubber))
+    assert response.status is Status.FAILED
+    assert response.reason == (
+        "1 image(s) would not outlive the repository's lifecycle policy: Api (app:api-1 in "
+        "123456789012/ap-southeast-2): Expiring: rule 3 keeps the newest api-* image; this is "
+        "#2 of 2. Pin an image the policy keeps (push a new one, or keep this one with a tag its "
+        "rules spare), change the policy, or set OnRetentionRisk: Report."
+    )
+    assert response.data == {}
+    stubber.assert_no_pending_responses()

@@ -13,6 +13,7 @@ from devkit.image_indexes import (
     buildx_multiarch,
     buildx_single_with_provenance,
     docker_manifest_list,
+    soci_v2_index,
 )
 from resolver.engine.indexes import (
     DOCKER_MANIFEST_LIST,
@@ -28,8 +29,22 @@ from resolver.platforms import Platform
 BUILDX, BUILDX_CHILDREN = buildx_multiarch("unit")
 LIST, LIST_CHILDREN = docker_manifest_list("unit")
 SINGLE, SINGLE_CHILDREN = buildx_single_with_provenance("unit")
-DOCUMENTS = {"buildx": BUILDX.decode(), "list": LIST.decode(), "single": SINGLE.decode()}
-CHILDREN = {"buildx": BUILDX_CHILDREN, "list": LIST_CHILDREN, "single": SINGLE_CHILDREN}
+SOCI, SOCI_CHILDREN = soci_v2_index("unit")
+SOCI_FIRST, SOCI_FIRST_CHILDREN = soci_v2_index("unit", soci_first=True)
+DOCUMENTS = {
+    "buildx": BUILDX.decode(),
+    "list": LIST.decode(),
+    "single": SINGLE.decode(),
+    "soci": SOCI.decode(),
+    "soci-first": SOCI_FIRST.decode(),
+}
+CHILDREN = {
+    "buildx": BUILDX_CHILDREN,
+    "list": LIST_CHILDREN,
+    "single": SINGLE_CHILDREN,
+    "soci": SOCI_CHILDREN,
+    "soci-first": SOCI_FIRST_CHILDREN,
+}
 IMAGE = json.dumps({"schemaVersion": 2, "mediaType": DOCKER_MANIFEST, "layers": []})
 
 
@@ -120,6 +135,8 @@ def test_builders_make_indexes(name: str) -> None:
         ("buildx", ["linux/amd64", "linux/arm64/v8"], 2),
         ("list", ["linux/amd64", "linux/arm/v7", "linux/arm64/v8"], 0),
         ("single", ["linux/amd64"], 1),
+        ("soci", ["linux/amd64"], 0),
+        ("soci-first", ["linux/amd64"], 0),
     ],
 )
 def test_entries_and_platforms(name: str, runnable: list[str], attestations: int) -> None:
@@ -209,6 +226,10 @@ def _digest_of_entry(name: str, position: int) -> str:
         ("single", "linux/amd64", 0),
         ("single", "linux/arm64", None),
         ("single", "unknown/unknown", None),
+        # SOCI v2: the SOCI index shares the image's platform; the image is chosen either way.
+        ("soci", "linux/amd64", 0),
+        ("soci-first", "linux/amd64", 1),
+        ("soci", "linux/arm64", None),
     ],
 )
 def test_choose_on_built_indexes(name: str, wanted: str, position: int | None) -> None:
@@ -265,6 +286,54 @@ def test_choose_never_picks_an_attestation() -> None:
     assert choose(document, Platform.parse("linux/amd64")) is None
     assert choose(document, Platform("unknown", "unknown")) is None
     assert platforms(document) == ()
+
+
+def test_soci_v2_entries_are_artifacts_that_point_at_their_image() -> None:
+    for document in (SOCI.decode(), SOCI_FIRST.decode()):
+        found = entries(document)
+        (soci,) = [
+            e for e in found if e.artifact_type == "application/vnd.amazon.soci.index.v2+json"
+        ]
+        (image,) = [e for e in found if e.runnable]
+        assert soci.platform == image.platform == Platform("linux", "amd64")
+        assert not soci.runnable and not soci.attestation
+        wire = {m["digest"]: m for m in json.loads(document)["manifests"]}
+        assert wire[soci.digest]["annotations"] == {
+            "com.amazon.soci.image-manifest-digest": image.digest
+        }
+        image_manifest = json.loads(CHILDREN["soci"][image.digest])
+        assert image_manifest["annotations"]["com.amazon.soci.index-digest"] == soci.digest
+        assert _read(document).runnable_digests == (image.digest,)
+
+
+@pytest.mark.parametrize(
+    "artifact_type",
+    [
+        "application/vnd.amazon.soci.index.v2+json",
+        "application/vnd.cncf.notary.signature",  # a Notation signature
+        "application/spdx+json",  # an SBOM
+        "application/vnd.example.anything",
+    ],
+)
+@pytest.mark.parametrize("artifact_first", [True, False])
+def test_entries_with_an_artifact_type_are_never_chosen(
+    artifact_type: str, artifact_first: bool
+) -> None:
+    artifact = {**_item("a", _platform("linux/amd64")), "artifactType": artifact_type}
+    image = _item("b", _platform("linux/amd64"))
+    document = _index(*([artifact, image] if artifact_first else [image, artifact]))
+    chosen = choose(document, Platform.parse("linux/amd64"))
+    assert chosen is not None and chosen.digest == "sha256:" + "b" * 64
+    assert choose(_index(artifact), Platform.parse("linux/amd64")) is None
+    assert platforms(_index(artifact)) == ()
+    assert platforms(document) == (Platform("linux", "amd64"),)
+
+
+@pytest.mark.parametrize("value", ["", 7, None])
+def test_an_empty_or_malformed_artifact_type_is_no_artifact_type(value: object) -> None:
+    item = {**_item("a", _platform("linux/amd64")), "artifactType": value}
+    (entry,) = entries(_index(item))
+    assert entry.artifact_type is None and entry.runnable
 
 
 # ---------------------------------------------------------------------------- malformed

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from resolver.engine.policy import enforce
-from resolver.errors import MissingImagesError
+from resolver.errors import MissingImagesError, RetentionRiskError
 from resolver.model import (
+    ImageResult,
+    ImageStatus,
     OnMissing,
+    OnRetentionRisk,
     Resolution,
+    Retention,
+    RetentionKind,
+    Source,
 )
 
 from ...builders import found, missing
@@ -44,3 +52,59 @@ def test_fallback_policy_fails_only_for_images_without_one() -> None:
 
 def test_report_policy_never_fails() -> None:
     enforce(Resolution((missing("Pmtiles"), missing("Data")), OnMissing.REPORT))
+
+
+def _with(
+    image: ImageResult, kind: RetentionKind, reason: str = "", *, gate: OnRetentionRisk
+) -> ImageResult:
+    spec = replace(image.spec, on_retention_risk=gate)
+    return replace(image, spec=spec, retention=Retention(kind, reason))
+
+
+EXPIRING = "rule 2 expires untagged images 14 days after push (pushed 2026-11-01)"
+
+
+@pytest.mark.parametrize(
+    ("kind", "blocked"),
+    [
+        (RetentionKind.EXPIRING, True),
+        (RetentionKind.ARCHIVED, True),
+        (RetentionKind.LIMITED, False),
+        (RetentionKind.SAFE, False),
+        (RetentionKind.UNKNOWN, False),  # not known to be at risk: reported, never blocking
+    ],
+)
+def test_the_retention_gate_blocks_what_is_known_to_be_at_risk(
+    kind: RetentionKind, blocked: bool
+) -> None:
+    image = _with(found("Api"), kind, EXPIRING, gate=OnRetentionRisk.FAIL)
+    resolution = Resolution((image, found("Web")), OnMissing.FAIL)
+    if not blocked:
+        enforce(resolution)
+        return
+    with pytest.raises(RetentionRiskError) as caught:
+        enforce(resolution)
+    assert str(caught.value).startswith(
+        "1 image(s) would not outlive the repository's lifecycle policy: Api "
+        "(tak-dev-baseinfra-artifacts:api-v1 in 123456789012/ap-southeast-2): "
+        f"{kind.value}: {EXPIRING}."
+    )
+    assert "Web" not in str(caught.value)
+
+
+def test_the_retention_gate_is_per_image_and_report_never_blocks() -> None:
+    reported = _with(found("Api"), RetentionKind.EXPIRING, EXPIRING, gate=OnRetentionRisk.REPORT)
+    enforce(Resolution((reported,), OnMissing.FAIL))
+
+
+def test_an_archived_image_names_how_to_restore_it_and_a_fallback_is_not_blocked() -> None:
+    archived = replace(
+        missing("Api", detail="archived: restore it with update-image-storage-class"),
+        status=ImageStatus.ARCHIVED,
+    )
+    gated = _with(archived, RetentionKind.ARCHIVED, gate=OnRetentionRisk.FAIL)
+    with pytest.raises(RetentionRiskError, match=r"Api .*: archived: restore it with"):
+        enforce(Resolution((gated,), OnMissing.REPORT))
+    # OnMissing: Fallback deployed the Fallback instead: that is not the archived image.
+    fallback = replace(gated, uri="local/api:1", source=Source.FALLBACK)
+    enforce(Resolution((fallback,), OnMissing.FALLBACK))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from resolver.model import OnMissing, Resolution
+from resolver.model import OnMissing, Resolution, Retention, RetentionKind
 from resolver.planner.report import (
     SCHEMA_VERSION,
     ContextKeys,
@@ -87,3 +87,48 @@ def test_markdown_summary_escapes_cells_and_states_the_decision() -> None:
     assert "**yes**" in rows[2]
     piped = replace(RESOLUTION, images=(missing("Api", version="1", detail="a|b"),))
     assert "a\\|b" in as_markdown(piped)
+
+
+def test_retention_is_a_column_with_its_reasons_under_the_table() -> None:
+    limited = Retention(
+        RetentionKind.LIMITED, "rule 1 keeps the 3 newest app-* images; this is #1 of 5"
+    )
+    expiring = Retention(
+        RetentionKind.EXPIRING, "rule 2 expires untagged images 14 days after push"
+    )
+    resolution = Resolution(
+        (
+            replace(found("Api"), retention=limited),
+            replace(found("Web"), retention=expiring),
+            replace(found("Etl"), retention=Retention(RetentionKind.SAFE)),
+            missing("Pmtiles"),
+        ),
+        OnMissing.REPORT,
+    )
+    table = as_table(resolution, colour=False).splitlines()
+    assert table[0].split() == [
+        "IMAGE",
+        "REPOSITORY",
+        "TAG",
+        "/",
+        "DIGEST",
+        "STATUS",
+        "DIGEST",
+        "BUILD",
+        "RETENTION",
+    ]
+    assert table[1].split()[-1] == "Limited" and table[2].split()[-1] == "Expiring"
+    assert table[3].split()[-1] == "Safe" and table[4].split()[-1] == "yes"  # Pmtiles: none
+    assert "  Api: Limited: rule 1 keeps the 3 newest app-* images; this is #1 of 5" in table
+    assert "  Web: Expiring: rule 2 expires untagged images 14 days after push" in table
+    assert not any(line.startswith("  Etl:") for line in table)  # Safe needs no reason
+    images = json.loads(as_json(resolution))["images"]
+    assert [image["retention"] for image in images] == [
+        limited.value,
+        expiring.value,
+        "Safe",
+        None,
+    ]
+    # Without lifecycle policies read, the table keeps its usual columns.
+    assert "RETENTION" not in as_table(RESOLUTION, colour=False)
+    assert json.loads(as_json(RESOLUTION))["images"][0]["retention"] is None

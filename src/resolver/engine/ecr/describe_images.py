@@ -1,9 +1,14 @@
-"""``DescribeImages``, both ways ECR offers it: a repository's tagged images (paginated), and
-push time, size and tags of given digests (100 per call).
+"""``DescribeImages``, both ways ECR offers it: a repository's images (paginated), and push time,
+size and tags of given digests (100 per call).
 
-Tag patterns and ``Version: latest`` need the whole listing, because ECR has no server-side tag
-filter or sort. The listing is bounded (``MAX_LISTED_IMAGES``): a repository past it fails fast
-with an error that names the fix, instead of paging until the Lambda times out.
+Tag patterns and ``Version: latest`` need the whole tagged listing, because ECR has no
+server-side tag filter or sort; lifecycle evaluation (``Retention``) needs every active image,
+tagged or not, with its pull and archive times. Listings are bounded (``MAX_LISTED_IMAGES``): a
+repository past it fails fast with an error that names the fix, instead of paging until the
+Lambda times out.
+
+Without an ``imageStatus`` filter DescribeImages lists ``ACTIVE`` images only (the API reference,
+``DescribeImagesFilter``): archived images are listed only when asked for by status.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from ...errors import ListingTooLargeError
 from ...model import ImageDetails
 from ...references import Repository
 from ..fanout import Deadline, run_all
+from ..lifecycle import StoredImage
 from ..tag_choice import ListedImage
 from .batches import per_repository
 from .clients import EcrClients
@@ -55,7 +61,8 @@ def list_tagged_images(
     listed: list[ListedImage] = []
     pages = 0
     try:
-        for page in _pages(clients.for_region(repository.registry.region), repository):
+        client = clients.for_region(repository.registry.region)
+        for page in _pages(client, repository, {"tagStatus": "TAGGED"}):
             pages += 1
             listed += (image for image in map(_listed, page.get("imageDetails", [])) if image)
             if len(listed) > limit:
@@ -75,18 +82,22 @@ def list_tagged_images(
     return Listing(tuple(listed), pages)
 
 
-def _pages(client: Any, repository: Repository) -> Iterator[Mapping[str, Any]]:
+def _pages(
+    client: Any, repository: Repository, wanted: Mapping[str, str]
+) -> Iterator[Mapping[str, Any]]:
     # botocore's paginator rather than a hand-written nextToken loop: it fetches lazily (leaving
     # the loop above fetches nothing more, which is what bounds the listing), and it raises
     # PaginationError if ECR ever hands back the same token twice, where a naive loop would spin
     # until the Lambda's deadline. PageSize becomes maxResults on every request.
     paginator = client.get_paginator("describe_images")
+    # No filter at all rather than an empty one: ECR's defaults (every tag status, ACTIVE images).
+    filtered = {"filter": dict(wanted)} if wanted else {}
     pages: Iterator[Mapping[str, Any]] = iter(
         paginator.paginate(
             registryId=repository.registry.account_id,
             repositoryName=repository.name,
-            filter={"tagStatus": "TAGGED"},
             PaginationConfig={"PageSize": PAGE_SIZE},
+            **filtered,
         )
     )
     return pages
@@ -107,6 +118,61 @@ def _listed(detail: Mapping[str, Any]) -> ListedImage | None:
         pushed_at=detail["imagePushedAt"],
         size_in_bytes=detail.get("imageSizeInBytes"),
         media_type=detail.get("imageManifestMediaType"),
+    )
+
+
+# --- every image, for lifecycle evaluation -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredListing:
+    images: tuple[StoredImage, ...]
+    pages: int  # DescribeImages calls made
+
+
+# ECR's imageStatus values (the ImageStatus shape): an archived image is listed but cannot be
+# pulled; one being restored (ACTIVATING) cannot be pulled either, until the restore completes.
+ARCHIVED = "ARCHIVED"
+ACTIVATING = "ACTIVATING"
+
+
+def list_stored_images(
+    clients: EcrClients,
+    repository: Repository,
+    *,
+    status: str | None = None,
+    limit: int = MAX_LISTED_IMAGES,
+) -> StoredListing | EcrFailure:
+    """Every image of ``repository`` in ``status`` (``None``: ECR's default, ACTIVE images),
+    tagged or not; ``ListingTooLargeError`` past ``limit``."""
+    listed: list[StoredImage] = []
+    pages = 0
+    wanted = {"imageStatus": status} if status else {}
+    try:
+        client = clients.for_region(repository.registry.region)
+        for page in _pages(client, repository, wanted):
+            pages += 1
+            for detail in page.get("imageDetails", []):
+                stored = _stored(detail)
+                # moto ignores the filter: keep only what was asked for.
+                if status is None or detail.get("imageStatus") == status:
+                    listed.append(stored)
+            if len(listed) > limit:
+                raise ListingTooLargeError(repository.describe(), limit)
+    except (ClientError, BotoCoreError) as exc:
+        return failure_from(exc)
+    return StoredListing(tuple(listed), pages)
+
+
+def _stored(detail: Mapping[str, Any]) -> StoredImage:
+    return StoredImage(
+        digest=str(detail["imageDigest"]),
+        tags=tuple(detail.get("imageTags") or ()),
+        pushed_at=detail["imagePushedAt"],
+        last_pulled=detail.get("lastRecordedPullTime"),
+        last_activated=detail.get("lastActivatedAt"),
+        archived=detail.get("imageStatus") == ARCHIVED,
+        last_archived=detail.get("lastArchivedAt"),
     )
 
 

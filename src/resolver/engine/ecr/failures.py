@@ -29,6 +29,12 @@ def classify(code: str) -> FailureKind:
     return FailureKind.ERROR
 
 
+# BatchGetImage answers that may stand for an image that exists but cannot be pulled (archived, or
+# not imported into a pull-through cache yet): "not found" is how a pull of an archived image
+# fails; ImageInaccessible is undocumented and gets the same second look, never "absent".
+_MAYBE_THERE = frozenset({"ImageNotFound", "ImageInaccessible", "RepositoryNotFoundException"})
+
+
 @dataclass(frozen=True)
 class EcrFailure:
     code: str
@@ -37,6 +43,11 @@ class EcrFailure:
     @property
     def kind(self) -> FailureKind:
         return classify(self.code)
+
+    @property
+    def maybe_there(self) -> bool:
+        """Worth a second look (``engine.absence``) before it is taken as an answer."""
+        return self.code in _MAYBE_THERE
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"

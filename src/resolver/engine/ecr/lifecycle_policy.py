@@ -1,0 +1,63 @@
+"""``GetLifecyclePolicy``: a repository's lifecycle policy text, one call per repository.
+
+A repository without a policy answers ``LifecyclePolicyNotFoundException``: that is an answer
+(``NO_POLICY``), not a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from functools import partial
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ...references import Repository
+from ..fanout import Deadline, run_all
+from .clients import EcrClients
+from .failures import TIMED_OUT, EcrFailure, failure_from
+
+
+class NoPolicy(Enum):
+    NO_POLICY = "no lifecycle policy"
+
+
+NO_POLICY = NoPolicy.NO_POLICY
+
+PolicyAnswer = str | NoPolicy | EcrFailure  # the policy text, none, or why ECR could not say
+
+
+@dataclass(frozen=True)
+class PolicyReport:
+    answers: Mapping[Repository, PolicyAnswer]
+    calls: int
+
+
+def lifecycle_policies(
+    repositories: Iterable[Repository], *, clients: EcrClients, deadline: Deadline
+) -> PolicyReport:
+    """Each repository's lifecycle policy, the calls made concurrently."""
+    repos = sorted(set(repositories))
+    answers = run_all([partial(_policy, clients, repo) for repo in repos], deadline=deadline)
+    return PolicyReport(
+        {
+            repo: TIMED_OUT if answer is None else answer
+            for repo, answer in zip(repos, answers, strict=True)
+        },
+        calls=len(repos),
+    )
+
+
+def _policy(clients: EcrClients, repo: Repository) -> PolicyAnswer:
+    try:
+        answer = clients.for_region(repo.registry.region).get_lifecycle_policy(
+            registryId=repo.registry.account_id, repositoryName=repo.name
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "LifecyclePolicyNotFoundException":
+            return NO_POLICY
+        return failure_from(exc)
+    except BotoCoreError as exc:
+        return failure_from(exc)
+    return str(answer.get("lifecyclePolicyText") or "")

@@ -1,0 +1,109 @@
+"""``Retention``: how long each pinned image survives its repository's lifecycle policy.
+
+Asked only when ``Retention`` is selected or an ``OnRetentionRisk: Fail`` gate is set. Per
+repository of a found image: one ``GetLifecyclePolicy`` (all concurrently), and — only where
+there is a policy — one paginated ``DescribeImages`` listing of its active images. The verdict
+itself is ``lifecycle.evaluate``'s, a pure function. What is judged is the image the tag names:
+for an index pinned to one platform, the index (its child goes when it goes: ECR does not expire
+an image a manifest list references).
+
+A policy or listing ECR will not give (access denied, a repository too large to list) makes the
+verdict ``Unknown: <why>`` rather than failing the deployment: retention is advice, and
+``OnRetentionRisk: Fail`` blocks only what is known to be at risk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from functools import partial
+
+from ..errors import ListingTooLargeError
+from ..model import ImageResult, ImageStatus, ResolveRequest, Retention, RetentionKind
+from ..references import Repository
+from .ecr.clients import EcrClients
+from .ecr.describe_images import StoredListing, list_stored_images
+from .ecr.failures import TIMED_OUT, EcrFailure
+from .ecr.lifecycle_policy import NO_POLICY, PolicyAnswer, lifecycle_policies
+from .fanout import Deadline, run_all
+from .lifecycle import LifecyclePolicy, PolicyUnreadable, evaluate, parse_policy
+from .metadata import tagged
+
+# What a repository's images are judged against: a policy and its listing, none, or why not.
+Basis = tuple[LifecyclePolicy, StoredListing] | None | Retention
+
+
+def add_retention(
+    request: ResolveRequest,
+    images: tuple[ImageResult, ...],
+    *,
+    clients: EcrClients,
+    deadline: Deadline,
+) -> tuple[tuple[ImageResult, ...], int]:
+    """``images`` with ``retention`` set on the found and the archived ones, and the calls made."""
+    if not request.retention_needed:
+        return images, 0
+    repos = sorted({image.image_ref.repository for image in images if image.found})
+    policies = lifecycle_policies(repos, clients=clients, deadline=deadline)
+    bases, listing_calls = _bases(policies.answers, clients=clients, deadline=deadline)
+    now = deadline.clock.wall_time()
+    judged = tuple(_judged(image, bases, now=now) for image in images)
+    return judged, policies.calls + listing_calls
+
+
+def _bases(
+    answers: Mapping[Repository, PolicyAnswer], *, clients: EcrClients, deadline: Deadline
+) -> tuple[dict[Repository, Basis], int]:
+    """Per repository: its parsed policy and active images, ``None`` (no policy), or a verdict
+    every image there gets (``Unknown``). Listings are made only where there is a policy."""
+    bases: dict[Repository, Basis] = {}
+    parsed: dict[Repository, LifecyclePolicy] = {}
+    for repo, answer in answers.items():
+        if answer is NO_POLICY:
+            bases[repo] = None
+        elif isinstance(answer, EcrFailure):
+            bases[repo] = _unknown(f"GetLifecyclePolicy: {answer.code}")
+        else:
+            try:
+                parsed[repo] = parse_policy(str(answer))
+            except PolicyUnreadable as exc:
+                bases[repo] = _unknown(f"lifecycle policy unreadable: {exc}")
+    listed = sorted(parsed)
+    listings = run_all([partial(_listing, clients, repo) for repo in listed], deadline=deadline)
+    calls = 0
+    for repo, listing in zip(listed, listings, strict=True):
+        if isinstance(listing, StoredListing):
+            bases[repo] = (parsed[repo], listing)
+            calls += listing.pages
+        elif isinstance(listing, Retention):
+            bases[repo] = listing
+        else:
+            bases[repo] = _unknown(f"DescribeImages: {(listing or TIMED_OUT).code}")
+    return bases, calls
+
+
+def _listing(clients: EcrClients, repo: Repository) -> StoredListing | EcrFailure | Retention:
+    try:
+        return list_stored_images(clients, repo)
+    except ListingTooLargeError as exc:
+        return _unknown(f"more than {exc.limit} images to evaluate the policy against")
+
+
+def _judged(image: ImageResult, bases: dict[Repository, Basis], *, now: datetime) -> ImageResult:
+    if image.status is ImageStatus.ARCHIVED:
+        return replace(image, retention=Retention(RetentionKind.ARCHIVED))
+    if not image.found:
+        return image
+    basis = bases[image.image_ref.repository]
+    if basis is None:
+        return replace(image, retention=Retention(RetentionKind.SAFE))
+    if isinstance(basis, Retention):
+        return replace(image, retention=basis)
+    policy, listing = basis
+    _, digest = tagged(image)
+    return replace(image, retention=evaluate(policy, listing.images, digest, now=now))
+
+
+def _unknown(reason: str) -> Retention:
+    return Retention(RetentionKind.UNKNOWN, reason)
