@@ -61,7 +61,11 @@ def handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> Cf
     if event.request_type is RequestType.DELETE:
         return CfnResponse(Status.SUCCESS, physical_id, event.reply_to)
     try:
-        request = parse_request(event.properties, default_registry=_own_registry(event, context))
+        request = parse_request(
+            event.properties,
+            default_registry=_own_registry(event, context),
+            regions=services.clients,
+        )
         if event.request_type is RequestType.UPDATE and services.stacks.rolling_back(
             event.stack_id
         ):

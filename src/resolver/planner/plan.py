@@ -82,13 +82,13 @@ def run_plan(options: PlanOptions) -> ExitCode:
         return ExitCode.OK
     registry = Registry(account, aws.region, partition_of_region(aws.region))
     planned = {k: v for k, v in properties.items() if k not in _DECIDED_BY_THE_PLANNER}
+    clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url)
     request = replace(
-        parse_request(planned, default_registry=registry),
+        parse_request(planned, default_registry=registry, regions=clients),
         use_prebuilt=True,
         on_missing=OnMissing.REPORT,
         wait_seconds=options.wait_seconds,
     )
-    clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url)
     resolution = resolve(request, clients=clients)
     _report(options, resolution)
     if resolution.build_required:
