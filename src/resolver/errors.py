@@ -160,3 +160,17 @@ class ResourceNotCreatedError(TemplateError):
 
 class AwsCallError(ResolverError):
     """An AWS call the CLI itself makes (STS, CloudFormation exports) failed."""
+
+
+class StackNotAllowedError(ResolverError):
+    """The requesting stack's name starts with none of the resolver's ``AllowedStackPrefixes``."""
+
+    def __init__(self, stack: str, prefixes: Sequence[str]) -> None:
+        self.stack = stack
+        self.prefixes = tuple(prefixes)
+        allowed = clip(", ".join(self.prefixes), 4 * MAX_SHOWN_CHARS)
+        super().__init__(
+            f"Stack {shown(stack)} may not use this image resolver: its name starts with none "
+            f"of the resolver's AllowedStackPrefixes ({allowed}). Deploy the stack under an "
+            "allowed name, or add its prefix to AllowedStackPrefixes of the resolver's stack."
+        )

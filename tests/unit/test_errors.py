@@ -10,6 +10,7 @@ from resolver.errors import (
     LookupFailedError,
     MissingImagesError,
     ResolverError,
+    StackNotAllowedError,
     TemplateError,
     VulnerableImagesError,
     shown,
@@ -50,6 +51,15 @@ def test_a_long_list_of_image_problems_names_the_first_few_and_counts_the_rest()
     assert f"Image{MAX_LISTED_PROBLEMS} (" not in message
     assert f"; and {40 - MAX_LISTED_PROBLEMS} more. Push them." in message
     assert len(message) < 1000
+
+
+def test_a_stack_outside_the_allowed_prefixes_is_named_with_the_prefixes_and_the_fix() -> None:
+    message = str(StackNotAllowedError("other-app", ["tak-", "cloudtak-"]))
+    assert message == (
+        "Stack 'other-app' may not use this image resolver: its name starts with none of the "
+        "resolver's AllowedStackPrefixes (tak-, cloudtak-). Deploy the stack under an allowed "
+        "name, or add its prefix to AllowedStackPrefixes of the resolver's stack."
+    )
 
 
 def test_image_errors_list_each_image_with_where_and_why() -> None:

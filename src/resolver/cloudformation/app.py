@@ -18,6 +18,7 @@ gc.disable()
 
 import os
 import time
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -32,6 +33,7 @@ from .handler import Services, handle
 from .physical_id import stable_id
 from .response import CfnResponse, encode
 from .stack_status import StackStatus
+from .trust import StackPolicy
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "image-resolver"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ImageResolver"))
@@ -79,11 +81,17 @@ def handler(event: dict[str, Any], context: Any) -> None:
     metrics.add_metric(name=f"{parsed.request_type.value}Requests", unit="Count", value=1)
     try:
         adapter = CrhelperAdapter(
-            handle=partial(handle, services=_services), send=partial(send, local=local_mode())
+            handle=partial(handle, services=_with_allowed_stacks(_services)),
+            send=partial(send, local=local_mode()),
         )
         adapter.run(parsed, context)
     finally:
         logger.remove_keys(list(_LOG_KEYS))
+
+
+def _with_allowed_stacks(services: Services) -> Services:
+    """``services`` with the AllowedStackPrefixes template.yaml puts in the environment."""
+    return replace(services, allowed_stacks=StackPolicy.from_environment())
 
 
 def _answer_malformed(malformed: Malformed, context: Any) -> None:

@@ -10,7 +10,7 @@ need cleaning up.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ..engine import Deadline, enforce, resolve
@@ -23,6 +23,7 @@ from .attributes import fitting_data
 from .events import CfnEvent, RequestType
 from .physical_id import physical_id_for
 from .response import CfnResponse, Status
+from .trust import StackPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Services:
     clients: EcrClients
     stacks: RollbackDetector  # a StackStatus in the Lambda
     metrics: MetricsSink | None = None
+    allowed_stacks: StackPolicy = field(default_factory=StackPolicy)  # AllowedStackPrefixes
 
 
 def handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> CfnResponse:
@@ -61,6 +63,7 @@ def handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> Cf
     if event.request_type is RequestType.DELETE:
         return CfnResponse(Status.SUCCESS, physical_id, event.reply_to)
     try:
+        services.allowed_stacks.check(event.stack_id)  # before any AWS call, DescribeStacks too
         request = parse_request(
             event.properties,
             default_registry=_own_registry(event, context),

@@ -14,9 +14,10 @@ from botocore.stub import Stubber
 
 from devkit.ecr_emulator import DOCKER_MANIFEST, digest_of, manifest
 from devkit.events import load_event
-from resolver.cloudformation.events import CfnEvent, parse_event
+from resolver.cloudformation.events import CfnEvent, RequestType, parse_event
 from resolver.cloudformation.handler import Services, handle
 from resolver.cloudformation.response import MAX_BODY_BYTES, Status, encode
+from resolver.cloudformation.trust import StackPolicy
 from resolver.engine.ecr.batch_get_image import ACCEPTED_MEDIA_TYPES
 from resolver.engine.ecr.clients import EcrClients
 
@@ -192,6 +193,29 @@ def test_a_bug_is_reported_as_one_and_points_at_the_log(stubber: Stubber) -> Non
 
 
 # --- hardening: who may ask, and what may be asked ------------------------------------------------
+
+
+def test_a_stack_outside_the_allowed_prefixes_fails_before_any_aws_call(stubber: Stubber) -> None:
+    stacks = Stacks(rolling=True)
+    svc = replace(services(stubber, stacks), allowed_stacks=StackPolicy(("tak-",)))
+    update = replace(one_image(), request_type=RequestType.UPDATE)
+    response = handle(update, Context(), services=svc)
+    assert response.status is Status.FAILED
+    assert response.reason.startswith(
+        "Stack 'cloudtak-dev' may not use this image resolver: its name starts with none of "
+        "the resolver's AllowedStackPrefixes (tak-)."
+    )
+    assert stacks.asked == []  # not even DescribeStacks
+    stubber.assert_no_pending_responses()  # and no ECR call (the stubber has none queued)
+
+
+def test_an_allowed_stack_resolves_and_any_stack_may_delete(stubber: Stubber) -> None:
+    answer_found(stubber)
+    allowed = replace(services(stubber), allowed_stacks=StackPolicy(("cloudtak-",)))
+    assert handle(one_image(), Context(), services=allowed).status is Status.SUCCESS
+    refused = replace(services(stubber), allowed_stacks=StackPolicy(("tak-",)))
+    delete = handle(event("delete.json"), Context(), services=refused)
+    assert delete.status is Status.SUCCESS  # a Delete is never blocked: the resolver owns nothing
 
 
 def test_invented_regions_fail_at_once_without_making_clients() -> None:
