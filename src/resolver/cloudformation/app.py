@@ -27,7 +27,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 
 from ..engine.ecr.clients import EcrClients
 from .crhelper_adapter import CrhelperAdapter
-from .delivery import SendPolicy, deliver
+from .delivery import Destinations, SendPolicy, deliver
 from .events import CfnEvent, Malformed, parse_event
 from .handler import Services, handle
 from .physical_id import stable_id
@@ -48,17 +48,19 @@ _services = Services(
 _LOG_KEYS = ("stack_id", "request_id", "logical_resource_id", "request_type")
 
 
-def local_mode() -> bool:
-    """``sam local invoke`` sets AWS_SAM_LOCAL; the demo and tests set IMAGE_RESOLVER_LOCAL."""
-    flags = (os.environ.get("AWS_SAM_LOCAL", ""), os.environ.get("IMAGE_RESOLVER_LOCAL", ""))
-    return any(flag.lower() in ("1", "true", "yes") for flag in flags)
+def destinations(context: Any) -> Destinations:
+    """Where this invocation may answer: read per invocation, from the context and environment."""
+    arn = getattr(context, "invoked_function_arn", "") or ""
+    return Destinations.for_function(arn, os.environ)
 
 
-def send(event: CfnEvent, response: CfnResponse, seconds: float, *, local: bool) -> None:
+def send(
+    event: CfnEvent, response: CfnResponse, seconds: float, *, destinations: Destinations
+) -> None:
     deliver(
         event.reply_to.response_url,
         encode(response),
-        local=local,
+        destinations=destinations,
         policy=SendPolicy(),
         deadline=time.monotonic() + seconds,
     )
@@ -82,7 +84,7 @@ def handler(event: dict[str, Any], context: Any) -> None:
     try:
         adapter = CrhelperAdapter(
             handle=partial(handle, services=_with_allowed_stacks(_services)),
-            send=partial(send, local=local_mode()),
+            send=partial(send, destinations=destinations(context)),
         )
         adapter.run(parsed, context)
     finally:
@@ -106,7 +108,7 @@ def _answer_malformed(malformed: Malformed, context: Any) -> None:
     deliver(
         reply.response_url,
         encode(response),
-        local=local_mode(),
+        destinations=destinations(context),
         policy=SendPolicy(),
         deadline=time.monotonic() + max(0.5, seconds),
     )
