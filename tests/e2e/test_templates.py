@@ -133,8 +133,9 @@ def test_without_prefixes_describe_stacks_covers_this_accounts_stacks_in_this_re
     assert allows(statement, STACK.format("any-stack"))
 
 
-def test_the_function_gets_the_allowed_prefixes() -> None:
+def test_the_function_gets_the_prefixes_and_is_never_retried_by_lambda() -> None:
     variables = FUNCTION["Environment"]["Variables"]
     given = evaluated(variables, AllowedStackPrefixes="tak-,x-")
     assert given[trust.ENVIRONMENT_VARIABLE] == "tak-,x-"
     assert evaluated(variables)[trust.ENVIRONMENT_VARIABLE] == ""
+    assert evaluated(FUNCTION["EventInvokeConfig"]) == {"MaximumRetryAttempts": "0"}
