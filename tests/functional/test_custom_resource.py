@@ -193,6 +193,10 @@ BAD_PROPERTIES = [
         {"Repository": "arn:aws:ecr:nowhere"},
         "Repository: 'arn:aws:ecr:nowhere' is not an ECR repository ARN",
     ),
+    # Only "" means "not set": blanks and nulls used to be silently ignored.
+    ({"UsePreBuiltImages": " "}, "UsePreBuiltImages: ' ' is only whitespace."),
+    ({"OnMissing": None}, "OnMissing: null is null."),
+    ({"Attributes": [None]}, "Attributes: null is null."),
 ]
 
 
