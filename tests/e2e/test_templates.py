@@ -11,6 +11,7 @@ import pytest
 
 from devkit import sam
 from resolver.cloudformation import trust
+from resolver.errors import TemplateError
 from resolver.planner.template import PseudoParameters, load_template
 from resolver.planner.template.intrinsics import Evaluator
 from resolver.planner.template.parameters import Parameters
@@ -139,3 +140,10 @@ def test_the_function_gets_the_prefixes_and_is_never_retried_by_lambda() -> None
     assert given[trust.ENVIRONMENT_VARIABLE] == "tak-,x-"
     assert evaluated(variables)[trust.ENVIRONMENT_VARIABLE] == ""
     assert evaluated(FUNCTION["EventInvokeConfig"]) == {"MaximumRetryAttempts": "0"}
+
+
+@pytest.mark.parametrize("prefixes", ["tak-*", "tak-,*", "t?k", "tak_", "tak/x"])
+def test_allowed_stack_prefixes_are_plain_stack_name_prefixes(prefixes: str) -> None:
+    # They become DescribeStacks ARN patterns: a wildcard would widen what the role may read.
+    with pytest.raises(TemplateError, match="AllowedPattern"):
+        Parameters(TEMPLATE, {"AllowedStackPrefixes": prefixes})
