@@ -11,6 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+# A value echoed in a message is cut to this many characters: enough to recognise it, never a
+# wall of text (a 5,000-character Repository once made a 4,000-character Reason).
+MAX_SHOWN_CHARS = 80
+# Image problems listed one by one in a message (at most, and in at most so many characters, so
+# that the fix after them stays within a 1,000-character Reason); the rest are counted.
+MAX_LISTED_PROBLEMS = 5
+MAX_LISTED_CHARS = 600
+
 
 class ResolverError(Exception):
     """Base class: ``str(error)`` is the complete, user-facing message."""
@@ -24,14 +32,27 @@ class InvalidPropertyError(ResolverError):
         self.value = value
         self.problem = problem
         self.fix = fix
-        super().__init__(f"{prop}: {_show(value)} {problem}. {fix}".strip())
+        # The path holds user-chosen keys (image names, misspelt properties): made printable and
+        # clipped as well, so the message stays one readable line.
+        where = clip(printable(prop), 2 * MAX_SHOWN_CHARS)
+        super().__init__(f"{where}: {shown(value)} {problem}. {fix}".rstrip())
 
 
-def _show(value: object) -> str:
-    if value is None:
-        return "(absent)"
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "...'"
+def clip(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, ending in ``...`` when it was cut."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def printable(text: str) -> str:
+    """``text`` with every unprintable character (newlines, controls, bidi overrides) escaped."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+def shown(value: object) -> str:
+    """A value as an error message echoes it: its ``repr``, clipped; ``None`` is "(absent)"."""
+    return "(absent)" if value is None else clip(repr(value))
 
 
 @dataclass(frozen=True)
@@ -44,7 +65,17 @@ class ImageProblem:
 
 
 def _list(problems: Sequence[ImageProblem]) -> str:
-    return "; ".join(f"{p.name} ({p.reference}): {p.detail}" for p in problems)
+    """The first few problems in full, the rest counted: a reason stays readable (and within
+    CloudFormation's limits) however many images fail. A reference names a tag of up to 300
+    characters, so it is clipped like any echoed value."""
+    listed: list[str] = []
+    for p in problems[:MAX_LISTED_PROBLEMS]:
+        item = f"{p.name} ({clip(p.reference)}): {p.detail}"
+        if listed and sum(map(len, listed)) + len(item) > MAX_LISTED_CHARS:
+            break
+        listed.append(item)
+    rest = len(problems) - len(listed)
+    return "; ".join(listed) + (f"; and {rest} more" if rest else "")
 
 
 class MissingImagesError(ResolverError):
@@ -170,3 +201,17 @@ class ResourceNotCreatedError(TemplateError):
 
 class AwsCallError(ResolverError):
     """An AWS call the CLI itself makes (STS, CloudFormation exports) failed."""
+
+
+class StackNotAllowedError(ResolverError):
+    """The requesting stack's name starts with none of the resolver's ``AllowedStackPrefixes``."""
+
+    def __init__(self, stack: str, prefixes: Sequence[str]) -> None:
+        self.stack = stack
+        self.prefixes = tuple(prefixes)
+        allowed = clip(", ".join(self.prefixes), 4 * MAX_SHOWN_CHARS)
+        super().__init__(
+            f"Stack {shown(stack)} may not use this image resolver: its name starts with none "
+            f"of the resolver's AllowedStackPrefixes ({allowed}). Deploy the stack under an "
+            "allowed name, or add its prefix to AllowedStackPrefixes of the resolver's stack."
+        )

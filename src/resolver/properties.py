@@ -1,18 +1,21 @@
 """Raw resource properties in, a validated ``ResolveRequest`` out — before any AWS call.
 
 CloudFormation delivers every scalar as a string (``true`` → ``"true"``) and templates pass ``''``
-from parameter defaults, so: empty strings count as absent, booleans are parsed strictly, and an
-unknown property is an error that names the closest valid one. The rules live in the tables
-below; everything else in the package trusts what this module returns.
+from parameter defaults, so: the empty string, and only it, counts as absent (a blank string or a
+null is an error that says so), booleans are parsed strictly, and an unknown property is an error
+that names the closest valid one. Sizes are bounded (images, repositories, registries, name and
+``Revision`` lengths) and a repository's region must be one where ECR runs, so no request can make
+the resolver build clients for invented regions. The rules live in the tables below; everything
+else in the package trusts what this module returns.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import InvalidPropertyError
 from .model import (
@@ -40,6 +43,29 @@ from .references import (
 )
 
 MAX_WAIT_SECONDS = 900  # Lambda's own ceiling
+# Per resource. Each distinct region costs an AWS client (~0.3 MB): the registry cap bounds memory
+# and set-up time; the others bound the work and the size of any error listing.
+MAX_IMAGES = 500
+MAX_REPOSITORIES = 100
+MAX_REGISTRIES = 10  # distinct account + region pairs
+MAX_IMAGE_NAME_CHARS = 64  # a name becomes attribute keys (<Name>.Uri) in a 4096-byte response
+MAX_REVISION_CHARS = 256
+
+
+class RegionCatalog(Protocol):
+    """The regions where ECR runs, per partition (botocore's endpoint data: ``EcrClients``)."""
+
+    def ecr_regions(self, partition: str) -> Collection[str]: ...
+
+
+class _Null:
+    """An explicit null, echoed the way JSON and YAML write it."""
+
+    def __repr__(self) -> str:
+        return "null"
+
+
+NULL = _Null()
 
 
 # --- value parsers: (property path, raw value) -> typed value ------------------------------------
@@ -47,13 +73,24 @@ MAX_WAIT_SECONDS = 900  # Lambda's own ceiling
 Parser = Callable[[str, Any], Any]
 
 
+def _null(path: str) -> InvalidPropertyError:
+    return InvalidPropertyError(
+        path, NULL, "is null", 'Give a value, or "" (or nothing) to leave it unset.'
+    )
+
+
 def _text(path: str, raw: Any) -> str | None:
+    """The value as text; None for the empty string (a parameter default's way of "not set")."""
     if raw is None:
-        return None
+        raise _null(path)
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
         raise InvalidPropertyError(path, raw, "is not a string", "Give a plain string value.")
-    text = str(raw).strip()
-    return text or None  # '' from a parameter default means "not set"
+    text = str(raw)
+    if text and not text.strip():
+        raise InvalidPropertyError(
+            path, raw, "is only whitespace", 'Give a value, or "" to leave it unset.'
+        )
+    return text.strip() or None
 
 
 def _strict_bool(path: str, raw: Any) -> bool | None:
@@ -123,8 +160,23 @@ def _platform(path: str, raw: Any) -> Platform | None:
         ) from exc
 
 
+def _revision(path: str, raw: Any) -> str | None:
+    text = _text(path, raw)
+    if text is not None and len(text) > MAX_REVISION_CHARS:
+        raise InvalidPropertyError(
+            path,
+            raw,
+            f"is {len(text)} characters, over the limit of {MAX_REVISION_CHARS}",
+            "Use a short value that changes when the images should be resolved again, e.g. a "
+            "commit hash or the planner's revision.",
+        )
+    return text
+
+
 def _attributes(path: str, raw: Any) -> tuple[Attribute, ...] | None:
-    if raw is None or raw in ("", []):
+    if raw is None:
+        raise _null(path)
+    if raw in ("", []):  # "" from a parameter default; [] from a split empty list
         return None
     items = raw.split(",") if isinstance(raw, str) else raw
     if not isinstance(items, list):
@@ -149,6 +201,12 @@ def _attributes(path: str, raw: Any) -> tuple[Attribute, ...] | None:
     return tuple(chosen) or None
 
 
+def _as_given(path: str, raw: Any) -> Any:
+    if raw is None:
+        raise _null(path)
+    return raw
+
+
 # --- the property tables ----------------------------------------------------------------------
 
 # CloudFormation's own keys arrive in ResourceProperties too; they are accepted and ignored.
@@ -159,7 +217,7 @@ TOP_LEVEL: Mapping[str, Parser] = {
     "OnMissing": _enum(OnMissing),
     "Repository": _text,
     "Version": _text,
-    "Revision": _text,  # free text: changing it only makes CloudFormation call us again
+    "Revision": _revision,  # free text: changing it only makes CloudFormation call us again
     "Attributes": _attributes,
     "WaitSeconds": _seconds,
     "FailOnSeverity": _enum(Severity),
@@ -168,7 +226,7 @@ TOP_LEVEL: Mapping[str, Parser] = {
     "ScanWaitSeconds": _seconds,
     "OnRollbackTargetMissing": _enum(OnRollbackTargetMissing),
     "OnRetentionRisk": _enum(OnRetentionRisk),
-    "Images": lambda _path, raw: raw,  # validated image by image below
+    "Images": _as_given,  # validated image by image: ``_images``
 }
 
 PER_IMAGE: Mapping[str, Parser] = {
@@ -202,34 +260,39 @@ def _parse_table(
         if key not in table and key not in ignored:
             raise InvalidPropertyError(
                 f"{prefix}{key}",
-                raw[key],
+                NULL if raw[key] is None else raw[key],
                 "is not a known property",
                 _closest_hint(str(key), list(table)),
             )
-    return {key: parser(f"{prefix}{key}", raw.get(key)) for key, parser in table.items()}
+    # A parser sees only properties that are there: an explicit null is an error, absence is not.
+    return {
+        key: parser(f"{prefix}{key}", raw[key]) if key in raw else None
+        for key, parser in table.items()
+    }
 
 
 def parse_request(
-    properties: Mapping[str, Any], *, default_registry: Registry | None
+    properties: Mapping[str, Any],
+    *,
+    default_registry: Registry | None,
+    regions: RegionCatalog | None = None,
 ) -> ResolveRequest:
     """Validate ``ResourceProperties`` (or a CLI spec) into a ``ResolveRequest``.
 
     ``default_registry`` is the caller's own account and region, used for bare repository names.
+    ``regions`` checks every other region a repository names (None: syntax only).
     """
     if not isinstance(properties, Mapping):
         raise InvalidPropertyError(
             "Properties", properties, "is not a mapping", "Give the resource a Properties map."
         )
     top = _parse_table("", properties, TOP_LEVEL, _CFN_KEYS)
-    default_repo = (
-        _repository("Repository", top["Repository"], default_registry)
-        if top["Repository"]
-        else None
-    )
+    places = _Places(default_registry, regions)
+    default_repo = places.repository("Repository", top["Repository"]) if top["Repository"] else None
     latest = (top["Version"] or "").lower() == "latest"
     version = None if latest else top["Version"]
     defaults = _Defaults(
-        registry=default_registry,
+        places=places,
         repository=default_repo,
         version=version,
         latest=latest,
@@ -264,10 +327,48 @@ def parse_request(
 
 
 @dataclass(frozen=True)
+class _Places:
+    """Where repositories may be: names resolve against the caller's registry, and a region
+    other than the caller's own must be one of its partition's ECR regions."""
+
+    home: Registry | None
+    regions: RegionCatalog | None
+
+    def repository(self, path: str, text: str) -> Repository:
+        try:
+            repo = parse_repository(text, default=self.home)
+        except InvalidReferenceError as exc:
+            raise InvalidPropertyError(
+                path,
+                text,
+                str(exc),
+                "Examples: team/app, arn:aws:ecr:<region>:<account>:repository/team/app.",
+            ) from exc
+        registry = repo.registry
+        home = self.home
+        if self.regions is None or (
+            home is not None
+            and (home.region, home.partition) == (registry.region, registry.partition)
+        ):
+            return repo  # the caller's own region exists: no need to load endpoint data
+        known = self.regions.ecr_regions(registry.partition)
+        if registry.region not in known:
+            examples = ", ".join(sorted(known)[:3])
+            raise InvalidPropertyError(
+                path,
+                text,
+                f"is in region {registry.region}, where the {registry.partition} partition has "
+                "no ECR endpoint",
+                f"Check the region (ECR regions of {registry.partition}: {examples}, ...).",
+            )
+        return repo
+
+
+@dataclass(frozen=True)
 class _Defaults:
     """What an image inherits from the top level."""
 
-    registry: Registry | None
+    places: _Places
     repository: Repository | None
     version: str | None
     latest: bool
@@ -283,9 +384,24 @@ def _images(raw: Any, defaults: _Defaults) -> tuple[ImageSpec, ...]:
             "must be a non-empty map of image name to image",
             'Example: Images: { Api: { Tag: "api-{version}" } }.',
         )
+    if len(raw) > MAX_IMAGES:
+        raise InvalidPropertyError(
+            "Images",
+            len(raw),
+            f"images exceed the limit of {MAX_IMAGES} per resource",
+            "Split them over several Custom::ImageResolver resources.",
+        )
     specs = []
     for name, body in raw.items():
         path = f"Images.{name}"
+        if isinstance(name, str) and len(name) > MAX_IMAGE_NAME_CHARS:
+            raise InvalidPropertyError(
+                path,
+                name,
+                f"is {len(name)} characters, over the limit of {MAX_IMAGE_NAME_CHARS} for an "
+                "image name",
+                "Use a shorter name: it becomes the attribute names (<Name>.Uri).",
+            )
         if not isinstance(name, str) or not _IMAGE_NAME.fullmatch(name):
             raise InvalidPropertyError(
                 path,
@@ -297,19 +413,40 @@ def _images(raw: Any, defaults: _Defaults) -> tuple[ImageSpec, ...]:
         if not isinstance(body, Mapping):
             raise InvalidPropertyError(
                 path,
-                body,
+                NULL if body is None else body,
                 "is not a map",
                 f'Example: {name}: {{ Tag: "{name.lower()}-{{version}}" }}.',
             )
         specs.append(_image(name, body, defaults))
+    _check_spread(specs)
     return tuple(specs)
+
+
+def _check_spread(specs: list[ImageSpec]) -> None:
+    repositories = {spec.ref.repository for spec in specs}
+    if len(repositories) > MAX_REPOSITORIES:
+        raise InvalidPropertyError(
+            "Images",
+            len(repositories),
+            f"repositories exceed the limit of {MAX_REPOSITORIES} per resource",
+            "Split the images over several Custom::ImageResolver resources.",
+        )
+    registries = {repo.registry for repo in repositories}
+    if len(registries) > MAX_REGISTRIES:
+        raise InvalidPropertyError(
+            "Images",
+            len(registries),
+            f"registries (account and region pairs) exceed the limit of {MAX_REGISTRIES} per "
+            "resource",
+            "Split the images over several Custom::ImageResolver resources.",
+        )
 
 
 def _image(name: str, body: Mapping[str, Any], defaults: _Defaults) -> ImageSpec:
     path = f"Images.{name}"
     fields = _parse_table(f"{path}.", body, PER_IMAGE, frozenset())
     if fields["Repository"]:
-        repo = _repository(f"{path}.Repository", fields["Repository"], defaults.registry)
+        repo = defaults.places.repository(f"{path}.Repository", fields["Repository"])
     elif defaults.repository is not None:
         repo = defaults.repository
     else:
@@ -413,18 +550,6 @@ def _check_tag(path: str, tag: str) -> None:
             "is not a valid image tag",
             "Tags are 1-300 characters: letters, digits, _ . - (not starting with . or -).",
         )
-
-
-def _repository(path: str, text: str, registry: Registry | None) -> Repository:
-    try:
-        return parse_repository(text, default=registry)
-    except InvalidReferenceError as exc:
-        raise InvalidPropertyError(
-            path,
-            text,
-            str(exc),
-            "Examples: team/app, arn:aws:ecr:<region>:<account>:repository/team/app.",
-        ) from exc
 
 
 def _require_fallbacks(images: tuple[ImageSpec, ...]) -> None:

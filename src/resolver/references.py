@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .errors import shown
+
 _ACCOUNT = r"\d{12}"
 _REGION = r"[a-z]{2}(?:-[a-z]+)+-\d"
 _PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
@@ -167,7 +169,7 @@ def _checked(repo: Repository) -> Repository:
     name = repo.name
     if not 2 <= len(name) <= 256 or not _REPO_NAME.fullmatch(name):
         raise InvalidReferenceError(
-            f"has repository name {name!r}, which ECR does not allow: 2-256 characters, lower-case "
-            "letters, digits and . _ - separators, optionally namespaced with /"
+            f"has repository name {shown(name)}, which ECR does not allow: 2-256 characters, "
+            "lower-case letters, digits and . _ - separators, optionally namespaced with /"
         )
     return repo

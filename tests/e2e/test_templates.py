@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import fnmatch
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from devkit import sam
+from resolver.cloudformation import trust
+from resolver.errors import TemplateError
+from resolver.planner.template import PseudoParameters, load_template
+from resolver.planner.template.intrinsics import Evaluator
+from resolver.planner.template.parameters import Parameters
 
 from .conftest import ROOT, require, tool
 
@@ -70,3 +77,73 @@ def test_the_build_ships_bytecode_for_the_runtime(built_function: Path) -> None:
 def test_the_build_leaves_the_checkout_alone(built_function: Path, aws_sam_before: bool) -> None:
     # sam build went to a temporary folder: a user's own .aws-sam is neither made nor needed.
     assert (ROOT / ".aws-sam").exists() is aws_sam_before
+
+
+# --- template.yaml's hardening, evaluated the way CloudFormation would --------------------------
+
+STACK = "arn:aws:cloudformation:ap-southeast-2:123456789012:stack/{}/6f1c2a10-cb6e-11ef-9a3c"
+
+
+TEMPLATE = load_template(ROOT / "template.yaml")
+FUNCTION = TEMPLATE["Resources"]["ResolverFunction"]["Properties"]
+
+
+def evaluated(node: Any, **parameters: str) -> Any:
+    """A node of template.yaml, evaluated with ``parameters`` as in ap-southeast-2."""
+    evaluator = Evaluator(
+        TEMPLATE,
+        parameters=Parameters(TEMPLATE, parameters),
+        imports=lambda _name: None,
+        pseudo=PseudoParameters.for_region("ap-southeast-2", account_id="123456789012"),
+    )
+    return evaluator.value(node, "template.yaml")
+
+
+def describe_stacks_statement(**parameters: str) -> dict[str, Any]:
+    role = TEMPLATE["Resources"]["ResolverRole"]["Properties"]
+    (statement,) = (
+        statement
+        for policy in role["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        if statement["Sid"] == "ReadStackStatus"
+    )
+    result: dict[str, Any] = evaluated(statement, **parameters)
+    return result
+
+
+def allows(statement: dict[str, Any], stack_id: str) -> bool:
+    """IAM's wildcard match of ``stack_id`` against the statement's resources."""
+    resources = statement["Resource"]
+    patterns = resources if isinstance(resources, list) else [resources]
+    return any(fnmatch.fnmatchcase(stack_id, pattern) for pattern in patterns)
+
+
+def test_allowed_stack_prefixes_scope_describe_stacks_to_those_stacks() -> None:
+    statement = describe_stacks_statement(AllowedStackPrefixes="tak-,cloudtak-")
+    assert statement["Action"] == "cloudformation:DescribeStacks"
+    assert statement["Condition"] == {"StringEquals": {"aws:RequestedRegion": "ap-southeast-2"}}
+    assert allows(statement, STACK.format("tak-dev-app"))
+    assert allows(statement, STACK.format("cloudtak-prod"))
+    assert not allows(statement, STACK.format("other-app"))
+    assert not allows(statement, STACK.format("x-tak-dev"))
+
+
+def test_without_prefixes_describe_stacks_covers_this_accounts_stacks_in_this_region() -> None:
+    statement = describe_stacks_statement()
+    assert statement["Resource"] == ("arn:aws:cloudformation:ap-southeast-2:123456789012:stack/*/*")
+    assert allows(statement, STACK.format("any-stack"))
+
+
+def test_the_function_gets_the_prefixes_and_is_never_retried_by_lambda() -> None:
+    variables = FUNCTION["Environment"]["Variables"]
+    given = evaluated(variables, AllowedStackPrefixes="tak-,x-")
+    assert given[trust.ENVIRONMENT_VARIABLE] == "tak-,x-"
+    assert evaluated(variables)[trust.ENVIRONMENT_VARIABLE] == ""
+    assert evaluated(FUNCTION["EventInvokeConfig"]) == {"MaximumRetryAttempts": "0"}
+
+
+@pytest.mark.parametrize("prefixes", ["tak-*", "tak-,*", "t?k", "tak_", "tak/x"])
+def test_allowed_stack_prefixes_are_plain_stack_name_prefixes(prefixes: str) -> None:
+    # They become DescribeStacks ARN patterns: a wildcard would widen what the role may read.
+    with pytest.raises(TemplateError, match="AllowedPattern"):
+        Parameters(TEMPLATE, {"AllowedStackPrefixes": prefixes})

@@ -23,12 +23,14 @@ from devkit.receiver import ResponseReceiver
 from devkit.seed import VERSION, move_cloudtak_tag, seed
 from resolver.cloudformation.app import handler, send
 from resolver.cloudformation.crhelper_adapter import CrhelperAdapter
+from resolver.cloudformation.delivery import Destinations
 from resolver.cloudformation.events import CfnEvent, parse_event
 from resolver.cloudformation.response import MAX_BODY_BYTES, CfnResponse, Status
 
 from .conftest import Ecr
 
 STABLE_ID = "cloudtak-dev-Images-8de3296763"  # the events' resource: stack name, logical id, hash
+LOCAL = Destinations(region=REGION, local=True)
 SUMMARY = {"BuildRequired", "MissingImages", "Revision", "Version", "RollbackTarget"}
 DEFAULT_ATTRS = ("Uri", "Digest", "Status", "BuildRequired")
 ALL_ATTRS = ("Uri", "Digest", "TagUri", "Source", "Status", "BuildRequired", "Retention")
@@ -233,6 +235,10 @@ BAD_PROPERTIES = [
         {"Repository": "arn:aws:ecr:nowhere"},
         "Repository: 'arn:aws:ecr:nowhere' is not an ECR repository ARN",
     ),
+    # Only "" means "not set": blanks and nulls used to be silently ignored.
+    ({"UsePreBuiltImages": " "}, "UsePreBuiltImages: ' ' is only whitespace."),
+    ({"OnMissing": None}, "OnMissing: null is null."),
+    ({"Attributes": [None]}, "Attributes: null is null."),
 ]
 
 
@@ -315,7 +321,7 @@ def test_the_timeout_guard_answers_once_even_if_the_work_never_ends(
 ) -> None:
     event = _typed({**load_event("create.json"), "ResponseURL": receiver.url()})
     released = threading.Event()
-    adapter = CrhelperAdapter(handle=_hangs_until(released), send=partial(send, local=True))
+    adapter = CrhelperAdapter(handle=_hangs_until(released), send=partial(send, destinations=LOCAL))
     threading.Timer(1.0, released.set).start()  # the work ends after the timer answered
     adapter.run(event, LambdaContext(timeout_seconds=3.0))  # the timer fires at 0.5 s
     first = receiver.take(timeout=0)
@@ -391,7 +397,9 @@ def test_the_handler_does_not_return_while_the_timeout_answer_is_in_flight() -> 
         receiver.received.put = slow_put  # type: ignore[method-assign]
         event = _typed({**load_event("create.json"), "ResponseURL": receiver.url()})
         work_done = threading.Event()
-        adapter = CrhelperAdapter(handle=_hangs_until(work_done), send=partial(send, local=True))
+        adapter = CrhelperAdapter(
+            handle=_hangs_until(work_done), send=partial(send, destinations=LOCAL)
+        )
         threading.Timer(0.8, work_done.set).start()
         threading.Timer(1.2, release.set).start()
         adapter.run(event, LambdaContext(timeout_seconds=3.0))  # timer fires at 0.5 s

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from resolver.errors import (
+    MAX_LISTED_PROBLEMS,
+    MAX_SHOWN_CHARS,
     ImageProblem,
     InvalidPropertyError,
     LookupFailedError,
     MissingImagesError,
     ResolverError,
+    StackNotAllowedError,
     TemplateError,
     VulnerableImagesError,
+    shown,
 )
 
 PROBLEM = ImageProblem("Api", "app:api-1 in 123456789012/ap-southeast-2", "tag not found")
@@ -22,10 +26,40 @@ def test_invalid_property_names_property_value_problem_and_fix() -> None:
     assert str(InvalidPropertyError("X", None, "is required", "Set it.")).startswith("X: (absent)")
 
 
-def test_a_long_value_is_cut() -> None:
+def test_a_long_value_is_cut_to_80_characters_with_an_ellipsis() -> None:
     message = str(InvalidPropertyError("Repository", "r" * 5000, "is too long", "Shorten it."))
-    assert len(message) < 150
-    assert "...'" in message
+    assert message == f"Repository: '{'r' * 76}... is too long. Shorten it."
+    assert len(shown("r" * 5000)) == MAX_SHOWN_CHARS
+    assert shown("r" * 10) == "'rrrrrrrrrr'"
+    assert shown(None) == "(absent)"
+
+
+def test_a_long_property_path_is_cut_too() -> None:
+    # The path carries user-chosen keys: a 5,000-character misspelt property, say.
+    message = str(InvalidPropertyError("K" * 5000, "v", "is not a known property", "Fix it."))
+    assert len(message) < 200
+    assert message.startswith("KKK") and "...: 'v' is not a known property" in message
+
+
+def test_a_long_list_of_image_problems_names_the_first_few_and_counts_the_rest() -> None:
+    problems = [
+        ImageProblem(f"Image{i}", f"app:{'t' * 300} in 1/r", "tag not found") for i in range(40)
+    ]
+    message = str(MissingImagesError(problems, "Push them."))
+    assert message.startswith("40 images are missing from ECR: Image0 (app:ttt")
+    assert f"Image{MAX_LISTED_PROBLEMS - 1} (" in message
+    assert f"Image{MAX_LISTED_PROBLEMS} (" not in message
+    assert f"; and {40 - MAX_LISTED_PROBLEMS} more. Push them." in message
+    assert len(message) < 1000
+
+
+def test_a_stack_outside_the_allowed_prefixes_is_named_with_the_prefixes_and_the_fix() -> None:
+    message = str(StackNotAllowedError("other-app", ["tak-", "cloudtak-"]))
+    assert message == (
+        "Stack 'other-app' may not use this image resolver: its name starts with none of the "
+        "resolver's AllowedStackPrefixes (tak-, cloudtak-). Deploy the stack under an allowed "
+        "name, or add its prefix to AllowedStackPrefixes of the resolver's stack."
+    )
 
 
 def test_image_errors_list_each_image_with_where_and_why() -> None:

@@ -176,6 +176,43 @@ BAD_INPUT = [
         "Images.Api.Fallback",
         "required when UsePreBuiltImages is false",
     ),
+    # Only "" means "not set": blanks and nulls are errors that say so.
+    # These three were silently treated as unset.
+    (props(UsePreBuiltImages=" "), "UsePreBuiltImages", 'is only whitespace. Give a value, or ""'),
+    (props(OnMissing=None), "OnMissing", 'is null. Give a value, or ""'),
+    (props(Attributes=[None]), "Attributes", 'is null. Give a value, or ""'),
+    (props(Attributes=None), "Attributes", 'is null. Give a value, or ""'),
+    (props(Attributes=["Uri", " "]), "Attributes", 'is only whitespace. Give a value, or ""'),
+    (props(Attributes="Uri, ,Digest"), "Attributes", 'is only whitespace. Give a value, or ""'),
+    (props(Repository="\t"), "Repository", 'is only whitespace. Give a value, or ""'),
+    (props(Repository=None), "Repository", 'is null. Give a value, or ""'),
+    (props(Version="  "), "Version", 'is only whitespace. Give a value, or ""'),
+    (props(Revision=None), "Revision", 'is null. Give a value, or ""'),
+    (props(WaitSeconds=" "), "WaitSeconds", 'is only whitespace. Give a value, or ""'),
+    (props(RequireScan=None), "RequireScan", 'is null. Give a value, or ""'),
+    (props(FailOnSeverity="\n"), "FailOnSeverity", 'is only whitespace. Give a value, or ""'),
+    (props(Images=None), "Images", 'is null. Give a value, or ""'),
+    (
+        props(Images={"Api": {"Tag": " "}}),
+        "Images.Api.Tag",
+        'is only whitespace. Give a value, or ""',
+    ),
+    (props(Images={"Api": {"Tag": None}}), "Images.Api.Tag", 'is null. Give a value, or ""'),
+    (
+        props(Images={"Api": {"Tag": "x", "Fallback": None}}),
+        "Images.Api.Fallback",
+        'is null. Give a value, or ""',
+    ),
+    (
+        props(Images={"Api": {"Tag": "x", "Lambda": " "}}),
+        "Images.Api.Lambda",
+        'is only whitespace. Give a value, or ""',
+    ),
+    (
+        props(Images={"Api": {"Digest": DIGEST, "Repository": None}}),
+        "Images.Api.Repository",
+        'is null. Give a value, or ""',
+    ),
 ]
 
 
@@ -301,3 +338,155 @@ def test_a_rollback_only_reports_retention() -> None:
 )
 def test_is_pattern(tag: str, expected: bool) -> None:
     assert is_pattern(tag) is expected
+
+
+# --- strict values: only "" means "not set" ----------------------------------------------------
+
+
+def test_a_null_is_echoed_as_null() -> None:
+    with pytest.raises(InvalidPropertyError) as caught:
+        parse_request(props(OnMissing=None), default_registry=HOME)
+    assert str(caught.value).startswith("OnMissing: null is null.")
+
+
+def test_the_empty_string_and_an_absent_property_still_mean_not_set() -> None:
+    request = parse_request(
+        props(
+            UsePreBuiltImages="",
+            OnMissing="",
+            Attributes="",
+            Revision="",
+            WaitSeconds="",
+            Images={"Api": {"Tag": "cloudtak-{version}", "Fallback": "", "Lambda": ""}},
+        ),
+        default_registry=HOME,
+    )
+    assert (request.use_prebuilt, request.on_missing, request.wait_seconds) == (
+        True,
+        OnMissing.FAIL,
+        0,
+    )
+    assert request.attributes == DEFAULT_ATTRIBUTES
+    assert parse_request(props(Attributes=[]), default_registry=HOME).attributes == (
+        DEFAULT_ATTRIBUTES
+    )
+
+
+# --- limits ------------------------------------------------------------------------------------
+
+
+def many_images(count: int, repository: Any = None) -> dict[str, Any]:
+    """``count`` images; ``repository(i)`` gives image i its own repository."""
+    images: dict[str, Any] = {}
+    for i in range(count):
+        image: dict[str, Any] = {"Tag": f"t{i}"}
+        if repository is not None:
+            image["Repository"] = repository(i)
+        images[f"Image{i}"] = image
+    return images
+
+
+def test_500_images_are_accepted_and_501_name_the_limit() -> None:
+    assert len(parse_request(props(Images=many_images(500)), default_registry=HOME).images) == 500
+    with pytest.raises(InvalidPropertyError) as caught:
+        parse_request(props(Images=many_images(501)), default_registry=HOME)
+    assert str(caught.value) == (
+        "Images: 501 images exceed the limit of 500 per resource. "
+        "Split them over several Custom::ImageResolver resources."
+    )
+
+
+def test_100_repositories_are_accepted_and_101_name_the_limit() -> None:
+    hundred = many_images(100, repository=lambda i: f"repo-{i}")
+    assert len(parse_request(props(Images=hundred), default_registry=HOME).images) == 100
+    with pytest.raises(InvalidPropertyError) as caught:
+        parse_request(
+            props(Images=many_images(101, repository=lambda i: f"repo-{i}")),
+            default_registry=HOME,
+        )
+    assert str(caught.value).startswith(
+        "Images: 101 repositories exceed the limit of 100 per resource."
+    )
+
+
+def registry_arn(i: int) -> str:
+    return f"arn:aws:ecr:ap-southeast-2:{100000000000 + i}:repository/app"
+
+
+def test_10_registries_are_accepted_and_11_name_the_limit() -> None:
+    ten = many_images(10, repository=registry_arn)
+    assert len(parse_request(props(Images=ten), default_registry=HOME).images) == 10
+    with pytest.raises(InvalidPropertyError) as caught:
+        parse_request(props(Images=many_images(11, repository=registry_arn)), default_registry=HOME)
+    assert str(caught.value).startswith(
+        "Images: 11 registries (account and region pairs) exceed the limit of 10 per resource."
+    )
+
+
+def test_image_names_up_to_64_characters() -> None:
+    name = "A" + "b" * 63
+    assert parse_request(props(Images={name: {"Tag": "x"}}), default_registry=HOME).images
+    with pytest.raises(InvalidPropertyError) as caught:
+        parse_request(props(Images={name + "c": {"Tag": "x"}}), default_registry=HOME)
+    assert caught.value.prop == f"Images.{name}c"
+    assert "is 65 characters, over the limit of 64 for an image name" in str(caught.value)
+
+
+def test_revision_up_to_256_characters() -> None:
+    assert parse_request(props(Revision="r" * 256), default_registry=HOME)
+    with pytest.raises(InvalidPropertyError) as caught:
+        parse_request(props(Revision="r" * 257), default_registry=HOME)
+    assert "Revision: " in str(caught.value)
+    assert "is 257 characters, over the limit of 256" in str(caught.value)
+
+
+# --- regions -----------------------------------------------------------------------------------
+
+
+class Catalog:
+    """ECR regions as botocore would list them; records which partitions were asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def ecr_regions(self, partition: str) -> frozenset[str]:
+        self.asked.append(partition)
+        return {
+            "aws": frozenset({"ap-southeast-2", "us-east-1", "us-west-2"}),
+            "aws-cn": frozenset({"cn-north-1"}),
+        }.get(partition, frozenset())
+
+
+@pytest.mark.parametrize(
+    "repository",
+    [
+        "arn:aws:ecr:xx-fake-9:123456789012:repository/app",
+        "123456789012.dkr.ecr.zz-nowhere-1.amazonaws.com/app",
+        "arn:aws:ecr:cn-north-1:123456789012:repository/app",  # a region of another partition
+        "arn:aws-cn:ecr:us-west-2:123456789012:repository/app",
+    ],
+)
+def test_a_region_without_ecr_in_its_partition_is_refused(repository: str) -> None:
+    images = {"Api": {"Tag": "x", "Repository": repository}}
+    with pytest.raises(InvalidPropertyError) as caught:
+        parse_request(props(Images=images), default_registry=HOME, regions=Catalog())
+    assert caught.value.prop == "Images.Api.Repository"
+    assert "partition has no ECR endpoint" in str(caught.value)
+    assert "Check the region" in str(caught.value)
+
+
+def test_known_regions_pass_and_the_callers_own_region_is_never_looked_up() -> None:
+    catalog = Catalog()
+    own = parse_request(props(), default_registry=HOME, regions=catalog)
+    assert own.images[0].ref.repository.registry == HOME
+    assert catalog.asked == []  # no endpoint data loaded for the common case
+    other = {"Api": {"Tag": "x", "Repository": "arn:aws:ecr:us-west-2:210987654321:repository/ab"}}
+    parse_request(props(Images=other), default_registry=HOME, regions=catalog)
+    assert catalog.asked == ["aws"]
+
+
+def test_a_5000_character_repository_gives_a_short_reason() -> None:
+    for repository in ("a" * 5000, f"arn:aws:ecr:us-west-2:123456789012:repository/{'a' * 5000}"):
+        with pytest.raises(InvalidPropertyError) as caught:
+            parse_request(props(Repository=repository), default_registry=HOME)
+        assert len(str(caught.value)) < 400, str(caught.value)

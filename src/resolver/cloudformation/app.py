@@ -18,6 +18,7 @@ gc.disable()
 
 import os
 import time
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -26,12 +27,13 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 
 from ..engine.ecr.clients import EcrClients
 from .crhelper_adapter import CrhelperAdapter
-from .delivery import SendPolicy, deliver
+from .delivery import Destinations, SendPolicy, deliver
 from .events import CfnEvent, Malformed, parse_event
 from .handler import Services, handle, timeout_answer
 from .physical_id import stable_id
 from .response import CfnResponse, encode
 from .stack_status import StackStatus
+from .trust import StackPolicy
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "image-resolver"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "ImageResolver"))
@@ -46,17 +48,19 @@ _services = Services(
 _LOG_KEYS = ("stack_id", "request_id", "logical_resource_id", "request_type")
 
 
-def local_mode() -> bool:
-    """``sam local invoke`` sets AWS_SAM_LOCAL; the demo and tests set IMAGE_RESOLVER_LOCAL."""
-    flags = (os.environ.get("AWS_SAM_LOCAL", ""), os.environ.get("IMAGE_RESOLVER_LOCAL", ""))
-    return any(flag.lower() in ("1", "true", "yes") for flag in flags)
+def destinations(context: Any) -> Destinations:
+    """Where this invocation may answer: read per invocation, from the context and environment."""
+    arn = getattr(context, "invoked_function_arn", "") or ""
+    return Destinations.for_function(arn, os.environ)
 
 
-def send(event: CfnEvent, response: CfnResponse, seconds: float, *, local: bool) -> None:
+def send(
+    event: CfnEvent, response: CfnResponse, seconds: float, *, destinations: Destinations
+) -> None:
     deliver(
         event.reply_to.response_url,
         encode(response),
-        local=local,
+        destinations=destinations,
         policy=SendPolicy(),
         deadline=time.monotonic() + seconds,
     )
@@ -79,13 +83,18 @@ def handler(event: dict[str, Any], context: Any) -> None:
     metrics.add_metric(name=f"{parsed.request_type.value}Requests", unit="Count", value=1)
     try:
         adapter = CrhelperAdapter(
-            handle=partial(handle, services=_services),
-            send=partial(send, local=local_mode()),
+            handle=partial(handle, services=_with_allowed_stacks(_services)),
+            send=partial(send, destinations=destinations(context)),
             on_timeout=timeout_answer,
         )
         adapter.run(parsed, context)
     finally:
         logger.remove_keys(list(_LOG_KEYS))
+
+
+def _with_allowed_stacks(services: Services) -> Services:
+    """``services`` with the AllowedStackPrefixes template.yaml puts in the environment."""
+    return replace(services, allowed_stacks=StackPolicy.from_environment())
 
 
 def _answer_malformed(malformed: Malformed, context: Any) -> None:
@@ -100,7 +109,7 @@ def _answer_malformed(malformed: Malformed, context: Any) -> None:
     deliver(
         reply.response_url,
         encode(response),
-        local=local_mode(),
+        destinations=destinations(context),
         policy=SendPolicy(),
         deadline=time.monotonic() + max(0.5, seconds),
     )

@@ -1,9 +1,22 @@
 """Send the response body to CloudFormation: once, bounded in time, and to CloudFormation only.
 
 CloudFormation waits (up to ``ServiceTimeout``, an hour by default) for a PUT of the body to the
-pre-signed ``ResponseURL``. Outside local mode only HTTPS URLs on CloudFormation's S3 response
-buckets are sent to, and a failed PUT is retried a few times within a deadline instead of
-forever (crhelper's sender loops endlessly).
+pre-signed ``ResponseURL``. A deployed function sends only to CloudFormation's response bucket for
+its own region and partition (a custom resource's ServiceToken is always in the stack's region),
+over HTTPS on port 443, in one of S3's documented endpoint forms:
+
+* virtual-hosted: ``cloudformation-custom-resource-response-<region without dashes>`` followed by
+  ``.s3.amazonaws.com``, ``.s3.<region>.amazonaws.com`` or ``.s3-<region>.amazonaws.com``
+  (``.amazonaws.com.cn`` in aws-cn);
+* path style: ``s3.amazonaws.com``, ``s3.<region>.amazonaws.com`` or ``s3-<region>.amazonaws.com``
+  followed by ``/<that bucket>/…``.
+
+The sources are listed in the README ("Trust boundary"). Any other bucket — even one named
+``cloudformation-custom-resource-response-attacker`` — and any other host is refused.
+
+The PUT is retried a few times within a deadline, never forever (crhelper's sender loops), and
+every attempt runs on a daemon thread that is abandoned at its time limit: socket timeouts do not
+cover the name lookup (``getaddrinfo``), which can stall far past them.
 """
 
 from __future__ import annotations
@@ -13,14 +26,26 @@ import ipaddress
 import json
 import logging
 import sys
+import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
+
+from ..references import Registry, partition_of_region
 
 logger = logging.getLogger(__name__)
 
-_AWS_HOST_SUFFIXES = (".amazonaws.com", ".amazonaws.com.cn")
+_BUCKET_PREFIX = "cloudformation-custom-resource-response-"
+_DOMAIN = {"aws": "amazonaws.com", "aws-us-gov": "amazonaws.com", "aws-cn": "amazonaws.com.cn"}
+
+# Either flag turns on local mode: ``sam local invoke`` sets AWS_SAM_LOCAL; the demo, the tests and
+# ``make invoke`` set IMAGE_RESOLVER_LOCAL.
+LOCAL_FLAGS = ("AWS_SAM_LOCAL", "IMAGE_RESOLVER_LOCAL")
+# The Lambda Runtime Interface Emulator — which ``sam local`` runs too — reports every function
+# under this ARN (aws/aws-lambda-runtime-interface-emulator, cmd/aws-lambda-rie/handlers.go).
+EMULATED_FUNCTION_ARN = "arn:aws:lambda:us-east-1:012345678912:function:"
 
 
 class Target(Enum):
@@ -29,38 +54,97 @@ class Target(Enum):
     REFUSE = "refuse"
 
 
-def target_for(url: str, *, local: bool) -> Target:
-    """Where a response may go.
+@dataclass(frozen=True)
+class Destinations:
+    """Where this function may send a response.
 
-    Deployed, only HTTPS to AWS hosts (CloudFormation's S3 response buckets) is allowed. In local
-    mode (``sam local invoke``, the demo, the tests) a loopback URL is sent to and anything else
-    is printed instead of sent.
+    ``region`` and ``partition`` are the function's own: CloudFormation's response bucket there is
+    the only AWS destination. In ``local`` mode a loopback URL is sent to and anything else is
+    printed instead.
     """
-    parts = urlsplit(url or "")
-    host = (parts.hostname or "").lower()
-    if parts.scheme == "https" and _is_response_bucket(host, parts.path) and not local:
+
+    region: str
+    partition: str = "aws"
+    local: bool = False
+
+    @classmethod
+    def for_function(cls, function_arn: str, environ: Mapping[str, str]) -> Destinations:
+        """The destinations of the function running as ``function_arn``.
+
+        A local-mode flag set on a deployed function (in a real Lambda) is ignored, with an ERROR:
+        printing the answers there would leave every stack waiting for its ServiceTimeout.
+        """
+        own = Registry.from_lambda_arn(function_arn)
+        region = own.region if own else environ.get("AWS_REGION", "")
+        partition = own.partition if own else partition_of_region(region)
+        flags = [name for name in LOCAL_FLAGS if environ.get(name, "").lower() in _TRUE]
+        local = bool(flags)
+        if local and in_real_lambda(function_arn=function_arn, environ=environ):
+            logger.error(
+                "Local mode is set on a deployed function and is ignored: responses go to "
+                "CloudFormation. Remove these variables from the function's environment.",
+                extra={"variables": flags},
+            )
+            local = False
+        return cls(region=region, partition=partition, local=local)
+
+
+_TRUE = ("1", "true", "yes")
+
+
+def in_real_lambda(*, function_arn: str, environ: Mapping[str, str]) -> bool:
+    """Whether this runs in the Lambda service rather than an emulator or a test.
+
+    Lambda sets ``AWS_LAMBDA_RUNTIME_API`` (a reserved variable: a function's configuration cannot
+    set it). The emulators set it too, but name every function with ``EMULATED_FUNCTION_ARN``.
+    """
+    return bool(environ.get("AWS_LAMBDA_RUNTIME_API")) and not function_arn.startswith(
+        EMULATED_FUNCTION_ARN
+    )
+
+
+def target_for(url: str, *, destinations: Destinations) -> Target:
+    """Where a response to ``url`` may go."""
+    parts = _split(url)
+    if destinations.local:
+        loopback = parts is not None and parts.scheme in ("http", "https") and _is_loopback(parts)
+        return Target.SEND if loopback else Target.PRINT
+    if parts is not None and _is_response_bucket(parts, destinations):
         return Target.SEND
-    if local:
-        return (
-            Target.SEND
-            if _is_loopback(host) and parts.scheme in ("http", "https")
-            else Target.PRINT
-        )
     return Target.REFUSE
 
 
-_BUCKET_PREFIX = "cloudformation-custom-resource-response-"
+def _split(url: str) -> SplitResult | None:
+    try:
+        parts = urlsplit(url or "")
+        _ = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        return None
+    return parts
 
 
-def _is_response_bucket(host: str, path: str) -> bool:
-    """CloudFormation's response buckets only, virtual-hosted or path style: not just any
-    ``*.amazonaws.com`` host, which would include buckets and load balancers anyone can own."""
-    if not host.endswith(_AWS_HOST_SUFFIXES) or ".s3" not in f".{host}":
+def _is_response_bucket(parts: SplitResult, destinations: Destinations) -> bool:
+    """CloudFormation's response bucket of the function's region, HTTPS on 443, no user info."""
+    domain = _DOMAIN.get(destinations.partition)
+    if (
+        domain is None
+        or not destinations.region
+        or parts.scheme != "https"
+        or parts.port not in (None, 443)
+        or "@" in parts.netloc
+    ):
         return False
-    return host.startswith(_BUCKET_PREFIX) or path.startswith(f"/{_BUCKET_PREFIX}")
+    region = destinations.region
+    bucket = _BUCKET_PREFIX + region.replace("-", "")
+    endpoints = {f"s3.{domain}", f"s3.{region}.{domain}", f"s3-{region}.{domain}"}
+    host = parts.hostname or ""
+    if host in {f"{bucket}.{endpoint}" for endpoint in endpoints}:
+        return True  # virtual-hosted style
+    return host in endpoints and parts.path.startswith(f"/{bucket}/")  # path style
 
 
-def _is_loopback(host: str) -> bool:
+def _is_loopback(parts: SplitResult) -> bool:
+    host = parts.hostname or ""
     if host == "localhost":
         return True
     try:
@@ -76,23 +160,29 @@ class SendPolicy:
     backoff_seconds: float = 0.5
 
 
-def deliver(url: str, body: bytes, *, local: bool, policy: SendPolicy, deadline: float) -> bool:
+def deliver(
+    url: str, body: bytes, *, destinations: Destinations, policy: SendPolicy, deadline: float
+) -> bool:
     """PUT ``body`` to ``url`` (or print it, in local mode); ``deadline`` is ``time.monotonic()``."""
-    target = target_for(url, local=local)
+    target = target_for(url, destinations=destinations)
     if target is Target.PRINT:
         print(json.dumps(json.loads(body), indent=2), file=sys.stdout, flush=True)
         return True
     if target is Target.REFUSE:
+        parts = _split(url)
         logger.error(
-            "Refusing to send the response: the ResponseURL is not an HTTPS CloudFormation "
-            "response URL on an AWS host. Set IMAGE_RESOLVER_LOCAL=true for local runs."
+            "Refusing to send the response: the ResponseURL is not CloudFormation's response "
+            "bucket for this function's region (HTTPS on port 443). Set IMAGE_RESOLVER_LOCAL=true "
+            "for local runs.",
+            # The host only: the query string is a pre-signed credential.
+            extra={"host": parts.hostname if parts else None, "region": destinations.region},
         )
         return False
     for attempt in range(1, policy.attempts + 1):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
-        outcome = _put(url, body, timeout=min(policy.timeout_seconds, remaining))
+        outcome = _attempt(url, body, timeout=min(policy.timeout_seconds, remaining))
         if outcome is None:
             return True
         logger.warning("Response PUT failed", extra={"attempt": attempt, "error": outcome})
@@ -104,6 +194,25 @@ def deliver(url: str, body: bytes, *, local: bool, policy: SendPolicy, deadline:
     return False
 
 
+def _attempt(url: str, body: bytes, *, timeout: float) -> str | None:
+    """One PUT, given up after ``timeout`` seconds whatever it is doing.
+
+    It runs on a daemon thread: a stalled name lookup, which no socket timeout covers, is left
+    behind rather than waited for (it can do no harm: the same body, to the same URL).
+    """
+    outcome: list[str | None] = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(_put(url, body, timeout=timeout)),
+        daemon=True,
+        name="response-put",
+    )
+    worker.start()
+    worker.join(timeout)
+    if not outcome:
+        return f"no answer within {timeout:.1f} s (name lookup or connection stalled)"
+    return outcome[0]
+
+
 def _put(url: str, body: bytes, *, timeout: float) -> str | None:
     """One PUT; ``None`` on a 2xx answer, else a short description of what went wrong."""
     parts = urlsplit(url)
@@ -111,8 +220,9 @@ def _put(url: str, body: bytes, *, timeout: float) -> str | None:
         http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     )
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    conn = conn_type(parts.hostname or "", parts.port, timeout=timeout)
+    conn: http.client.HTTPConnection | None = None
     try:
+        conn = conn_type(parts.hostname or "", parts.port, timeout=timeout)
         # The pre-signed URL is signed for an empty Content-Type.
         conn.request(
             "PUT",
@@ -121,8 +231,13 @@ def _put(url: str, body: bytes, *, timeout: float) -> str | None:
             headers={"Content-Type": "", "Content-Length": str(len(body))},
         )
         status = conn.getresponse().status
+    except http.client.InvalidURL:
+        return "InvalidURL"  # its message quotes the URL, a pre-signed credential
     except (OSError, http.client.HTTPException) as exc:
         return f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - whatever it is, this attempt failed
+        return type(exc).__name__
     finally:
-        conn.close()
+        if conn is not None:
+            conn.close()
     return None if 200 <= status < 300 else f"HTTP {status}"

@@ -2,15 +2,20 @@
 
 Only CloudFormation's documented request fields are read (custom-resource request reference):
 everything else in the Lambda event — crhelper's private ``CrHelper*`` keys among them — is
-ignored, so a caller cannot steer the resolver with keys CloudFormation never sends.
+ignored, so a caller cannot steer the resolver with keys CloudFormation never sends. The ids the
+response echoes must be strings within CloudFormation's own sizes: anything else did not come
+from CloudFormation, and echoing it could push the answer past 4096 bytes.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+
+from ..errors import shown
 
 
 class RequestType(Enum):
@@ -59,7 +64,12 @@ class Malformed:
     reply_to: ReplyTo | None  # None without a ResponseURL: nobody can be answered
 
 
-_ID_FIELDS = ("StackId", "RequestId", "LogicalResourceId")
+# Bytes each echoed id may take in the response (JSON-escaped). CloudFormation's are far smaller
+# (a stack ARN with a 128-character name, a UUID, a 255-character logical id, our own physical
+# id); with a 1,000-character reason the answer stays within 4096 bytes.
+_ID_LIMITS = {"StackId": 512, "RequestId": 256, "LogicalResourceId": 255}
+_ID_FIELDS = tuple(_ID_LIMITS)
+PHYSICAL_ID_LIMIT = 1024
 
 
 def parse_event(raw: object) -> CfnEvent | Malformed:
@@ -70,33 +80,59 @@ def parse_event(raw: object) -> CfnEvent | Malformed:
     """
     if not isinstance(raw, Mapping):
         return Malformed("Malformed CloudFormation event: not a JSON object.", None)
-    reply_to = ReplyTo(*(_text(raw, key) for key in ("ResponseURL", *_ID_FIELDS)))
-    missing = [key for key in ("RequestType", *_ID_FIELDS) if not raw.get(key)]
-    if missing:
-        return _malformed(f"no {', '.join(missing)}", reply_to)
+    url = raw.get("ResponseURL")
+    reply_to = ReplyTo(
+        url if isinstance(url, str) else "",
+        *(_bounded(raw.get(key), _ID_LIMITS[key]) for key in _ID_FIELDS),
+    )
+    problem = _id_problem(raw)
+    if problem:
+        return _malformed(problem, reply_to)
     request_type = next((t for t in RequestType if t.value == raw["RequestType"]), None)
     if request_type is None:
-        shown = _short(raw["RequestType"])
-        return _malformed(f"RequestType {shown} is not Create, Update or Delete", reply_to)
-    old = raw.get("OldResourceProperties")
+        shown_type = shown(raw["RequestType"])
+        return _malformed(f"RequestType {shown_type} is not Create, Update or Delete", reply_to)
     physical_id = raw.get("PhysicalResourceId")
+    if physical_id is not None and (
+        not isinstance(physical_id, str) or _size(physical_id) > PHYSICAL_ID_LIMIT
+    ):
+        return _malformed(
+            f"PhysicalResourceId is not a string of at most {PHYSICAL_ID_LIMIT} bytes", reply_to
+        )
+    old = raw.get("OldResourceProperties")
     return CfnEvent(
         request_type=request_type,
         reply_to=reply_to,
         properties=raw.get("ResourceProperties") or {},
         old_properties=old if isinstance(old, Mapping) else None,
-        physical_resource_id=str(physical_id) if physical_id else None,
+        physical_resource_id=physical_id or None,
     )
 
 
-def _text(raw: Mapping[str, Any], key: str) -> str:
-    value = raw.get(key)
-    return value if isinstance(value, str) else ""
+def _id_problem(raw: Mapping[str, Any]) -> str:
+    """What is wrong with the fields every request has, or "" when nothing is."""
+    missing = [key for key in ("RequestType", *_ID_FIELDS) if not raw.get(key)]
+    if missing:
+        return f"no {', '.join(missing)}"
+    for key, limit in _ID_LIMITS.items():
+        if not isinstance(raw[key], str):
+            return f"{key} is not a string"
+        if _size(raw[key]) > limit:
+            return f"{key} is longer than {limit} bytes"
+    return ""
 
 
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "...'"
+def _size(text: str) -> int:
+    """Bytes ``text`` takes in the response body (ASCII-escaped JSON, less the quotes)."""
+    return len(json.dumps(text)) - 2
+
+
+def _bounded(value: object, limit: int) -> str:
+    """``value`` to echo: a string within ``limit`` bytes ("" for anything else). An over-long
+    id is cut (6 bytes is the widest escape), so even a forged event can be answered."""
+    if not isinstance(value, str):
+        return ""
+    return value if _size(value) <= limit else value[: limit // 6]
 
 
 def _malformed(problem: str, reply_to: ReplyTo) -> Malformed:

@@ -17,12 +17,12 @@ its message, anything else a bug report that points at the log.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ..engine import Deadline, enforce, resolve
 from ..engine.ecr.clients import EcrClients
-from ..errors import ResolverError, RollbackTargetMissingError
+from ..errors import ResolverError, RollbackTargetMissingError, StackNotAllowedError
 from ..model import (
     READY,
     OnMissing,
@@ -39,6 +39,7 @@ from .attributes import fitting_data
 from .events import CfnEvent, RequestType
 from .physical_id import new_id, parse, physical_id_for, properties_hash
 from .response import CfnResponse, Status
+from .trust import StackPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class Services:
     clients: EcrClients
     stacks: RollbackDetector  # a StackStatus in the Lambda
     metrics: MetricsSink | None = None
+    allowed_stacks: StackPolicy = field(default_factory=StackPolicy)  # AllowedStackPrefixes
 
     def count(self, name: str, value: float = 1) -> None:
         if self.metrics is not None:
@@ -77,21 +79,51 @@ class Services:
 
 
 def handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> CfnResponse:
+    try:
+        return _handle(event, context, services=services)
+    except Exception as exc:  # the last resort: whatever escaped is a bug, answered as one
+        logger.exception("Unexpected error while answering")
+        return CfnResponse.failed(event.reply_to, physical_id_for(event), _bug(exc, context))
+
+
+def _handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> CfnResponse:
     if event.request_type is RequestType.DELETE:
         return CfnResponse(Status.SUCCESS, physical_id_for(event), event.reply_to)
+    try:
+        services.allowed_stacks.check(event.stack_id)  # before any AWS call, DescribeStacks too
+    except StackNotAllowedError as exc:
+        return _refused(event, context, exc)
     seconds = context.get_remaining_time_in_millis() / 1000 - RESPONSE_RESERVE_SECONDS
     deadline = Deadline.after(seconds)
+    # Validated before any AWS call: an invalid Create is answered without one. An Update may
+    # be a rollback, which must never be FAILED, valid or not: the stack's status decides.
+    checked = _validated(event, context, services=services)
+    request = checked if isinstance(checked, ResolveRequest) else None
     if event.request_type is RequestType.UPDATE and _rolling_back(event, services, deadline):
-        return _roll_back(event, context, services=services, deadline=deadline)
+        return _roll_back(event, context, services=services, deadline=deadline, request=request)
+    if isinstance(checked, ResolverError):
+        return _failed(event, checked)
     try:
-        return _go_forward(event, context, services=services, deadline=deadline)
+        return _go_forward(event, checked, services=services, deadline=deadline, context=context)
     except ResolverError as exc:
-        # An expected, explained failure: no traceback, the message is the whole story.
-        logger.warning("Resolution failed", extra={"reason": str(exc)})
-        return CfnResponse.failed(event.reply_to, physical_id_for(event), str(exc))
-    except Exception as exc:
-        logger.exception("Unexpected error while resolving images")
-        return CfnResponse.failed(event.reply_to, physical_id_for(event), _bug(exc, context))
+        return _failed(event, exc)
+
+
+def _validated(
+    event: CfnEvent, context: LambdaContext, *, services: Services
+) -> ResolveRequest | ResolverError:
+    """The request, or why there is none."""
+    registry = _own_registry(event, context)
+    try:
+        return parse_request(event.properties, default_registry=registry, regions=services.clients)
+    except ResolverError as invalid:
+        return invalid
+
+
+def _failed(event: CfnEvent, error: ResolverError) -> CfnResponse:
+    # An expected, explained failure: no traceback, the message is the whole story.
+    logger.warning("Resolution failed", extra={"reason": str(error)})
+    return CfnResponse.failed(event.reply_to, physical_id_for(event), str(error))
 
 
 def timeout_answer(event: CfnEvent, context: LambdaContext) -> CfnResponse | None:
@@ -101,6 +133,29 @@ def timeout_answer(event: CfnEvent, context: LambdaContext) -> CfnResponse | Non
     whose properties are the ones its id was made from is answered from the id's record, without
     ECR. Anything else: None (the caller answers FAILED).
     """
+    answer = _from_record(event, context)
+    if answer is not None:
+        logger.warning("Out of time during what looks like a rollback: answered from the id")
+    return answer
+
+
+def _refused(event: CfnEvent, context: LambdaContext, exc: StackNotAllowedError) -> CfnResponse:
+    """A stack outside AllowedStackPrefixes gets nothing read for it. Only what looks like a
+    rollback is still answered — from the id alone, which tells the stack nothing it did not
+    hold already — because a FAILED rollback would strand the stack."""
+    answer = _from_record(event, context)
+    if answer is not None:
+        logger.warning(
+            "Stack not allowed: a rollback answered from the id", extra={"reason": str(exc)}
+        )
+        return answer
+    logger.warning("Stack not allowed", extra={"reason": str(exc)})
+    return CfnResponse.failed(event.reply_to, physical_id_for(event), str(exc))
+
+
+def _from_record(event: CfnEvent, context: LambdaContext) -> CfnResponse | None:
+    """The id's recorded images, without any AWS call, for an Update that returns to the
+    properties its id was made from (what a rollback sends); None for anything else."""
     current = parse(event.physical_resource_id)
     if (
         event.request_type is not RequestType.UPDATE
@@ -118,10 +173,6 @@ def timeout_answer(event: CfnEvent, context: LambdaContext) -> CfnResponse | Non
     if recorded is None:
         return None
     replayed = replay(request, recorded, version=current.version, clients=None, deadline=Deadline())
-    logger.warning(
-        "Out of time during what looks like a rollback: answering the recorded images",
-        extra={"unverified": replayed.unverified},
-    )
     return _success(event, replayed.resolution, request, physical_id=current_id(event))
 
 
@@ -133,9 +184,13 @@ def current_id(event: CfnEvent) -> str:
 
 
 def _go_forward(
-    event: CfnEvent, context: LambdaContext, *, services: Services, deadline: Deadline
+    event: CfnEvent,
+    request: ResolveRequest,
+    *,
+    services: Services,
+    deadline: Deadline,
+    context: LambdaContext,
 ) -> CfnResponse:
-    request = parse_request(event.properties, default_registry=_own_registry(event, context))
     resolution = resolve(request, clients=services.clients, deadline=deadline)
     _record(resolution, services)
     enforce(resolution)
@@ -205,13 +260,25 @@ def _rolling_back(event: CfnEvent, services: Services, deadline: Deadline) -> bo
 
 
 def _roll_back(
-    event: CfnEvent, context: LambdaContext, *, services: Services, deadline: Deadline
+    event: CfnEvent,
+    context: LambdaContext,
+    *,
+    services: Services,
+    deadline: Deadline,
+    request: ResolveRequest | None = None,
 ) -> CfnResponse:
-    """The previous images again, exactly where recorded; SUCCESS whatever happens."""
+    """The previous images again, exactly where recorded; SUCCESS whatever happens.
+
+    Without a ``request`` (the properties failed validation), they are read again without the
+    checks that need the runtime (a region botocore does not know): they were deployed once.
+    """
     services.count("Rollbacks")
     physical_id = current_id(event)  # a rollback keeps the id it was sent
     try:
-        request = parse_request(event.properties, default_registry=_own_registry(event, context))
+        if request is None:
+            request = parse_request(
+                event.properties, default_registry=_own_registry(event, context)
+            )
         resolution, unverified = _previous(event, request, services=services, deadline=deadline)
         response = _success(event, resolution, request, physical_id=physical_id)
     except Exception as exc:

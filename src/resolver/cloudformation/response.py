@@ -4,7 +4,8 @@ CloudFormation fails a custom resource whose response is over 4096 bytes ("Respo
 too long", aws/aws-cdk#2825). ``attributes`` checks ``Data`` against the limit with a precise
 reason; ``encode`` is the last guard: data that still does not fit turns the response into
 FAILED, and a long reason is shortened keeping its *beginning* (crhelper keeps the tail, which
-drops the part that says what failed).
+drops the part that says what failed). A reason is also never over ``MAX_REASON_CHARS``: it is
+read by a person in the stack's events, and the whole of it is in the function's log.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from enum import Enum
 from .events import ReplyTo
 
 MAX_BODY_BYTES = 4096
+MAX_REASON_CHARS = 1000
 _TRUNCATED = " [truncated; the full reason is in the function's log]"
 
 
@@ -63,9 +65,12 @@ def encode(response: CfnResponse) -> bytes:
 
 def _wire(response: CfnResponse) -> bytes:
     reply_to = response.reply_to
+    reason = response.reason
+    if len(reason) > MAX_REASON_CHARS:
+        reason = reason[: MAX_REASON_CHARS - len(_TRUNCATED)] + _TRUNCATED
     body = {
         "Status": response.status.value,
-        "Reason": response.reason,
+        "Reason": reason,
         "PhysicalResourceId": response.physical_resource_id,
         "StackId": reply_to.stack_id,
         "RequestId": reply_to.request_id,

@@ -122,13 +122,13 @@ def run_plan(options: PlanOptions) -> ExitCode:
         _warn_undeclared(options.override_names, source.declared_parameters)
     registry = Registry(account, aws.region, partition_of_region(aws.region))
     planned = {k: v for k, v in source.properties.items() if k not in _DECIDED_BY_THE_PLANNER}
+    clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url, config=cli_config())
     request = replace(
-        parse_request(planned, default_registry=registry),
+        parse_request(planned, default_registry=registry, regions=clients),
         use_prebuilt=True,
         on_missing=OnMissing.REPORT,
         wait_seconds=options.wait_seconds,
     )
-    clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url, config=cli_config())
     with waiting_notice(f"ECR ({aws.where('ecr')})", polling_seconds=options.wait_seconds):
         resolution = resolve(request, clients=clients)
         target = (

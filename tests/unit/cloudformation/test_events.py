@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from devkit.events import event_names, load_event
 from resolver.cloudformation.events import CfnEvent, Malformed, RequestType, parse_event
+from resolver.errors import MAX_SHOWN_CHARS
 
 
 @pytest.mark.parametrize("name", event_names())
@@ -55,7 +57,8 @@ def test_an_unknown_request_type_is_malformed_and_not_echoed_whole(request_type:
     malformed = parse_event(raw)
     assert isinstance(malformed, Malformed)
     assert "is not Create, Update or Delete" in malformed.reason
-    assert len(malformed.reason) < 120
+    frame = "Malformed CloudFormation event: RequestType  is not Create, Update or Delete."
+    assert len(malformed.reason) <= len(frame) + MAX_SHOWN_CHARS
 
 
 @pytest.mark.parametrize("raw", [None, [], "Create", 3])
@@ -76,3 +79,35 @@ def test_non_string_ids_are_not_trusted() -> None:
     event = parse_event(raw)
     assert isinstance(event, CfnEvent)
     assert event.reply_to.response_url == ""
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("StackId", 7, "StackId is not a string"),
+        ("RequestId", ["r"], "RequestId is not a string"),
+        ("LogicalResourceId", "L" * 256, "LogicalResourceId is longer than 255 bytes"),
+        ("StackId", "\u2603" * 100, "StackId is longer than 512 bytes"),  # 6 bytes escaped each
+        ("RequestId", '"' * 129, "RequestId is longer than 256 bytes"),
+        ("PhysicalResourceId", {"id": 1}, "PhysicalResourceId is not a string of at most 1024"),
+        ("PhysicalResourceId", "p" * 1025, "PhysicalResourceId is not a string of at most 1024"),
+    ],
+)
+def test_ids_the_response_echoes_must_be_strings_of_cloudformations_sizes(
+    key: str, value: Any, problem: str
+) -> None:
+    raw = {**load_event("update-tag-moved.json"), key: value}
+    malformed = parse_event(raw)
+    assert isinstance(malformed, Malformed)
+    assert malformed.reason.startswith(f"Malformed CloudFormation event: {problem}")
+    # It can still be answered, with ids cut to fit the 4096-byte response.
+    assert malformed.reply_to is not None
+    echoed = (malformed.reply_to.stack_id, malformed.reply_to.request_id)
+    assert all(len(json.dumps(text)) - 2 <= 512 for text in echoed)
+
+
+def test_ids_within_the_sizes_are_kept_whole() -> None:
+    raw = {**load_event("update-tag-moved.json"), "LogicalResourceId": "L" * 255}
+    event = parse_event(raw)
+    assert isinstance(event, CfnEvent)
+    assert event.logical_resource_id == "L" * 255

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -16,7 +17,8 @@ from devkit.ecr_emulator import DOCKER_MANIFEST, digest_of, manifest
 from devkit.events import load_event
 from resolver.cloudformation.events import CfnEvent, RequestType, parse_event
 from resolver.cloudformation.handler import Services, handle, timeout_answer
-from resolver.cloudformation.response import MAX_BODY_BYTES, CfnResponse, Status
+from resolver.cloudformation.response import MAX_BODY_BYTES, CfnResponse, Status, encode
+from resolver.cloudformation.trust import StackPolicy
 from resolver.engine import Deadline
 from resolver.engine.ecr.batch_get_image import ACCEPTED_MEDIA_TYPES
 from resolver.engine.ecr.clients import EcrClients
@@ -313,3 +315,75 @@ def test_the_retention_gate_fails_the_resource_naming_the_rule(stubber: Stubber)
     )
     assert response.data == {}
     stubber.assert_no_pending_responses()
+
+
+# --- hardening: who may ask, and what may be asked ------------------------------------------------
+
+
+def test_a_stack_outside_the_allowed_prefixes_fails_before_any_aws_call(stubber: Stubber) -> None:
+    stacks = Stacks(rolling=True)
+    svc = replace(services(stubber, stacks), allowed_stacks=StackPolicy(("tak-",)))
+    update = replace(one_image(), request_type=RequestType.UPDATE)
+    response = handle(update, Context(), services=svc)
+    assert response.status is Status.FAILED
+    assert response.reason.startswith(
+        "Stack 'cloudtak-dev' may not use this image resolver: its name starts with none of "
+        "the resolver's AllowedStackPrefixes (tak-)."
+    )
+    assert stacks.asked == []  # not even DescribeStacks
+    stubber.assert_no_pending_responses()  # and no ECR call (the stubber has none queued)
+
+
+def test_an_allowed_stack_resolves_and_any_stack_may_delete(stubber: Stubber) -> None:
+    answer_found(stubber)
+    allowed = replace(services(stubber), allowed_stacks=StackPolicy(("cloudtak-",)))
+    assert handle(one_image(), Context(), services=allowed).status is Status.SUCCESS
+    refused = replace(services(stubber), allowed_stacks=StackPolicy(("tak-",)))
+    delete = handle(event("delete.json"), Context(), services=refused)
+    assert delete.status is Status.SUCCESS  # a Delete is never blocked: the resolver owns nothing
+
+
+def test_invented_regions_fail_at_once_without_making_clients() -> None:
+    made: list[str] = []
+
+    class Counting(EcrClients):
+        def for_region(self, region: str) -> Any:
+            made.append(region)
+            return super().for_region(region)
+
+    # 500 syntactically valid but invented regions: xx-aaa-1, xx-aab-1, ...
+    regions = [f"xx-{a}{b}{c}-1" for a in "abcdefgh" for b in "abcdefgh" for c in "abcdefgh"]
+    images = {
+        f"Image{i}": {
+            "Repository": f"arn:aws:ecr:{region}:123456789012:repository/app",
+            "Tag": "v1",
+        }
+        for i, region in enumerate(regions[:500])
+    }
+    svc = Services(clients=Counting(), stacks=Stacks())
+    started = time.monotonic()
+    response = handle(event(Images=images, Version=""), Context(), services=svc)
+    assert time.monotonic() - started < 2.0
+    assert response.status is Status.FAILED
+    assert response.reason.startswith(
+        "Images.Image0.Repository: 'arn:aws:ecr:xx-aaa-1:123456789012:repository/app' is in "
+        "region xx-aaa-1, where the aws partition has no ECR endpoint."
+    )
+    assert made == []
+
+
+def test_the_region_check_uses_botocores_own_list_of_ecr_regions() -> None:
+    clients = EcrClients()
+    assert {"us-east-1", "ap-southeast-2", "eu-west-1"} <= clients.ecr_regions("aws")
+    assert clients.ecr_regions("aws-cn") >= {"cn-north-1", "cn-northwest-1"}
+    assert "us-gov-west-1" in clients.ecr_regions("aws-us-gov")
+    assert "xx-fake-1" not in clients.ecr_regions("aws")
+    assert clients.ecr_regions("aws") is clients.ecr_regions("aws")  # read once
+
+
+def test_a_huge_repository_gives_a_reason_under_1000_characters(stubber: Stubber) -> None:
+    for repository in ("r" * 5000, "arn:aws:ecr:us-west-2:123456789012:repository/" + "r" * 5000):
+        huge = event(Repository=repository, Images={"Api": {"Tag": "api-1"}}, Version="")
+        response = handle(huge, Context(), services=services(stubber))
+        assert response.status is Status.FAILED
+        assert len(json.loads(encode(response))["Reason"]) < 400

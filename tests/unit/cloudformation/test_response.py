@@ -5,7 +5,13 @@ import json
 import pytest
 
 from resolver.cloudformation.events import ReplyTo
-from resolver.cloudformation.response import MAX_BODY_BYTES, CfnResponse, Status, encode
+from resolver.cloudformation.response import (
+    MAX_BODY_BYTES,
+    MAX_REASON_CHARS,
+    CfnResponse,
+    Status,
+    encode,
+)
 
 REPLY_TO = ReplyTo(
     response_url="https://example.invalid/r",
@@ -64,5 +70,20 @@ def test_long_reason_keeps_its_beginning_and_fits(char: str) -> None:
     assert body["Reason"].startswith("START ")
     assert body["Reason"].endswith("[truncated; the full reason is in the function's log]")
     assert " END" not in body["Reason"]
-    # It uses the room there is rather than cutting to a tiny fixed size.
-    assert len(raw) > MAX_BODY_BYTES - 64
+    assert len(body["Reason"]) <= MAX_REASON_CHARS
+    # It uses the room there is: all 1,000 characters, or as many escaped ones as 4096 bytes hold.
+    assert len(body["Reason"]) == MAX_REASON_CHARS or len(raw) > MAX_BODY_BYTES - 64
+
+
+@pytest.mark.parametrize("length", [MAX_REASON_CHARS + 1, 2000, 4000])
+def test_a_reason_that_would_fit_the_body_is_still_cut_to_1000_characters(length: int) -> None:
+    reason = "Images.Api.Repository: " + "r" * length
+    body = json.loads(encode(response(status=Status.FAILED, reason=reason)))
+    assert len(body["Reason"]) == MAX_REASON_CHARS
+    assert body["Reason"].startswith("Images.Api.Repository: rrr")
+    assert body["Reason"].endswith("[truncated; the full reason is in the function's log]")
+
+
+def test_a_reason_of_1000_characters_is_kept_whole() -> None:
+    reason = "x" * MAX_REASON_CHARS
+    assert json.loads(encode(response(status=Status.FAILED, reason=reason)))["Reason"] == reason

@@ -2,6 +2,9 @@
 
 The endpoint is left to botocore's own settings (``AWS_ENDPOINT_URL_ECR`` / ``AWS_ENDPOINT_URL``),
 so the same code talks to AWS, to the local emulator of ``make demo`` and to any tester's emulator.
+
+It also says which regions have ECR (``ecr_regions``), from the same session's endpoint data:
+validation asks before any client exists, and the first client then reuses what was loaded.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class EcrClients:
         # the CLI's --endpoint-url is the only caller that sets it.
         self._endpoint_url = endpoint_url
         self._by_region: dict[str, Any] = {}
+        self._regions: dict[str, frozenset[str]] = {}
         # boto3 sessions are not thread-safe while creating clients.
         self._lock = threading.Lock()
 
@@ -82,3 +86,17 @@ class EcrClients:
                     endpoint_url=self._endpoint_url,
                 )
             return self._by_region[region]
+
+    def ecr_regions(self, partition: str) -> frozenset[str]:
+        """The regions of ``partition`` where botocore knows an ECR endpoint.
+
+        Read from botocore's bundled endpoint data (no AWS call), once per partition. The data is
+        loaded into the session that makes the clients, so a client made afterwards costs no more
+        than it would have.
+        """
+        session = self.session
+        with self._lock:
+            if partition not in self._regions:
+                known = session.get_available_regions("ecr", partition_name=partition)
+                self._regions[partition] = frozenset(known)
+            return self._regions[partition]
