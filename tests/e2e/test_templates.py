@@ -104,7 +104,8 @@ def describe_stacks_statement(**parameters: str) -> dict[str, Any]:
     (statement,) = (
         statement
         for policy in role["Policies"]
-        for statement in policy["PolicyDocument"]["Statement"]
+        # A policy behind Fn::If (the pull-through import) has no document at this level.
+        for statement in policy.get("PolicyDocument", {}).get("Statement", [])
         if statement["Sid"] == "ReadStackStatus"
     )
     result: dict[str, Any] = evaluated(statement, **parameters)
