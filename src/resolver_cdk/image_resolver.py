@@ -24,7 +24,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from resolver.model import DEFAULT_ATTRIBUTES, OnMissing, OnVulnerable, Severity
+from resolver.model import (
+    DEFAULT_ATTRIBUTES,
+    OnMissing,
+    OnRetentionRisk,
+    OnRollbackTargetMissing,
+    OnVulnerable,
+    Severity,
+)
 from resolver.properties import parse_request
 from resolver.references import Registry, partition_of_region
 
@@ -45,6 +52,7 @@ class Image:
     platform: str | None = None
     for_lambda: bool = False  # the ``Lambda`` property: pin an index to one platform's image
     fail_on_severity: Severity | None = None
+    on_retention_risk: OnRetentionRisk | None = None
 
     def properties(self) -> dict[str, str]:
         values = {
@@ -55,6 +63,7 @@ class Image:
             "Platform": self.platform,
             "Lambda": "true" if self.for_lambda else None,
             "FailOnSeverity": self.fail_on_severity.value if self.fail_on_severity else None,
+            "OnRetentionRisk": self.on_retention_risk.value if self.on_retention_risk else None,
         }
         return {key: value for key, value in values.items() if value is not None}
 
@@ -96,6 +105,8 @@ class ImageResolver(Construct):
         wait_seconds: int | None = None,
         fail_on_severity: Severity | None = None,
         on_vulnerable: OnVulnerable | None = None,
+        on_retention_risk: OnRetentionRisk | None = None,
+        on_rollback_target_missing: OnRollbackTargetMissing | None = None,
         service_timeout: cdk.Duration = DEFAULT_SERVICE_TIMEOUT,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -113,6 +124,10 @@ class ImageResolver(Construct):
             "WaitSeconds": str(wait_seconds) if wait_seconds is not None else None,
             "FailOnSeverity": fail_on_severity.value if fail_on_severity else None,
             "OnVulnerable": on_vulnerable.value if on_vulnerable else None,
+            "OnRetentionRisk": on_retention_risk.value if on_retention_risk else None,
+            "OnRollbackTargetMissing": (
+                on_rollback_target_missing.value if on_rollback_target_missing else None
+            ),
         }
         properties = {key: value for key, value in top.items() if value is not None}
         properties["Images"] = {name: image.properties() for name, image in self._images.items()}
@@ -180,6 +195,11 @@ class ImageResolver(Construct):
     @property
     def version(self) -> str:
         return self.summary("Version")
+
+    @property
+    def rollback_target(self) -> str:
+        """``Ready``, ``Missing: <images>`` or ``Unknown: <why>`` (README: Rollbacks)."""
+        return self.summary("RollbackTarget")
 
     # Images for consumers ---------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from aws_cdk import aws_lambda as lambda_  # noqa: E402
 from aws_cdk.assertions import Match, Template  # noqa: E402
 
 from resolver.errors import InvalidPropertyError  # noqa: E402
-from resolver.model import OnMissing  # noqa: E402
+from resolver.model import OnMissing, OnRetentionRisk, OnRollbackTargetMissing  # noqa: E402
 from resolver_cdk import Image, ImageResolver  # noqa: E402
 
 TOKEN = "arn:aws:lambda:ap-southeast-2:123456789012:function:image-resolver-resolver"
@@ -143,6 +143,18 @@ def test_summary_attributes(consumer: Template) -> None:
     outputs = consumer.find_outputs("*")
     assert outputs["Build"]["Value"]["Fn::GetAtt"][1] == "BuildRequired"
     assert outputs["Missing"]["Value"]["Fn::GetAtt"][1] == "MissingImages"
+
+
+def test_the_rollback_and_retention_policies_reach_the_resource() -> None:
+    scope = stack()
+    images = cloudtak(
+        scope,
+        on_rollback_target_missing=OnRollbackTargetMissing.FAIL,
+        on_retention_risk=OnRetentionRisk.FAIL,
+    )
+    sent = resolver_properties(Template.from_stack(scope))
+    assert (sent["OnRollbackTargetMissing"], sent["OnRetentionRisk"]) == ("Fail", "Fail")
+    assert scope.resolve(images.rollback_target)["Fn::GetAtt"][1] == "RollbackTarget"
 
 
 def test_accessors_name_the_attribute_and_check_it_is_returned() -> None:
