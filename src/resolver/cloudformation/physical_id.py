@@ -18,11 +18,16 @@ Format ``r1``, all ASCII, at most 1,024 characters (CloudFormation's limit)::
 ``key`` is ``<stack name>-<logical id>-<10 hex of both>`` (names cut to 40 characters), unique per
 resource; ``revision`` is the ``Revision`` attribute (12 hex of the images' URIs); the
 properties hash is 8 hex of the properties that produced the id; ``version`` is the ``Version``
-used. ``images`` lists the images in name order, comma-separated: a status letter, the
-base64url digest the ``Uri`` pins, ``+`` the digest the tag named when that differs (an index
-pinned to one platform's image), ``=`` the tag a pattern chose. When the set does not fit, the
-tags go first, then the whole list (``images`` is empty): the id still changes with the revision,
-but a rollback to it is answered by resolving the properties again.
+used (raw when it has only a tag's characters, else ``~`` and base64url). ``images`` lists the
+images in name order, comma-separated: a status letter, the base64url digest the ``Uri`` pins,
+``+`` the digest the tag named when that differs (an index pinned to one platform's image), ``=``
+the tag a pattern chose. A set is carried whole or not at all: when it does not fit, the version
+and images are empty — the id still changes with the revision, but a rollback to it is answered
+by resolving the properties again.
+
+An Update keeps the id only when the whole recorded set is the same (``same_set``): a changed
+status, version or chosen tag is a replacement too, so a kept id always records exactly what the
+resource answers.
 
 Ids made by earlier versions (``<stack>-<logical>-<10 hex>``, no ``:r1:``) are understood as
 "no record": the first Update after an upgrade moves to this format.
@@ -36,7 +41,6 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from ..engine import Deadline
 from ..model import ImageStatus, RecordedImage, Resolution, ResolveRequest, TagMatch
@@ -84,23 +88,40 @@ class PhysicalId:
             FORMAT,
             self.revision,
             self.properties_hash,
-            self.version or "",
+            _encoded_version(self.version),
             entries,
         )
         return ":".join(fields)
 
     def recorded(self, request: ResolveRequest) -> dict[str, RecordedImage] | None:
         """The record by image name for ``request``'s images; None when there is none, or when
-        it does not describe them (checked: rebuilt with this request, the record must give back
-        the id's own revision — the same names, repositories and URIs)."""
+        it does not describe them exactly. Checked: every image a pattern chose carries its tag,
+        ``{version}`` tags have the version, and rebuilt with this request the record gives back
+        the id's own revision (the same names, repositories and URIs)."""
         names = sorted(spec.name for spec in request.images)
         if self.images is None or len(self.images) != len(names):
             return None
         recorded = dict(zip(names, self.images, strict=True))
+        for spec in request.images:
+            entry = recorded[spec.name]
+            if entry.digest and (
+                (spec.match is TagMatch.PATTERN and not entry.tag)
+                or (spec.match is TagMatch.LATEST_VERSION and not self.version)
+            ):
+                return None
         from ..engine.replay import replay  # noqa: PLC0415 - only where a record is read
 
         rebuilt = replay(request, recorded, version=self.version, clients=None, deadline=Deadline())
         return recorded if rebuilt.resolution.revision == self.revision else None
+
+    def same_set(self, other: PhysicalId) -> bool:
+        """Whether both record the same deployed set: images, statuses, digests, chosen tags and
+        version — everything a rollback answers from (the properties hash aside)."""
+        return (self.revision, self.version, self.images) == (
+            other.revision,
+            other.version,
+            other.images,
+        )
 
 
 def stable_id(stack_id: str, logical_id: str) -> str:
@@ -130,26 +151,23 @@ def properties_hash(properties: object) -> str:
 
 def new_id(event: CfnEvent, resolution: Resolution) -> str:
     """The id for what ``resolution`` deploys, carrying the set when it fits."""
-    version = resolution.version
-    carried = version is None or _fits_field(version)  # the version is part of the set
+    return str(made_for(event, resolution))
+
+
+def made_for(event: CfnEvent, resolution: Resolution) -> PhysicalId:
+    """The id for what ``resolution`` deploys. The set is carried whole or not at all: a record
+    that dropped anything (a pattern's tag, the version) could not answer a rollback exactly."""
     made = PhysicalId(
         key=stable_id(event.stack_id, event.logical_resource_id),
         revision=resolution.revision,
         properties_hash=properties_hash(event.properties),
-        version=version if carried else None,
-        images=_record(resolution) if carried else None,
+        version=resolution.version,
+        images=_record(resolution),
     )
-    if made.images is not None and len(str(made)) > MAX_LENGTH:
-        made = PhysicalId(
-            made.key,
-            made.revision,
-            made.properties_hash,
-            made.version,
-            tuple(RecordedImage(i.status, i.digest, i.tagged_digest) for i in made.images),
-        )
-    if len(str(made)) > MAX_LENGTH:
-        made = PhysicalId(made.key, made.revision, made.properties_hash, made.version, None)
-    return str(made)[:MAX_LENGTH]
+    if made.images is None or len(str(made)) > MAX_LENGTH:
+        # The revision alone still changes with the images; a rollback resolves again.
+        made = PhysicalId(made.key, made.revision, made.properties_hash, None, None)
+    return made
 
 
 def parse(text: str | None) -> PhysicalId | None:
@@ -157,14 +175,17 @@ def parse(text: str | None) -> PhysicalId | None:
     fields = (text or "").split(":")
     if len(fields) != 6 or fields[1] != FORMAT:
         return None
-    key, _, revision, props, version, entries = fields
+    key, _, revision, props, encoded, entries = fields
     images: tuple[RecordedImage, ...] | None = None
     if entries:
         decoded = [_decode(entry) for entry in entries.split(",")]
         if any(image is None for image in decoded):
             return None
         images = tuple(image for image in decoded if image is not None)
-    return PhysicalId(key, revision, props, version or None, images)
+    version = _decoded_version(encoded)
+    if encoded and version is None:
+        return None
+    return PhysicalId(key, revision, props, version, images)
 
 
 def _record(resolution: Resolution) -> tuple[RecordedImage, ...] | None:
@@ -224,6 +245,24 @@ def _unb64(text: str | None) -> str | None:
     return "sha256:" + base64.urlsafe_b64decode(text + "=").hex()
 
 
-def _fits_field(value: Any) -> bool:
-    """A version kept raw in the id: the characters of a tag, which exclude ``:``."""
-    return isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_.-]{1,128}", value) is not None
+_RAW_VERSION = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def _encoded_version(version: str | None) -> str:
+    """Raw when it has only a tag's characters (which exclude the separators), else ``~`` and
+    base64url: any Version a template gives can be carried."""
+    if not version:
+        return ""
+    if _RAW_VERSION.fullmatch(version):
+        return version
+    return "~" + base64.urlsafe_b64encode(version.encode()).decode().rstrip("=")
+
+
+def _decoded_version(text: str) -> str | None:
+    if not text.startswith("~"):
+        return text or None
+    try:
+        padded = text[1:] + "=" * (-len(text[1:]) % 4)
+        return base64.urlsafe_b64decode(padded.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None

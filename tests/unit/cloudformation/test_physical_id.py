@@ -10,6 +10,7 @@ import pytest
 from resolver.cloudformation.events import CfnEvent, ReplyTo, RequestType
 from resolver.cloudformation.physical_id import (
     MAX_LENGTH,
+    PhysicalId,
     new_id,
     parse,
     physical_id_for,
@@ -132,20 +133,83 @@ def test_the_id_changes_exactly_with_the_revision() -> None:
 
 def test_a_set_too_large_to_carry_keeps_the_revision_only() -> None:
     many = [result(f"Image{i:02d}", ImageStatus.FOUND, digest=D1) for i in range(30)]
-    text = new_id(event(), resolution(*many))
+    text = new_id(event(), resolution(*many, version="3f9a1c2e"))
     assert len(text) <= MAX_LENGTH
     parsed = parse(text)
     assert parsed is not None
-    assert parsed.images is None
+    assert (parsed.images, parsed.version) == (None, None)
     assert parsed.revision == resolution(*many).revision
 
 
-def test_a_version_that_cannot_be_carried_drops_the_record() -> None:
-    text = new_id(
-        event(), resolution(result("Api", ImageStatus.FOUND, digest=D1), version="v" * 200)
-    )
-    parsed = parse(text)
+def pattern_images(count: int, tag_length: int) -> list[ImageResult]:
+    return [
+        result(
+            f"Image{i:02d}",
+            ImageStatus.FOUND,
+            digest=D1,
+            match=TagMatch.PATTERN,
+            ref=ImageRef(REPO, tag=f"image{i:02d}-".ljust(tag_length, "x")),
+        )
+        for i in range(count)
+    ]
+
+
+def request_for(images: list[ImageResult]) -> ResolveRequest:
+    return ResolveRequest(tuple(image.spec for image in images), on_missing=OnMissing.REPORT)
+
+
+def test_a_set_is_carried_whole_or_not_at_all() -> None:
+    """Twelve digests fit, their chosen tags do not: dropping the tags would leave a record
+    that could not say which tag each pattern chose, so nothing is carried."""
+    digests_only = new_id(event(), resolution(*pattern_images(12, 1)))
+    assert parse(digests_only).images is not None  # type: ignore[union-attr]
+    images = pattern_images(12, 60)
+    parsed = parse(new_id(event(), resolution(*images)))
     assert parsed is not None and parsed.images is None
+    assert parsed.recorded(request_for(images)) is None
+
+
+def test_a_pattern_entry_without_its_tag_is_no_record() -> None:
+    images = pattern_images(1, 12)
+    text = new_id(event(), resolution(*images))
+    untagged = text.rsplit("=", 1)[0]  # as an id cut short would read
+    assert parse(text).recorded(request_for(images)) is not None  # type: ignore[union-attr]
+    assert parse(untagged).recorded(request_for(images)) is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("version", ["3f9a1c2e", "release 2026/12:01", "v" * 200, "ünï"])
+def test_any_version_is_carried_exactly(version: str) -> None:
+    text = new_id(event(), resolution(result("Api", ImageStatus.FOUND, digest=D1), version=version))
+    assert text.count(":") == 5  # the separators stay the id's own
+    parsed = parse(text)
+    assert parsed is not None and parsed.images is not None
+    assert parsed.version == version
+
+
+def test_a_versioned_image_without_the_version_is_no_record() -> None:
+    spec = ImageSpec("Api", ImageRef(REPO, tag="api-{version}"), match=TagMatch.LATEST_VERSION)
+    found = ImageResult(spec, ImageStatus.FOUND, REPO.uri + "@" + D1, Source.PREBUILT, digest=D1)
+    request = ResolveRequest((spec,), on_missing=OnMissing.REPORT)
+    with_version = parse(new_id(event(), resolution(found, version="41")))
+    without = parse(new_id(event(), resolution(found)))
+    assert with_version is not None and with_version.recorded(request) is not None
+    assert without is not None and without.recorded(request) is None
+
+
+def test_the_same_set_means_every_recorded_field() -> None:
+    def made(*images: ImageResult, version: str | None = None) -> PhysicalId:
+        parsed = parse(new_id(event(), resolution(*images, version=version)))
+        assert parsed is not None
+        return parsed
+
+    found = result("Api", ImageStatus.FOUND, digest=D1)
+    assert made(found).same_set(made(found))
+    assert not made(found).same_set(made(replace(found, status=ImageStatus.VULNERABLE)))
+    assert not made(found).same_set(made(found, version="2"))
+    chosen = replace(found, spec=replace(found.spec, match=TagMatch.PATTERN))
+    one, two = (replace(chosen, ref=ImageRef(REPO, tag=tag)) for tag in ("api-1", "api-2"))
+    assert made(one).revision == made(two).revision  # the same digest, by another tag
+    assert not made(one).same_set(made(two))
 
 
 @pytest.mark.parametrize(
