@@ -307,3 +307,100 @@ def test_an_unknown_status_is_judged_by_the_properties(
     # ones the id was made from, so it is answered as a rollback even without the status.
     assert stack.update(failing) == "UPDATE_ROLLBACK_COMPLETE"
     assert stack.attributes() == before
+
+
+# --- in-place chains: an id kept by one Update must still answer the next rollback exactly --------
+
+
+def base(**changes: Any) -> dict[str, Any]:
+    return {"Repository": REPO, "Attributes": ATTRIBUTES, **changes}
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        pytest.param({"Images": {"Api": {"Tag": "api-*"}}}, id="a pattern now chooses the tag"),
+        pytest.param(
+            {"Version": "latest", "Images": {"Api": {"Tag": "api-{version}"}}},
+            id="Version: latest now fills the tag",
+        ),
+    ],
+)
+def test_the_same_digest_chosen_another_way_is_a_replacement(
+    stack: Stack, ecr: Ecr, second: dict[str, Any]
+) -> None:
+    """The digest does not move, but what a rollback must answer does (the chosen tag, the
+    version): keeping the id would leave a record that cannot answer the next rollback."""
+    pushed(ecr, "api-00000001", "api:1")
+    assert stack.create(base(Images={"Api": {"Tag": "api-00000001"}})) == "CREATE_COMPLETE"
+    first_id = stack.resource.physical_id if stack.resource else ""
+    assert stack.update(base(**second)) == "UPDATE_COMPLETE"
+    assert stack.resource is not None and stack.resource.physical_id != first_id
+    chosen = stack.attributes()
+    pushed(ecr, "api-00000002", "api:2")  # newer: re-resolving would move on
+    assert (
+        stack.update(base(**second, Revision="next"), fails_elsewhere=True)
+        == "UPDATE_ROLLBACK_COMPLETE"
+    )
+    assert stack.attributes() == chosen
+
+
+def test_a_new_status_for_the_same_images_is_a_replacement(stack: Stack, ecr: Ecr) -> None:
+    missing = {"OnMissing": "Report", "Images": {"Api": {"Tag": "not-yet"}}}
+    assert stack.create(base(**missing)) == "CREATE_COMPLETE"
+    first_id = stack.resource.physical_id if stack.resource else ""
+    skipped = {**missing, "UsePreBuiltImages": "false"}  # no digest either way, another status
+    assert stack.update(base(**skipped)) == "UPDATE_COMPLETE"
+    assert stack.resource is not None and stack.resource.physical_id != first_id
+    answered = stack.attributes()
+    assert (
+        stack.update(base(**skipped, Revision="next"), fails_elsewhere=True)
+        == "UPDATE_ROLLBACK_COMPLETE"
+    )
+    assert stack.attributes() == answered
+
+
+def test_a_set_too_large_for_the_id_is_resolved_again_not_half_answered(
+    stack: Stack, ecr: Ecr
+) -> None:
+    """Eight long chosen tags do not fit beside their digests: the id keeps no record rather
+    than digests without the tags that chose them."""
+    images = {}
+    for i in range(8):
+        pushed(ecr, f"img{i}-" + "x" * 90, f"img:{i}")
+        images[f"I{i}"] = {"Tag": f"img{i}-*"}
+    chosen = base(Attributes=["TagUri", "Uri"], Images=images)
+    assert stack.create(chosen) == "CREATE_COMPLETE"
+    before = stack.attributes()
+    assert stack.resource is not None
+    recorded = parse(stack.resource.physical_id)
+    assert recorded is not None and recorded.images is None
+    assert (
+        stack.update({**chosen, "Revision": "x"}, fails_elsewhere=True)
+        == "UPDATE_ROLLBACK_COMPLETE"
+    )
+    assert stack.attributes() == before  # resolved again: nothing moved, so the same answer
+
+
+def test_a_rollback_whose_descriptions_outgrew_the_response_still_answers_the_uris(
+    stack: Stack, ecr: Ecr
+) -> None:
+    images = {}
+    for i in range(12):
+        pushed(ecr, f"img{i}", f"img:{i}")
+        images[f"I{i}"] = {"Tag": f"img{i}"}
+    described = base(Attributes=["Uri", "Tags"], Images=images)
+    assert stack.create(described) == "CREATE_COMPLETE"
+    before = stack.attributes()
+    for i in range(12):  # CI promotes every deployed image: its Tags grow past 4 KB in all
+        for n in range(3):
+            pushed(ecr, f"img{i}-promoted-to-the-production-environment-{n}", f"img:{i}")
+    failing = {**described, "Images": {**images, "Extra": {"Tag": "never-pushed"}}}
+    mark = len(stack.calls)
+    assert stack.update(failing) == "UPDATE_ROLLBACK_COMPLETE"
+    _, back = stack.calls_since(mark)
+    assert back.status == "SUCCESS"
+    after = stack.attributes()
+    assert {k: v for k, v in after.items() if k.endswith(".Uri")} == {
+        k: v for k, v in before.items() if k.endswith(".Uri")
+    }

@@ -22,7 +22,12 @@ from typing import Any, Protocol
 
 from ..engine import Deadline, enforce, resolve
 from ..engine.ecr.clients import EcrClients
-from ..errors import ResolverError, RollbackTargetMissingError, StackNotAllowedError
+from ..errors import (
+    InvalidPropertyError,
+    ResolverError,
+    RollbackTargetMissingError,
+    StackNotAllowedError,
+)
 from ..model import (
     READY,
     OnMissing,
@@ -37,7 +42,7 @@ from ..properties import parse_request
 from ..references import Registry
 from .attributes import fitting_data
 from .events import CfnEvent, RequestType
-from .physical_id import new_id, parse, physical_id_for, properties_hash
+from .physical_id import made_for, parse, physical_id_for, properties_hash
 from .response import CfnResponse, Status
 from .trust import StackPolicy
 
@@ -194,11 +199,12 @@ def _go_forward(
     resolution = resolve(request, clients=services.clients, deadline=deadline)
     _record(resolution, services)
     enforce(resolution)
-    target, answer_id = READY, new_id(event, resolution)
+    made = made_for(event, resolution)
+    target, answer_id = READY, str(made)
     if event.request_type is RequestType.UPDATE:
         current = parse(event.physical_resource_id)
-        if current is not None and current.revision == resolution.revision:
-            answer_id = current_id(event)  # same images: no replacement, no stray Delete
+        if current is not None and current.same_set(made):
+            answer_id = current_id(event)  # the same set: no replacement, no stray Delete
         else:
             target = _rollback_target(event, context, services=services, deadline=deadline)
             _judge(target, request.on_rollback_target_missing)
@@ -245,8 +251,10 @@ def _unknown(reason: str) -> RollbackTarget:
 
 
 def _rolling_back(event: CfnEvent, services: Services, deadline: Deadline) -> bool:
-    """The stack's status says; if it cannot be read, an Update that returns to the properties
-    its id was made from is taken for a rollback (and said so)."""
+    """The stack's status says. If it cannot be read (throttled, or a stack in another account
+    that the function may not describe), an Update that returns to the properties its id was
+    made from is taken for a rollback, and said so. Judging by the record instead would take
+    nearly every forward Update for a rollback and silently keep the old images."""
     status = services.stacks.rolling_back(event.stack_id, deadline=deadline)
     if status is not None:
         return status
@@ -280,7 +288,13 @@ def _roll_back(
                 event.properties, default_registry=_own_registry(event, context)
             )
         resolution, unverified = _previous(event, request, services=services, deadline=deadline)
-        response = _success(event, resolution, request, physical_id=physical_id)
+        try:
+            response = _success(event, resolution, request, physical_id=physical_id)
+        except InvalidPropertyError:
+            # Descriptions read again (more tags, more findings) outgrew the response: the
+            # images the record chose, undescribed, still fit as they did when deployed.
+            resolution, unverified = _previous(event, request, services=None, deadline=deadline)
+            response = _success(event, resolution, request, physical_id=physical_id)
     except Exception as exc:
         logger.warning("Rollback answered without attributes", exc_info=exc)
         unverified = [f"everything ({type(exc).__name__}: {exc})"]
@@ -292,17 +306,22 @@ def _roll_back(
 
 
 def _previous(
-    event: CfnEvent, request: ResolveRequest, *, services: Services, deadline: Deadline
+    event: CfnEvent, request: ResolveRequest, *, services: Services | None, deadline: Deadline
 ) -> tuple[Resolution, list[str]]:
+    """The recorded images (described again through ``services`` when given), or the previous
+    properties resolved again when there is no record."""
     from ..engine.replay import replay  # noqa: PLC0415 - rollbacks only
 
     current = parse(event.physical_resource_id)
     recorded = current.recorded(request) if current else None
     if current is not None and recorded is not None:
+        clients = services.clients if services else None
         replayed = replay(
-            request, recorded, version=current.version, clients=services.clients, deadline=deadline
+            request, recorded, version=current.version, clients=clients, deadline=deadline
         )
         return replayed.resolution, list(replayed.unverified)
+    if services is None:
+        raise LookupError("no record to answer from without ECR")
     # Not recorded (an id from an earlier version, or too many images): resolve the previous
     # properties again, reporting rather than enforcing, and say that it is not exact.
     lenient = replace(
