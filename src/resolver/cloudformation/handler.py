@@ -42,7 +42,7 @@ from ..properties import parse_request
 from ..references import Registry
 from .attributes import fitting_data
 from .events import CfnEvent, RequestType
-from .physical_id import made_for, parse, physical_id_for, properties_hash
+from .physical_id import PhysicalId, made_for, parse, physical_id_for, properties_hash
 from .response import CfnResponse, Status
 from .trust import StackPolicy
 
@@ -161,28 +161,29 @@ def _refused(event: CfnEvent, context: LambdaContext, exc: StackNotAllowedError)
 def _from_record(event: CfnEvent, context: LambdaContext) -> CfnResponse | None:
     """The id's recorded images, without any AWS call, for an Update that returns to the
     properties its id was made from (what a rollback sends); None for anything else."""
-    current = parse(event.physical_resource_id)
-    if (
-        event.request_type is not RequestType.UPDATE
-        or current is None
-        or current.properties_hash != properties_hash(event.properties)
-    ):
+    current = _returning_to(event)
+    if current is None:
         return None
-    from ..engine.replay import replay  # noqa: PLC0415 - rollbacks only
-
     try:
         request = parse_request(event.properties, default_registry=_own_registry(event, context))
     except ResolverError:
         return None
-    recorded = current.recorded(request)
-    if recorded is None:
+    replayed = current.replayed(request)
+    if replayed is None:
         return None
-    replayed = replay(request, recorded, version=current.version, clients=None, deadline=Deadline())
-    return _success(event, replayed.resolution, request, physical_id=current_id(event))
+    return _success(event, replayed.resolution, request, physical_id=physical_id_for(event))
 
 
-def current_id(event: CfnEvent) -> str:
-    return event.physical_resource_id or physical_id_for(event)
+def _returning_to(event: CfnEvent) -> PhysicalId | None:
+    """The id of an Update that returns to the properties the id was made from."""
+    current = parse(event.physical_resource_id)
+    if (
+        event.request_type is RequestType.UPDATE
+        and current is not None
+        and current.properties_hash == properties_hash(event.properties)
+    ):
+        return current
+    return None
 
 
 # --- forward: Create, and an Update that is not a rollback -----------------------------------
@@ -204,18 +205,22 @@ def _go_forward(
     if event.request_type is RequestType.UPDATE:
         current = parse(event.physical_resource_id)
         if current is not None and current.same_set(made):
-            answer_id = current_id(event)  # the same set: no replacement, no stray Delete
+            answer_id = physical_id_for(event)  # the same set: no replacement, no stray Delete
         else:
-            target = _rollback_target(event, context, services=services, deadline=deadline)
+            target = _rollback_target(event, current, context, services=services, deadline=deadline)
             _judge(target, request.on_rollback_target_missing)
     return _success(event, resolution, request, physical_id=answer_id, rollback_target=target)
 
 
 def _rollback_target(
-    event: CfnEvent, context: LambdaContext, *, services: Services, deadline: Deadline
+    event: CfnEvent,
+    current: PhysicalId | None,
+    context: LambdaContext,
+    *,
+    services: Services,
+    deadline: Deadline,
 ) -> RollbackTarget:
     """Are the images this Update replaces — the ones a failure would return to — still there?"""
-    current = parse(event.physical_resource_id)
     if current is None:
         return _unknown("the deployed images were not recorded (an earlier version made the id)")
     try:
@@ -258,8 +263,7 @@ def _rolling_back(event: CfnEvent, services: Services, deadline: Deadline) -> bo
     status = services.stacks.rolling_back(event.stack_id, deadline=deadline)
     if status is not None:
         return status
-    current = parse(event.physical_resource_id)
-    guess = current is not None and current.properties_hash == properties_hash(event.properties)
+    guess = _returning_to(event) is not None
     logger.warning(
         "Stack status unknown: judged by the properties",
         extra={"taken_for": "a rollback" if guess else "an ordinary update"},
@@ -281,7 +285,7 @@ def _roll_back(
     checks that need the runtime (a region botocore does not know): they were deployed once.
     """
     services.count("Rollbacks")
-    physical_id = current_id(event)  # a rollback keeps the id it was sent
+    physical_id = physical_id_for(event)  # a rollback keeps the id it was sent
     try:
         if request is None:
             request = parse_request(
@@ -293,7 +297,11 @@ def _roll_back(
         except InvalidPropertyError:
             # Descriptions read again (more tags, more findings) outgrew the response: the
             # images the record chose, undescribed, still fit as they did when deployed.
-            resolution, unverified = _previous(event, request, services=None, deadline=deadline)
+            current = parse(event.physical_resource_id)
+            undescribed = current.replayed(request) if current else None
+            if undescribed is None:
+                raise
+            resolution, unverified = undescribed.resolution, list(undescribed.unverified)
             response = _success(event, resolution, request, physical_id=physical_id)
     except Exception as exc:
         logger.warning("Rollback answered without attributes", exc_info=exc)
@@ -306,22 +314,17 @@ def _roll_back(
 
 
 def _previous(
-    event: CfnEvent, request: ResolveRequest, *, services: Services | None, deadline: Deadline
+    event: CfnEvent, request: ResolveRequest, *, services: Services, deadline: Deadline
 ) -> tuple[Resolution, list[str]]:
-    """The recorded images (described again through ``services`` when given), or the previous
-    properties resolved again when there is no record."""
     from ..engine.replay import replay  # noqa: PLC0415 - rollbacks only
 
     current = parse(event.physical_resource_id)
     recorded = current.recorded(request) if current else None
     if current is not None and recorded is not None:
-        clients = services.clients if services else None
         replayed = replay(
-            request, recorded, version=current.version, clients=clients, deadline=deadline
+            request, recorded, version=current.version, clients=services.clients, deadline=deadline
         )
         return replayed.resolution, list(replayed.unverified)
-    if services is None:
-        raise LookupError("no record to answer from without ECR")
     # Not recorded (an id from an earlier version, or too many images): resolve the previous
     # properties again, reporting rather than enforcing, and say that it is not exact.
     lenient = replace(

@@ -41,12 +41,16 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..engine import Deadline
 from ..model import ImageStatus, RecordedImage, Resolution, ResolveRequest, TagMatch
-from .events import CfnEvent
+from .events import PHYSICAL_ID_LIMIT, CfnEvent
 
-MAX_LENGTH = 1024  # CloudFormation's limit
+if TYPE_CHECKING:
+    from ..engine.replay import Replay
+
+MAX_LENGTH = PHYSICAL_ID_LIMIT
 FORMAT = "r1"
 _NAME_CHARS = 40
 
@@ -98,6 +102,16 @@ class PhysicalId:
         it does not describe them exactly. Checked: every image a pattern chose carries its tag,
         ``{version}`` tags have the version, and rebuilt with this request the record gives back
         the id's own revision (the same names, repositories and URIs)."""
+        checked = self._checked(request)
+        return checked[0] if checked else None
+
+    def replayed(self, request: ResolveRequest) -> Replay | None:
+        """``request``'s images as recorded, without asking ECR: exact URIs, no descriptions;
+        None when the record does not describe them (see ``recorded``)."""
+        checked = self._checked(request)
+        return checked[1] if checked else None
+
+    def _checked(self, request: ResolveRequest) -> tuple[dict[str, RecordedImage], Replay] | None:
         names = sorted(spec.name for spec in request.images)
         if self.images is None or len(self.images) != len(names):
             return None
@@ -112,7 +126,7 @@ class PhysicalId:
         from ..engine.replay import replay  # noqa: PLC0415 - only where a record is read
 
         rebuilt = replay(request, recorded, version=self.version, clients=None, deadline=Deadline())
-        return recorded if rebuilt.resolution.revision == self.revision else None
+        return (recorded, rebuilt) if rebuilt.resolution.revision == self.revision else None
 
     def same_set(self, other: PhysicalId) -> bool:
         """Whether both record the same deployed set: images, statuses, digests, chosen tags and
@@ -147,11 +161,6 @@ def properties_hash(properties: object) -> str:
     )
     text = json.dumps(kept, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:8]
-
-
-def new_id(event: CfnEvent, resolution: Resolution) -> str:
-    """The id for what ``resolution`` deploys, carrying the set when it fits."""
-    return str(made_for(event, resolution))
 
 
 def made_for(event: CfnEvent, resolution: Resolution) -> PhysicalId:

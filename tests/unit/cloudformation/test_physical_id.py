@@ -11,7 +11,7 @@ from resolver.cloudformation.events import CfnEvent, ReplyTo, RequestType
 from resolver.cloudformation.physical_id import (
     MAX_LENGTH,
     PhysicalId,
-    new_id,
+    made_for,
     parse,
     physical_id_for,
     properties_hash,
@@ -97,7 +97,7 @@ def test_the_set_round_trips_through_the_id() -> None:
         result("Gone", ImageStatus.TAG_NOT_FOUND),
     )
     resolved = resolution(*images, version="3f9a1c2e")
-    text = new_id(event(), resolved)
+    text = str(made_for(event(), resolved))
     assert len(text) <= MAX_LENGTH
     parsed = parse(text)
     assert parsed is not None
@@ -125,15 +125,15 @@ def test_the_set_round_trips_through_the_id() -> None:
 
 
 def test_the_id_changes_exactly_with_the_revision() -> None:
-    one = new_id(event(), resolution(result("Api", ImageStatus.FOUND, digest=D1)))
-    same = new_id(event(), resolution(result("Api", ImageStatus.FOUND, digest=D1)))
-    moved = new_id(event(), resolution(result("Api", ImageStatus.FOUND, digest=D2)))
+    one = str(made_for(event(), resolution(result("Api", ImageStatus.FOUND, digest=D1))))
+    same = str(made_for(event(), resolution(result("Api", ImageStatus.FOUND, digest=D1))))
+    moved = str(made_for(event(), resolution(result("Api", ImageStatus.FOUND, digest=D2))))
     assert one == same != moved
 
 
 def test_a_set_too_large_to_carry_keeps_the_revision_only() -> None:
     many = [result(f"Image{i:02d}", ImageStatus.FOUND, digest=D1) for i in range(30)]
-    text = new_id(event(), resolution(*many, version="3f9a1c2e"))
+    text = str(made_for(event(), resolution(*many, version="3f9a1c2e")))
     assert len(text) <= MAX_LENGTH
     parsed = parse(text)
     assert parsed is not None
@@ -161,17 +161,17 @@ def request_for(images: list[ImageResult]) -> ResolveRequest:
 def test_a_set_is_carried_whole_or_not_at_all() -> None:
     """Twelve digests fit, their chosen tags do not: dropping the tags would leave a record
     that could not say which tag each pattern chose, so nothing is carried."""
-    digests_only = new_id(event(), resolution(*pattern_images(12, 1)))
+    digests_only = str(made_for(event(), resolution(*pattern_images(12, 1))))
     assert parse(digests_only).images is not None  # type: ignore[union-attr]
     images = pattern_images(12, 60)
-    parsed = parse(new_id(event(), resolution(*images)))
+    parsed = parse(str(made_for(event(), resolution(*images))))
     assert parsed is not None and parsed.images is None
     assert parsed.recorded(request_for(images)) is None
 
 
 def test_a_pattern_entry_without_its_tag_is_no_record() -> None:
     images = pattern_images(1, 12)
-    text = new_id(event(), resolution(*images))
+    text = str(made_for(event(), resolution(*images)))
     untagged = text.rsplit("=", 1)[0]  # as an id cut short would read
     assert parse(text).recorded(request_for(images)) is not None  # type: ignore[union-attr]
     assert parse(untagged).recorded(request_for(images)) is None  # type: ignore[union-attr]
@@ -179,7 +179,9 @@ def test_a_pattern_entry_without_its_tag_is_no_record() -> None:
 
 @pytest.mark.parametrize("version", ["3f9a1c2e", "release 2026/12:01", "v" * 200, "ünï"])
 def test_any_version_is_carried_exactly(version: str) -> None:
-    text = new_id(event(), resolution(result("Api", ImageStatus.FOUND, digest=D1), version=version))
+    text = str(
+        made_for(event(), resolution(result("Api", ImageStatus.FOUND, digest=D1), version=version))
+    )
     assert text.count(":") == 5  # the separators stay the id's own
     parsed = parse(text)
     assert parsed is not None and parsed.images is not None
@@ -190,15 +192,15 @@ def test_a_versioned_image_without_the_version_is_no_record() -> None:
     spec = ImageSpec("Api", ImageRef(REPO, tag="api-{version}"), match=TagMatch.LATEST_VERSION)
     found = ImageResult(spec, ImageStatus.FOUND, REPO.uri + "@" + D1, Source.PREBUILT, digest=D1)
     request = ResolveRequest((spec,), on_missing=OnMissing.REPORT)
-    with_version = parse(new_id(event(), resolution(found, version="41")))
-    without = parse(new_id(event(), resolution(found)))
+    with_version = parse(str(made_for(event(), resolution(found, version="41"))))
+    without = parse(str(made_for(event(), resolution(found))))
     assert with_version is not None and with_version.recorded(request) is not None
     assert without is not None and without.recorded(request) is None
 
 
 def test_the_same_set_means_every_recorded_field() -> None:
     def made(*images: ImageResult, version: str | None = None) -> PhysicalId:
-        parsed = parse(new_id(event(), resolution(*images, version=version)))
+        parsed = parse(str(made_for(event(), resolution(*images, version=version))))
         assert parsed is not None
         return parsed
 
