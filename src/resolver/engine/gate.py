@@ -7,13 +7,11 @@ from dataclasses import replace
 
 from ..errors import ImageProblem, LookupFailedError
 from ..model import Attribute, ImageResult, ImageStatus, ResolveRequest, ScanReport, ScanState
-from ..references import Repository
+from .ecr.batches import Target
 from .ecr.clients import EcrClients
 from .ecr.failures import EcrFailure
 from .ecr.scan_findings import scan_findings
 from .fanout import Deadline
-
-Target = tuple[Repository, str]
 
 FIRST_DELAY_SECONDS = 2.0
 MAX_DELAY_SECONDS = 10.0

@@ -6,13 +6,11 @@ from dataclasses import dataclass, replace
 
 from ..errors import ImageProblem
 from ..model import METADATA_ATTRIBUTES, ImageDetails, ImageResult, ResolveRequest
-from ..references import Repository
+from .ecr.batches import Target
 from .ecr.clients import EcrClients
 from .ecr.describe_images import describe_digests
 from .ecr.failures import EcrFailure
 from .fanout import Deadline
-
-Target = tuple[Repository, str]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from ..errors import LookupFailedError, UnreadableManifestError
 from ..model import (
     METADATA_ATTRIBUTES,
+    READY,
     VERSION_FIELD,
     Attribute,
     ImageResult,
@@ -76,9 +77,7 @@ def replay(
         return Replay(resolution, ("the images' descriptions (no time was left to read them)",))
     unverified: list[str] = []
     calls = 0
-    if {Attribute.PLATFORMS, Attribute.FINDINGS} & set(request.attributes) or any(
-        spec.fail_on for spec in request.images
-    ):
+    if Attribute.PLATFORMS in request.attributes or request.scans_needed:
         images, more = _with_indexes(images, clients=clients, deadline=deadline, notes=unverified)
         calls += more
     if METADATA_ATTRIBUTES & set(request.attributes):
@@ -214,7 +213,7 @@ def rollback_target(
         if (entry := recorded.get(spec.name)) is not None and entry.digest
     }
     if not refs:
-        return RollbackTarget(RollbackState.READY), 0
+        return READY, 0
     report = fetch_images(refs.values(), clients=clients, deadline=deadline)
     missing: list[tuple[str, EcrFailure]] = []
     unanswered: list[tuple[str, EcrFailure]] = []
@@ -228,4 +227,4 @@ def rollback_target(
         name, failure = unanswered[0]
         reason = f"ECR could not say whether {name} still exists ({failure.code})"
         return RollbackTarget(RollbackState.UNKNOWN, reason=reason), report.calls
-    return RollbackTarget(RollbackState.READY), report.calls
+    return READY, report.calls

@@ -8,6 +8,8 @@ from typing import TypeVar
 
 from ...references import Repository
 
+Target = tuple[Repository, str]  # an image, by repository and digest
+
 BATCH_LIMIT = 100  # BatchGetImage and DescribeImages take 1-100 imageIds per call
 
 T = TypeVar("T")

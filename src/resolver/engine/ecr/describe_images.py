@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -26,18 +26,18 @@ from ...errors import ListingTooLargeError
 from ...model import ImageDetails
 from ...references import Repository
 from ..fanout import Deadline, run_all
-from ..lifecycle import StoredImage
-from ..tag_choice import ListedImage
-from .batches import per_repository
+from .batches import Target, per_repository
 from .clients import EcrClients
 from .failures import NO_RESULT, TIMED_OUT, EcrFailure, FailureKind, failure_from
+
+if TYPE_CHECKING:  # each is imported where it is built: a reader of one needs not the other
+    from ..lifecycle import StoredImage
+    from ..tag_choice import ListedImage
 
 logger = logging.getLogger(__name__)
 
 MAX_LISTED_IMAGES = 10_000
 PAGE_SIZE = 1000  # DescribeImages' largest maxResults
-
-Target = tuple[Repository, str]  # an image, by repository and digest
 
 
 # --- a repository's tagged images -----------------------------------------------------------
@@ -104,6 +104,8 @@ def _pages(
 
 
 def _listed(detail: Mapping[str, Any]) -> ListedImage | None:
+    from ..tag_choice import ListedImage  # noqa: PLC0415 - see the imports
+
     """One ``imageDetails`` entry, or ``None`` for an untagged image.
 
     The request asks for tagged images only, but moto ignores that filter (and an image may lose
@@ -165,6 +167,8 @@ def list_stored_images(
 
 
 def _stored(detail: Mapping[str, Any]) -> StoredImage:
+    from ..lifecycle import StoredImage  # noqa: PLC0415 - see the imports
+
     return StoredImage(
         digest=str(detail["imageDigest"]),
         tags=tuple(detail.get("imageTags") or ()),

@@ -54,10 +54,7 @@ def _policy(clients: EcrClients, repo: Repository) -> PolicyAnswer:
         answer = clients.for_region(repo.registry.region).get_lifecycle_policy(
             registryId=repo.registry.account_id, repositoryName=repo.name
         )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "LifecyclePolicyNotFoundException":
-            return NO_POLICY
-        return failure_from(exc)
-    except BotoCoreError as exc:
-        return failure_from(exc)
+    except (ClientError, BotoCoreError) as exc:
+        failure = failure_from(exc)
+        return NO_POLICY if failure.code == "LifecyclePolicyNotFoundException" else failure
     return str(answer.get("lifecyclePolicyText") or "")

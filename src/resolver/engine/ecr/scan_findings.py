@@ -15,10 +15,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ...model import ScanReport, ScanState
 from ...references import Repository
 from ..fanout import Deadline, run_all
+from .batches import Target
 from .clients import EcrClients
 from .failures import TIMED_OUT, EcrFailure, failure_from
-
-Target = tuple[Repository, str]  # an image, by repository and digest
 
 # Basic scanning reports COMPLETE; enhanced scanning (Inspector) reports ACTIVE.
 _DONE = frozenset({"COMPLETE", "ACTIVE"})
@@ -52,12 +51,11 @@ def _scan(clients: EcrClients, repo: Repository, digest: str) -> ScanReport | Ec
             imageId={"imageDigest": digest},
             maxResults=1,  # only the severity counts are read
         )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ScanNotFoundException":
+    except (ClientError, BotoCoreError) as exc:
+        failure = failure_from(exc)
+        if failure.code == "ScanNotFoundException":
             return ScanReport(ScanState.NOT_SCANNED, detail="the image has never been scanned")
-        return failure_from(exc)
-    except BotoCoreError as exc:
-        return failure_from(exc)
+        return failure
     status = answer.get("imageScanStatus", {})
     code = str(status.get("status", ""))
     detail = f"{code}: {status.get('description', '')}".strip(": ")
