@@ -16,9 +16,9 @@ from functools import partial
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
 from ..engine import Deadline
+from ..engine.ecr.clients import bounded_config
 from ..engine.fanout import run_all
 
 logger = logging.getLogger(__name__)
@@ -26,11 +26,7 @@ logger = logging.getLogger(__name__)
 ROLLING_BACK = "UPDATE_ROLLBACK_IN_PROGRESS"
 BUDGET_SECONDS = 3.0
 # One attempt: a retry would not fit the budget, and "unknown" is a safe answer.
-_CONFIG = Config(
-    retries={"mode": "standard", "total_max_attempts": 1},
-    connect_timeout=1,
-    read_timeout=2,
-)
+_CONFIG = bounded_config(connect_timeout=1, read_timeout=2, max_attempts=1)
 
 
 class StackStatus:

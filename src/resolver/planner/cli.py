@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import AwsCallError, InvalidPropertyError, LookupFailedError, ResolverError
+from ..properties import MAX_WAIT_SECONDS
 from .aws import AwsOptions
 from .exit_codes import ExitCode
 from .invoke import InvokeOptions, run_invoke
@@ -27,8 +28,6 @@ from .plan import (
     run_plan,
 )
 from .report import ContextKeys, OverrideNames
-
-MAX_WAIT_SECONDS = 900
 
 
 def main(argv: Sequence[str] | None = None) -> int:
