@@ -170,16 +170,7 @@ def thread_pool(client: Any, images: Images, pool: ThreadPoolExecutor) -> Outcom
 def round_trip(client: Any, batch: Images) -> Outcome:
     """One ``BatchGetImage`` of one repository's images, exactly one of our calls: the floor."""
     (repo,) = {repo for repo, _ in batch}
-    answer = client.batch_get_image(
-        registryId=ACCOUNT_ID,
-        repositoryName=repo,
-        imageIds=[{"imageTag": tag} for _, tag in batch],
-        acceptedMediaTypes=list(ACCEPTED_MEDIA_TYPES),
-    )
-    found = {
-        (repo, i["imageId"]["imageTag"]): i["imageId"]["imageDigest"] for i in answer["images"]
-    }
-    return Outcome(found, 1)
+    return Outcome(batched(client, repo, [tag for _, tag in batch]), 1)
 
 
 def measure(

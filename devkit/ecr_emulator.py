@@ -189,8 +189,8 @@ class EcrEmulator:
 
 
 @contextmanager
-def running_emulator() -> Iterator[EcrEmulator]:
-    emulator = EcrEmulator().start()
+def running_emulator(*, port: int = 0) -> Iterator[EcrEmulator]:
+    emulator = EcrEmulator(port=port).start()
     try:
         yield emulator
     finally:

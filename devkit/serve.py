@@ -15,7 +15,7 @@ import sys
 import threading
 from types import FrameType
 
-from .ecr_emulator import FAKE_CREDENTIALS, REGION, EcrEmulator
+from .ecr_emulator import FAKE_CREDENTIALS, REGION, running_emulator
 from .seed import seed, seed_examples
 
 DEFAULT_PORT = 5000
@@ -41,7 +41,6 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    emulator = EcrEmulator(port=port).start()
     stopped = threading.Event()
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
@@ -49,15 +48,13 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    try:
+    with running_emulator(port=port) as emulator:
         pushed = [f"{REGION}/{ref}" for ref in seed(emulator.client())]
         # The Runtime Interface Emulator reports us-east-1: bare names resolve there (make invoke).
         pushed += [f"us-east-1/{ref}" for ref in seed(emulator.client("us-east-1"))]
         pushed += seed_examples(emulator.client)
         _announce(emulator.endpoint, pushed)
         stopped.wait()
-    finally:
-        emulator.stop()
     print("\nemulator stopped", file=sys.stderr)
     return 0
 
