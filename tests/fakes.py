@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.awsrequest import AWSResponse
 
 from resolver.engine import Deadline
 
@@ -39,3 +44,25 @@ class FakeClock:
 
 def never_sleeps(seconds: float) -> None:
     raise AssertionError(f"unexpected sleep of {seconds} s")
+
+
+def answered_by_request(
+    client: Any, operation: str, answer: Callable[[dict[str, Any]], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Answer ``client``'s ``operation`` calls with ``answer(request)``, recording each request.
+
+    For calls made concurrently: a Stubber's queue hands its answers out in whatever order the
+    threads reach it. Parameters are still validated against the service model, as sent.
+    """
+    asked: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    def respond(params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        request = json.loads(params["body"])
+        with lock:
+            asked.append(request)
+        return AWSResponse("", 200, {}, None), answer(request)
+
+    service = client.meta.service_model.service_id.hyphenize()
+    client.meta.events.register(f"before-call.{service}.{operation}", respond)
+    return asked

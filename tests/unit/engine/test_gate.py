@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
 from botocore.stub import Stubber
 
@@ -22,7 +23,7 @@ from resolver.model import (
 )
 from resolver.references import ImageRef, Registry, Repository
 
-from ...fakes import FakeClock, never_sleeps
+from ...fakes import FakeClock, answered_by_request, never_sleeps
 
 REPO = Repository(Registry("123456789012", "ap-southeast-2"), "app")
 DIGEST = "sha256:" + "a" * 64
@@ -114,14 +115,21 @@ def test_never_scanned_blocks_only_under_require_scan(ecr: tuple[EcrClients, Stu
     assert strict.detail == "no completed scan (the image has never been scanned)"
 
 
-def test_an_unpinned_index_is_judged_by_all_its_images(ecr: tuple[EcrClients, Stubber]) -> None:
-    clients, stubber = ecr
-    stubber.add_response("describe_image_scan_findings", complete(HIGH=1), expected(CHILDREN[0]))
-    stubber.add_response("describe_image_scan_findings", complete(HIGH=2), expected(CHILDREN[1]))
+def test_an_unpinned_index_is_judged_by_all_its_images() -> None:
+    client = boto3.Session().client(
+        "ecr", region_name="ap-southeast-2", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    highs = {CHILDREN[0]: 1, CHILDREN[1]: 2}  # the two are read concurrently, in any order
+    asked = answered_by_request(
+        client,
+        "DescribeImageScanFindings",
+        lambda request: complete(HIGH=highs[request["imageId"]["imageDigest"]]),
+    )
     img = image(children=CHILDREN)
     (gated,), calls = add_scans(
-        request(img), (img,), clients=clients, deadline=FakeClock().deadline()
+        request(img), (img,), clients=EcrClients(client=client), deadline=FakeClock().deadline()
     )
+    assert sorted(asked, key=str) == [expected(CHILDREN[0]), expected(CHILDREN[1])]
     assert gated.detail.startswith("3 finding(s) at HIGH or above")
     assert calls == 2
 

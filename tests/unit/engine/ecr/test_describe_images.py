@@ -25,6 +25,8 @@ from resolver.errors import ListingTooLargeError
 from resolver.model import ImageDetails
 from resolver.references import Registry, Repository
 
+from ....fakes import answered_by_request
+
 # --- Pagination, with botocore's Stubber --------------------------------------------------------
 
 APP = Repository(Registry("210987654321", "eu-west-1"), "team/app")
@@ -156,21 +158,29 @@ def test_the_documented_bound() -> None:
     assert MAX_LISTED_IMAGES == 10_000
 
 
-def test_digests_are_described_a_hundred_per_call(stubbed: tuple[EcrClients, Stubber]) -> None:
-    client, stubber = stubbed
+def test_digests_are_described_a_hundred_per_call() -> None:
+    """The two chunks are read concurrently, so each call is answered by what it asks for (a
+    Stubber's queue would hand the answers out in whatever order the threads reach it)."""
+    client = boto3.Session().client(
+        "ecr", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+
+    def answer(request: dict[str, Any]) -> dict[str, Any]:
+        chunk = [image["imageDigest"] for image in request["imageIds"]]
+        return {"imageDetails": [detail(int(d[7:], 16), "t") for d in chunk[:-1]]}
+
+    asked = answered_by_request(client, "DescribeImages", answer)
     digests = [f"sha256:{n:064x}" for n in range(1, 151)]
-    for chunk in (sorted(digests)[:100], sorted(digests)[100:]):
-        stubber.add_response(
-            "describe_images",
-            {"imageDetails": [detail(int(d[7:], 16), "t") for d in chunk[:-1]]},
-            {
-                "registryId": "210987654321",
-                "repositoryName": "team/app",
-                "imageIds": [{"imageDigest": d} for d in chunk],
-            },
-        )
-    report = describe_digests([(APP, d) for d in digests], clients=client, deadline=NO_DEADLINE)
-    stubber.assert_no_pending_responses()
+    clients = EcrClients(client=client)
+    report = describe_digests([(APP, d) for d in digests], clients=clients, deadline=NO_DEADLINE)
+    assert sorted(asked, key=lambda request: request["imageIds"][0]["imageDigest"]) == [
+        {
+            "registryId": "210987654321",
+            "repositoryName": "team/app",
+            "imageIds": [{"imageDigest": d} for d in chunk],
+        }
+        for chunk in (sorted(digests)[:100], sorted(digests)[100:])
+    ]
     assert report.calls == 2
     assert len(report.answers) == 150
     first = report.answers[(APP, digests[0])]
