@@ -16,6 +16,7 @@ from devkit.ecr_emulator import ensure_repository, manifest, push
 from devkit.image_indexes import buildx_single_with_provenance, push_index
 from devkit.seed import expire_untagged, keep_newest
 from resolver.cloudformation.attributes import build_data
+from resolver.cloudformation.physical_id import RecordKind
 from resolver.engine import enforce, resolve
 from resolver.engine.ecr.clients import EcrClients
 from resolver.engine.indexes import OCI_INDEX
@@ -69,7 +70,7 @@ def test_retention_from_a_stored_policy_over_http(
         {"Newest": {"Tag": "app-5"}, "Oldest": {"Tag": "app-1"}, "Third": {"Tag": "app-3"}},
         Attributes=["Uri", "Retention"],
     )
-    data = build_data(resolution, (Attribute.RETENTION,))
+    data = build_data(resolution, (Attribute.RETENTION,), rollback_record=RecordKind.FULL)
     assert data == {
         "Newest.Retention": "Limited: rule 1 keeps the 3 newest app-* images; this is #1 of 5",
         "Oldest.Retention": "Expiring: rule 1 keeps the 3 newest app-* images; this is #5 of 5",
@@ -79,6 +80,7 @@ def test_retention_from_a_stored_policy_over_http(
         "Revision": resolution.revision,
         "Version": "",
         "RollbackTarget": "Ready",
+        "RollbackRecord": "Full",
     }
     # One policy read and one listing for the repository, however many images it holds.
     assert (ecr.calls("GetLifecyclePolicy"), ecr.calls("DescribeImages")) == (1, 1)

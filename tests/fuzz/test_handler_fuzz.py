@@ -21,6 +21,7 @@ import pytest
 from devkit.lambda_context import LambdaContext
 from devkit.receiver import ResponseReceiver
 from resolver.cloudformation import app
+from resolver.cloudformation.events import PHYSICAL_ID_LIMIT
 from resolver.cloudformation.response import MAX_BODY_BYTES, MAX_REASON_CHARS
 from resolver.cloudformation.stack_status import StackStatus
 from resolver.engine.ecr.clients import EcrClients
@@ -83,7 +84,7 @@ def check(case: Case, bodies: list[bytes], seconds: float) -> list[str]:
         return [f"{len(bodies)} answers"]
     raw = bodies[0]
     body = json.loads(raw)
-    reason = body["Reason"]
+    reason = body.get("Reason", "")  # required on FAILED only: checked below
     problems = []
     if len(raw) > MAX_BODY_BYTES:
         problems.append(f"{len(raw)} bytes")
@@ -91,6 +92,10 @@ def check(case: Case, bodies: list[bytes], seconds: float) -> list[str]:
         problems.append(f"{body['Status']}: {reason[:200]!r}")
     if case.expect is Expect.SUCCESS and seconds >= 1.0:
         problems.append(f"Delete took {seconds:.2f} s")
+    if body["Status"] == "FAILED" and "Reason" not in body:
+        problems.append("FAILED without a Reason")
+    if len(body["PhysicalResourceId"]) > PHYSICAL_ID_LIMIT:
+        problems.append(f"a PhysicalResourceId of {len(body['PhysicalResourceId'])} characters")
     if case.expect is Expect.FAILED:
         if not 0 < len(reason) <= MAX_REASON_CHARS:
             problems.append(f"a Reason of {len(reason)} characters")
