@@ -85,17 +85,11 @@ def check(case: Case, bodies: list[bytes], seconds: float) -> list[str]:
     raw = bodies[0]
     body = json.loads(raw)
     reason = body.get("Reason", "")  # required on FAILED only: checked below
-    problems = []
-    if len(raw) > MAX_BODY_BYTES:
-        problems.append(f"{len(raw)} bytes")
+    problems = _shape_problems(raw, body)
     if body["Status"] != case.expect.value:
         problems.append(f"{body['Status']}: {reason[:200]!r}")
     if case.expect is Expect.SUCCESS and seconds >= 1.0:
         problems.append(f"Delete took {seconds:.2f} s")
-    if body["Status"] == "FAILED" and "Reason" not in body:
-        problems.append("FAILED without a Reason")
-    if len(body["PhysicalResourceId"]) > PHYSICAL_ID_LIMIT:
-        problems.append(f"a PhysicalResourceId of {len(body['PhysicalResourceId'])} characters")
     if case.expect is Expect.FAILED:
         if not 0 < len(reason) <= MAX_REASON_CHARS:
             problems.append(f"a Reason of {len(reason)} characters")
@@ -103,6 +97,19 @@ def check(case: Case, bodies: list[bytes], seconds: float) -> list[str]:
             problems.append(f"not a readable reason: {reason[:200]!r}")
         if not reason.startswith(case.names):
             problems.append(f"Reason {reason[:120]!r} does not start with {case.names[0][:60]!r}")
+    return problems
+
+
+def _shape_problems(raw: bytes, body: dict[str, Any]) -> list[str]:
+    """What no answer may be: over 4096 bytes (id and Data together), an id over 1,024
+    characters, a FAILED without a Reason."""
+    problems = []
+    if len(raw) > MAX_BODY_BYTES:
+        problems.append(f"{len(raw)} bytes")
+    if len(body["PhysicalResourceId"]) > PHYSICAL_ID_LIMIT:
+        problems.append(f"a PhysicalResourceId of {len(body['PhysicalResourceId'])} characters")
+    if body["Status"] == "FAILED" and "Reason" not in body:
+        problems.append("FAILED without a Reason")
     return problems
 
 
