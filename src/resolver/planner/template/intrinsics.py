@@ -14,7 +14,7 @@ from typing import Any, Final
 from ...errors import TemplateError
 from .loader import did_you_mean, scalar_text, section
 from .parameters import Parameters
-from .pseudo import NO_VALUE, PseudoParameters
+from .pseudo import NO_VALUE, PseudoParameters, Unknown
 
 _DEPLOY_TIME_FIX: Final = (
     "Pass the value through a template parameter (--parameter-overrides when planning) "
@@ -150,7 +150,12 @@ class Evaluator:
 
     def ref(self, name: str, where: str, intrinsic: str) -> Any:
         if name in self._pseudo:
-            return self._pseudo[name]
+            value = self._pseudo[name]
+            if isinstance(value, Unknown):
+                raise TemplateError(
+                    where, f"{name}: {value.problem}", intrinsic=intrinsic, fix=value.fix
+                )
+            return value
         if name in self.parameters:
             return self.parameters.value(name, where, intrinsic)
         if name in self._resources:
@@ -212,12 +217,20 @@ class Evaluator:
 # --- value functions: one per intrinsic --------------------------------------------------------
 
 
-def _ref(ev: Evaluator, arg: Any, where: str) -> Any:
+def _name(arg: Any, where: str, intrinsic: str) -> str:
+    """The argument of ``Ref`` and ``Condition``: a plain name."""
     if not isinstance(arg, str):
         raise TemplateError(
-            where, f"expects a name, got {arg!r}", intrinsic="Ref", fix="Write Ref: Name."
+            where,
+            f"expects a name, got {arg!r}",
+            intrinsic=intrinsic,
+            fix=f"Write {intrinsic}: Name.",
         )
-    return ev.ref(arg, where, "Ref")
+    return arg
+
+
+def _ref(ev: Evaluator, arg: Any, where: str) -> Any:
+    return ev.ref(_name(arg, where, "Ref"), where, "Ref")
 
 
 def _sub_args(arg: Any, where: str) -> tuple[str, Mapping[str, Any]]:
@@ -406,14 +419,7 @@ def _fn_or(ev: Evaluator, arg: Any, where: str) -> bool:
 
 
 def _condition(ev: Evaluator, arg: Any, where: str) -> bool:
-    if not isinstance(arg, str):
-        raise TemplateError(
-            where,
-            f"expects a name, got {arg!r}",
-            intrinsic="Condition",
-            fix="Write Condition: Name.",
-        )
-    return ev.condition(arg, where, "Condition")
+    return ev.condition(_name(arg, where, "Condition"), where, "Condition")
 
 
 _CONDITION_FUNCTIONS: Final[Mapping[str, Callable[[Evaluator, Any, str], bool]]] = {

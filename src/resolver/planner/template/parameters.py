@@ -35,7 +35,7 @@ class _Parameter:
         return self.type.startswith("AWS::SSM::Parameter::Value<")
 
 
-def declarations(template: Mapping[str, Any]) -> dict[str, _Parameter]:
+def _declarations(template: Mapping[str, Any]) -> dict[str, _Parameter]:
     declared: dict[str, _Parameter] = {}
     for name, declaration in section(template, "Parameters").items():
         if not isinstance(declaration, dict):
@@ -46,7 +46,7 @@ def declarations(template: Mapping[str, Any]) -> dict[str, _Parameter]:
     return declared
 
 
-def reject_unknown(
+def _reject_unknown(
     given: Mapping[str, str], declared: Mapping[str, _Parameter], *, source: str
 ) -> None:
     # CloudFormation refuses a value for a parameter the template lacks; here it is usually a typo
@@ -153,21 +153,40 @@ def _validate(param: _Parameter, value: str) -> None:
 
 
 class Parameters:
-    """Each parameter's value as CloudFormation would use it: the given one, else its Default.
+    """Each parameter's value as CloudFormation would use it, read once from the template and
+    the given values: explicit ones (``given``), then samconfig's, then the Default.
+
+    Like ``sam deploy``, samconfig values for parameters this template lacks are dropped — one
+    samconfig often serves several templates — but a given value naming no parameter is a typo,
+    and an error reported as ``given_by`` (the option that passed it). On an existing stack
+    ``sam deploy`` keeps a parameter's *previous* value when nothing overrides it, not its
+    Default; the planner cannot see previous values, so CI should pass every parameter that
+    differs from its Default.
 
     A parameter without any value is only an error when the resource actually refers to it:
     the planner evaluates one resource, and demanding, say, a database password it never reads
     would push users into putting secrets on CI command lines.
     """
 
-    def __init__(self, template: Mapping[str, Any], given: Mapping[str, str]) -> None:
-        self._declared = declarations(template)
-        reject_unknown(given, self._declared, source="Parameters")
+    def __init__(
+        self,
+        template: Mapping[str, Any],
+        given: Mapping[str, str],
+        *,
+        samconfig: Mapping[str, str] | None = None,
+        given_by: str = "Parameters",
+    ) -> None:
+        self._declared = _declarations(template)
+        _reject_unknown(given, self._declared, source=given_by)
+        merged = {
+            name: value for name, value in (samconfig or {}).items() if name in self._declared
+        }
+        merged.update(given)
         self._values: dict[str, str] = {}
         for name, param in self._declared.items():
             default = param.declaration.get("Default")
-            if name in given:
-                self._values[name] = given[name]
+            if name in merged:
+                self._values[name] = merged[name]
             elif default is not None:
                 self._values[name] = scalar_text(default, f"Parameters.{name}.Default")
         for name, value in self._values.items():
@@ -203,21 +222,3 @@ class Parameters:
             )
         raw = self._values[name]
         return _split_list(raw) if param.is_list else raw
-
-
-def merge_parameters(
-    template: Mapping[str, Any], *, samconfig: Mapping[str, str], overrides: Mapping[str, str]
-) -> dict[str, str]:
-    """Parameter values by precedence: explicit overrides, then samconfig (Defaults come last).
-
-    Like ``sam deploy``, samconfig values for parameters this template lacks are dropped — one
-    samconfig often serves several templates — but an explicit override naming no parameter is
-    a typo, and an error. On an existing stack ``sam deploy`` keeps a parameter's *previous*
-    value when nothing overrides it, not its Default; the planner cannot see previous values,
-    so CI should pass every parameter that differs from its Default.
-    """
-    declared = declarations(template)
-    reject_unknown(overrides, declared, source="--parameter-overrides")
-    merged = {name: value for name, value in samconfig.items() if name in declared}
-    merged.update(overrides)
-    return merged

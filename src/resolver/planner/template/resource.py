@@ -4,15 +4,14 @@ would deliver them to the custom resource."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, Final
+from typing import Any
 
 from ...errors import ResourceNotCreatedError, TemplateError
+from ...model import RESOURCE_TYPE
 from .intrinsics import Evaluator
 from .loader import did_you_mean, scalar_text, section
 from .parameters import Parameters
 from .pseudo import PseudoParameters
-
-RESOURCE_TYPE: Final = "Custom::ImageResolver"
 
 
 def _resource_type(body: object) -> object:
@@ -78,21 +77,19 @@ def evaluate_properties(  # noqa: PLR0913 - all keyword-only but the first two: 
     template: Mapping[str, Any],
     logical_id: str,
     *,
-    parameters: Mapping[str, str],
+    parameters: Parameters,
     imports: Callable[[str], str | None],
     pseudo: PseudoParameters,
     skip: Collection[str] = (),
 ) -> dict[str, Any]:
     """The resource's properties as CloudFormation would deliver them to the custom resource.
 
-    ``parameters`` are the given values (see ``merge_parameters``); a declared parameter without
-    one takes its Default. Scalars become strings, ``AWS::NoValue`` drops its key or item, and
-    ``imports`` answers ``Fn::ImportValue`` (``None``: unknown export). Top-level properties named
-    in ``skip`` are left out unevaluated — ``ServiceToken`` is one the planner does not need.
+    Scalars become strings, ``AWS::NoValue`` drops its key or item, and ``imports`` answers
+    ``Fn::ImportValue`` (``None``: unknown export). Top-level properties named in ``skip`` are
+    left out unevaluated — ``ServiceToken`` is one the planner does not need.
     """
     resource = _named_resource(section(template, "Resources"), logical_id)
-    given = Parameters(template, parameters)
-    ev = Evaluator(template, parameters=given, imports=imports, pseudo=pseudo)
+    ev = Evaluator(template, parameters=parameters, imports=imports, pseudo=pseudo)
     _check_created(ev, logical_id, resource)
     properties = resource.get("Properties", {})
     where = f"{logical_id}.Properties"

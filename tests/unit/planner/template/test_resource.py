@@ -9,6 +9,7 @@ import pytest
 
 from resolver.errors import ResourceNotCreatedError, TemplateError
 from resolver.planner.template import (
+    Parameters,
     evaluate_properties,
     find_resolver_resource,
     load_template,
@@ -25,7 +26,7 @@ def test_consumer_template_evaluates_as_cloudformation_delivers_it() -> None:
     properties = evaluate_properties(
         template,
         logical_id,
-        parameters={"GitSha": "3f9a1c2e", "LocalImage": "team/local:pmtiles"},
+        parameters=Parameters(template, {"GitSha": "3f9a1c2e", "LocalImage": "team/local:pmtiles"}),
         imports=EXPORTS.get,
         pseudo=PSEUDO,
     )
@@ -54,7 +55,7 @@ def test_skip_leaves_properties_out_unevaluated() -> None:
     properties = evaluate_properties(
         template,
         "Images",
-        parameters={"GitSha": "3f9a1c2e"},
+        parameters=Parameters(template, {"GitSha": "3f9a1c2e"}),
         imports={"TAK-dev-BaseInfra-EcrArtifactsRepoArn": "repo"}.get,  # no ServiceToken export
         pseudo=PSEUDO,
         skip={"ServiceToken"},
@@ -113,4 +114,6 @@ def test_resource_discovery_errors(
 def test_evaluate_refuses_a_resource_of_another_type() -> None:
     template = {"Resources": {"Images": RESOLVER, "Fn": FUNCTION}}
     with pytest.raises(TemplateError, match="not Custom::ImageResolver"):
-        evaluate_properties(template, "Fn", parameters={}, imports=EXPORTS.get, pseudo=PSEUDO)
+        evaluate_properties(
+            template, "Fn", parameters=Parameters(template, {}), imports=EXPORTS.get, pseudo=PSEUDO
+        )
