@@ -5,37 +5,14 @@ Pure functions of the model's typed results."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from ..model import ImageResult, ImageStatus, Resolution, RollbackState, RollbackTarget
+from .options import ContextKeys, OverrideNames
 
 SCHEMA_VERSION = 1
 
 _GREEN, _YELLOW, _RED, _BOLD = "32", "33", "31", "1"
-
-
-@dataclass(frozen=True)
-class OverrideNames:
-    """Parameter names of the consumer template that ``--emit sam-overrides`` fills in."""
-
-    use_prebuilt: str = "UsePreBuiltImages"
-    revision: str = "ImageRevision"
-
-
-@dataclass(frozen=True)
-class ContextKeys:
-    """CDK context keys that ``--emit cdk-context`` fills in.
-
-    ``version_format`` shapes the version's value: ``cloudtak-{version}`` gives the tag itself,
-    for stacks whose context carries a tag (``--context cloudtakImageTag=cloudtak-3f9a1c2e``).
-    ``revision`` is emitted only when named.
-    """
-
-    use_prebuilt: str = "usePreBuiltImages"
-    version: str = "imageVersion"
-    version_format: str = "{version}"
-    revision: str | None = None
 
 
 def _selector(image: ImageResult) -> str:

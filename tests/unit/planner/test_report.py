@@ -6,10 +6,9 @@ import json
 from dataclasses import replace
 
 from resolver.model import OnMissing, Resolution, Retention, RetentionKind
+from resolver.planner.options import ContextKeys, OverrideNames
 from resolver.planner.report import (
     SCHEMA_VERSION,
-    ContextKeys,
-    OverrideNames,
     as_cdk_context,
     as_github_outputs,
     as_json,
