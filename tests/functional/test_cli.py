@@ -26,6 +26,7 @@ from devkit.seed import EXAMPLE_IMAGES, seed_examples
 from resolver.planner.cli import main
 from resolver.planner.exit_codes import ExitCode
 
+from ..github import read_outputs
 from .conftest import Ecr
 
 EXIT_OK, EXIT_INVALID = ExitCode.OK, ExitCode.INVALID
@@ -193,13 +194,18 @@ def test_github_outputs(seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixtu
         plan(seeded, "--spec", str(with_missing_spec(tmp_path)), "--output", "github")
         == EXIT_BUILD_NEEDED
     )
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[:3] == [
-        "build-required=true",
-        "use-prebuilt-images=false",
-        "missing-images=Pmtiles",
+    outputs = read_outputs(capsys.readouterr().out)
+    assert list(outputs) == [
+        "build-required",
+        "use-prebuilt-images",
+        "missing-images",
+        "revision",
+        "version",
     ]
-    assert lines[3].startswith("revision=")
+    assert outputs["build-required"] == "true"
+    assert outputs["use-prebuilt-images"] == "false"
+    assert outputs["missing-images"] == "Pmtiles"
+    assert len(outputs["revision"]) == 12
 
 
 def test_sam_overrides_carry_the_revision_the_resource_returns(
