@@ -4,6 +4,7 @@ credentials not exported."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from devkit.events import EVENTS_DIR
 from resolver.planner.cli import main
 from resolver.planner.exit_codes import ExitCode
 
+from ..unit.planner.template.test_loader import ALIAS_BOMB
 from .conftest import Ecr
 
 
@@ -96,3 +98,21 @@ def test_invoke_without_credentials_says_what_to_export(
     assert err.rstrip().endswith(serve.export_line())  # the line `make emulator` prints
     assert err.count("\n") == 1
     assert seeded.calls() == 0
+
+
+@pytest.mark.usefixtures("no_credentials")
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (ALIAS_BOMB, "line 6: found the alias *l0, and CloudFormation does not allow YAML aliases"),
+        ("Resources: " + "[" * 5000 + "]" * 5000 + "\n", "nests values too deeply to read"),
+    ],
+)
+def test_a_hostile_template_is_bad_input_not_a_bug(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, says: str
+) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(text)
+    assert main(["plan", "--template", str(template)]) == ExitCode.INVALID  # was 1, "a bug"
+    err = capsys.readouterr().err
+    assert says in err and "please report" not in err and err.count("\n") == 1

@@ -9,8 +9,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ...errors import TemplateError
-from .loader import did_you_mean, scalar_text, section
+from ...errors import TemplateError, clip
+from .loader import did_you_mean, echoed, scalar_text, section
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,8 @@ def _reject_unknown(
         hint = did_you_mean(unknown[0], declared)
         raise TemplateError(
             source,
-            f"{unknown[0]!r} is not a parameter of this template{hint}",
-            fix=f"The template declares: {', '.join(declared) or 'no parameters'}.",
+            f"{echoed(unknown[0])} is not a parameter of this template{hint}",
+            fix=f"The template declares: {clip(', '.join(declared) or 'no parameters')}.",
         )
 
 
@@ -72,7 +72,7 @@ def _violated_allowed_values(param: _Parameter, item: str) -> str | None:
         return None
     where = f"Parameters.{param.name}.AllowedValues"
     texts = [scalar_text(value, where) for value in allowed] if isinstance(allowed, list) else []
-    return None if item in texts else f"is not one of the AllowedValues ({', '.join(texts)})"
+    return None if item in texts else f"is not one of the AllowedValues ({clip(', '.join(texts))})"
 
 
 def _violated_allowed_pattern(param: _Parameter, item: str) -> str | None:
@@ -87,7 +87,7 @@ def _violated_allowed_pattern(param: _Parameter, item: str) -> str | None:
             f"is not a valid regular expression ({exc})",
             fix="Fix the pattern.",
         ) from exc
-    return None if matched else f"does not match the AllowedPattern {pattern!r}"
+    return None if matched else f"does not match the AllowedPattern {echoed(pattern)}"
 
 
 def _limit(param: _Parameter, key: str) -> float | None:
@@ -99,7 +99,9 @@ def _limit(param: _Parameter, key: str) -> float | None:
         return float(raw)
     except (TypeError, ValueError) as exc:
         raise TemplateError(
-            f"Parameters.{param.name}.{key}", f"{raw!r} is not a number", fix="Fix the template."
+            f"Parameters.{param.name}.{key}",
+            f"{echoed(raw)} is not a number",
+            fix="Fix the template.",
         ) from exc
 
 
@@ -147,7 +149,7 @@ def _validate(param: _Parameter, value: str) -> None:
             described = param.declaration.get("ConstraintDescription")
             raise TemplateError(
                 f"Parameters.{param.name}",
-                f"{item!r} {problem}" + (f" ({described})" if described else ""),
+                f"{echoed(item)} {problem}" + (f" ({described})" if described else ""),
                 fix=f"Pass a valid value with --parameter-overrides {param.name}=<value>.",
             )
 
@@ -206,7 +208,7 @@ class Parameters:
             raise TemplateError(
                 where,
                 f"parameter {name} has type {param.type}: CloudFormation reads SSM parameter "
-                f"{ssm_name!r} at deploy time, which the planner cannot do offline",
+                f"{echoed(ssm_name)} at deploy time, which the planner cannot do offline",
                 intrinsic=intrinsic,
                 fix=f"Resolve it yourself (aws ssm get-parameter --name {ssm_name}) and plan a "
                 f"copy of the template where {name} is a String, passing that value with "

@@ -13,6 +13,7 @@ from typing import Any, Final
 import yaml
 
 from ...errors import TemplateError, clip, shown
+from .loader import echoed
 from .pseudo import check_stack_name
 
 _PARAMETER_NAME: Final = re.compile(r"[A-Za-z0-9]+")
@@ -28,7 +29,7 @@ def _parse_override(item: str, source: str) -> tuple[str, str]:
     if "=" not in item or not _PARAMETER_NAME.fullmatch(key):
         raise TemplateError(
             source,
-            f"{item!r} is not Name=value",
+            f"{echoed(item)} is not Name=value",
             fix="Write each override as Name=value (names are letters and digits), e.g. "
             "Env=dev, or as ParameterKey=Env,ParameterValue=dev.",
         )

@@ -223,3 +223,23 @@ def test_the_stack_name_is_never_guessed(tmp_path: Path) -> None:
     assert evaluate_properties(
         template, "Images", parameters=Parameters(template, {}), imports=EXPORTS.get, pseudo=named
     ) == {"Value": "tak-prod-api"}
+
+
+@pytest.mark.parametrize(
+    ("expression", "parameters", "clipped"),
+    [
+        (f"!Ref {'N' * 5000}", {}, "'NNN"),
+        (f"!Select [0, {'x' * 5000}]", {}, "got 'xxx"),
+        (f"!FindInMap [Regions, {'k' * 5000}, Suffix]", {}, "no key 'kkk"),
+        ("!Ref Env", {"Env": "e" * 5000}, "'eee"),  # AllowedValues [dev, prod]
+        (f"{{Ref: Env, {'o' * 1000}: x}}", {}, "found Ref, ooo"),
+    ],
+)
+def test_errors_clip_the_values_they_echo(
+    tmp_path: Path, expression: str, parameters: dict[str, str], clipped: str
+) -> None:
+    with pytest.raises(TemplateError) as caught:
+        value_of(tmp_path, expression, **parameters)
+    message = str(caught.value)
+    assert clipped in message
+    assert len(message) < 1000 and "..." in message

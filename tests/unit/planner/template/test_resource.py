@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -116,4 +117,42 @@ def test_evaluate_refuses_a_resource_of_another_type() -> None:
     with pytest.raises(TemplateError, match="not Custom::ImageResolver"):
         evaluate_properties(
             template, "Fn", parameters=Parameters(template, {}), imports=EXPORTS.get, pseudo=PSEUDO
+        )
+
+
+# --- hostile nesting: a template error (exit 2), never a crash ---------------------------------
+
+
+def _resolver_with(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"Resources": {"Images": {**RESOLVER, "Properties": properties, **extra}}}
+
+
+def _deep(depth: int, wrap: Callable[[Any], Any], leaf: Any) -> Any:
+    node = leaf
+    for _ in range(depth):
+        node = wrap(node)
+    return node
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        _resolver_with({"Value": _deep(5000, lambda node: {"Fn::Join": ["", [node]]}, "x")}),
+        _resolver_with({"Value": _deep(5000, lambda node: {"Nested": node}, "x")}),
+        {
+            **_resolver_with({"Value": "x"}, Condition="Deep"),
+            "Conditions": {
+                "Deep": _deep(5000, lambda node: {"Fn::Not": [node]}, {"Fn::Equals": ["a", "b"]})
+            },
+        },
+    ],
+)
+def test_nesting_too_deep_to_evaluate_is_a_template_error(template: dict[str, Any]) -> None:
+    with pytest.raises(TemplateError, match=r"^Images: nests functions or values too deeply"):
+        evaluate_properties(
+            template,
+            "Images",
+            parameters=Parameters(template, {}),
+            imports=EXPORTS.get,
+            pseudo=PSEUDO,
         )
