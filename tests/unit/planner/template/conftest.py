@@ -55,13 +55,15 @@ def write(tmp_path: Path, text: str, name: str = "template.yaml") -> Path:
     return path
 
 
-def evaluate(template: dict[str, Any], **parameters: str) -> dict[str, Any]:
+def evaluate(
+    template: dict[str, Any], *, pseudo: PseudoParameters = PSEUDO, **parameters: str
+) -> dict[str, Any]:
     return evaluate_properties(
         template,
         "Images",
         parameters=Parameters(template, parameters),
         imports=EXPORTS.get,
-        pseudo=PSEUDO,
+        pseudo=pseudo,
     )
 
 

@@ -149,10 +149,4 @@ def _deep(depth: int, wrap: Callable[[Any], Any], leaf: Any) -> Any:
 )
 def test_nesting_too_deep_to_evaluate_is_a_template_error(template: dict[str, Any]) -> None:
     with pytest.raises(TemplateError, match=r"^Images: nests functions or values too deeply"):
-        evaluate_properties(
-            template,
-            "Images",
-            parameters=Parameters(template, {}),
-            imports=EXPORTS.get,
-            pseudo=PSEUDO,
-        )
+        evaluate(template)
