@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import replace
 
 import pytest
 
 from resolver.model import OnMissing, Resolution, Retention, RetentionKind
-from resolver.planner import report
 from resolver.planner.options import ContextKeys, OverrideNames
 from resolver.planner.report import (
     SCHEMA_VERSION,
@@ -67,7 +67,7 @@ def test_no_value_can_add_a_github_output() -> None:
 
 def test_the_delimiter_never_occurs_in_a_value(monkeypatch: pytest.MonkeyPatch) -> None:
     drawn = iter(["a" * 32, "b" * 32])
-    monkeypatch.setattr(report.secrets, "token_hex", lambda _size: next(drawn))
+    monkeypatch.setattr(secrets, "token_hex", lambda _size: next(drawn))
     # The first delimiter drawn stands alone on a line of the value: it would end it early.
     forged = "x\nghadelimiter_" + "a" * 32 + "\nuse-prebuilt-images=true"
     written = as_github_outputs(replace(RESOLUTION, version=forged))

@@ -56,7 +56,7 @@ def write(tmp_path: Path, text: str, name: str = "template.yaml") -> Path:
 
 
 def evaluate(
-    template: dict[str, Any], *, pseudo: PseudoParameters = PSEUDO, **parameters: str
+    template: dict[str, Any], pseudo: PseudoParameters = PSEUDO, /, **parameters: str
 ) -> dict[str, Any]:
     return evaluate_properties(
         template,

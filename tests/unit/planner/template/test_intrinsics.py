@@ -206,13 +206,13 @@ def test_the_stack_name_is_never_guessed(tmp_path: Path) -> None:
     )
     unnamed = PseudoParameters.for_region("ap-southeast-2", account_id="111122223333")
     with pytest.raises(TemplateError) as caught:
-        evaluate(template, pseudo=unnamed)
+        evaluate(template, unnamed)
     assert str(caught.value).startswith(
         "Images.Properties.Value: Fn::Sub: AWS::StackName: the stack's name is not known to the plan. "
         "Pass --stack-name, or set stack_name in samconfig"
     )
     named = replace(unnamed, stack_name="tak-prod")
-    assert evaluate(template, pseudo=named) == {"Value": "tak-prod-api"}
+    assert evaluate(template, named) == {"Value": "tak-prod-api"}
 
 
 @pytest.mark.parametrize(
