@@ -100,19 +100,24 @@ def test_invoke_without_credentials_says_what_to_export(
     assert seeded.calls() == 0
 
 
+SPEC_BOMB = ALIAS_BOMB.split("    Properties:\n")[1].replace("      ", "")
+
+
 @pytest.mark.usefixtures("no_credentials")
 @pytest.mark.parametrize(
-    ("text", "says"),
+    ("option", "text", "says"),
     [
-        (ALIAS_BOMB, "line 6: found the alias *l0, and CloudFormation does not allow YAML aliases"),
-        ("Resources: " + "[" * 5000 + "]" * 5000 + "\n", "nests values too deeply to read"),
+        ("--template", ALIAS_BOMB, "line 6: found the alias *l0, and CloudFormation does not"),
+        ("--spec", SPEC_BOMB, "line 2: found the alias *l0, and CloudFormation does not"),
+        ("--template", "Resources: " + "[" * 5000 + "]" * 5000 + "\n", "nests values too deeply"),
+        ("--spec", "Images: " + "[" * 5000 + "]" * 5000 + "\n", "nests values too deeply"),
     ],
 )
-def test_a_hostile_template_is_bad_input_not_a_bug(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, says: str
+def test_a_hostile_file_is_bad_input_not_a_bug(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, text: str, says: str
 ) -> None:
-    template = tmp_path / "template.yaml"
-    template.write_text(text)
-    assert main(["plan", "--template", str(template)]) == ExitCode.INVALID  # was 1, "a bug"
+    path = tmp_path / "file.yaml"
+    path.write_text(text)
+    assert main(["plan", option, str(path)]) == ExitCode.INVALID  # was 1, "a bug", or 4
     err = capsys.readouterr().err
     assert says in err and "please report" not in err and err.count("\n") == 1

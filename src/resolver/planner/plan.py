@@ -218,14 +218,10 @@ def _evaluate(read: _Template, *, aws: Aws, account: str) -> _Planned | None:
 
 
 def _read_spec(path: Path) -> dict[str, Any]:
-    import yaml  # noqa: PLC0415 - only the planner reads YAML
+    from . import template as te  # noqa: PLC0415 - only the planner reads YAML
 
-    try:
-        document = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise InvalidPropertyError(
-            "--spec", str(path), f"could not be read ({exc})", "Give a YAML or JSON file."
-        ) from exc
+    # The template reader's rules hold for a spec too: no aliases, no duplicate keys.
+    document = te.read_document(path, what="spec", option="--spec")
     if isinstance(document, dict) and isinstance(document.get("Properties"), dict):
         document = document["Properties"]
     if not isinstance(document, dict):

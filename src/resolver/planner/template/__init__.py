@@ -6,7 +6,7 @@ lookup. ``loader`` reads YAML/JSON, ``parameters`` and ``samconfig`` give parame
 ``pseudo`` the ``AWS::*`` values, ``intrinsics`` evaluates functions, ``resource`` ties them up.
 """
 
-from .loader import load_template
+from .loader import load_template, read_document
 from .parameters import Parameters
 from .pseudo import PseudoParameters, check_stack_name
 from .resource import evaluate_properties, find_resolver_resource
@@ -21,5 +21,6 @@ __all__ = [
     "find_resolver_resource",
     "load_template",
     "parse_overrides",
+    "read_document",
     "read_samconfig",
 ]

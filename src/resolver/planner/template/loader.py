@@ -53,7 +53,8 @@ class _TemplateLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def _reject_duplicate_keys(node: yaml.MappingNode) -> None:
+def _check_keys(node: yaml.MappingNode) -> None:
+    """No key twice and no merge key ("<<"), as CloudFormation reads a map."""
     seen: set[str] = set()
     for key_node, _ in node.value:
         if not isinstance(key_node, yaml.ScalarNode):
@@ -72,7 +73,7 @@ def _reject_duplicate_keys(node: yaml.MappingNode) -> None:
 
 
 def _construct_map(loader: _TemplateLoader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
-    _reject_duplicate_keys(node)
+    _check_keys(node)
     yield from loader.construct_yaml_map(node)
 
 
@@ -86,7 +87,7 @@ def _construct_tagged(loader: _TemplateLoader, node: yaml.Node) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
     assert isinstance(node, yaml.MappingNode)  # a YAML node has no fourth kind
-    _reject_duplicate_keys(node)
+    _check_keys(node)
     return loader.construct_mapping(node, deep=True)
 
 
@@ -170,16 +171,22 @@ def _position(path: Path, exc: yaml.YAMLError) -> str:
     return f"{path} line {mark.line + 1}" if mark is not None else str(path)
 
 
-def load_template(path: Path) -> dict[str, Any]:
-    """Read a CloudFormation/SAM template, YAML (short-form tags become long form) or JSON."""
+def read_document(path: Path, *, what: str, option: str) -> Any:
+    """A YAML (short-form tags become long form) or JSON file, read as CloudFormation reads a
+    template: the planner's one YAML reader, for templates and spec files alike."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise TemplateError(
-            str(path), f"cannot read the template ({exc})", fix="Check the --template path."
+            str(path), f"cannot read the {what} ({exc})", fix=f"Check the {option} path."
         ) from exc
     # JSON is nearly YAML, but PyYAML rejects the tab indentation common in JSON files.
-    document = _parse_json(text, path) if text.lstrip().startswith("{") else _parse_yaml(text, path)
+    return _parse_json(text, path) if text.lstrip().startswith("{") else _parse_yaml(text, path)
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    """Read a CloudFormation/SAM template, YAML or JSON."""
+    document = read_document(path, what="template", option="--template")
     if not isinstance(document, dict):
         raise TemplateError(
             str(path),
