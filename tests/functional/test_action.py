@@ -185,6 +185,17 @@ def test_only_name_value_words_reach_the_cli(
     assert seeded.proxy.calls.total() == 0
 
 
+def test_the_error_annotation_escapes_what_github_would_decode(seeded: Ecr, tmp_path: Path) -> None:
+    # GitHub decodes %25, %0D and %0A in a workflow command's message.
+    template = str(ROOT / "examples" / "cloudtak.yaml")
+    result, _, summary = run_action(tmp_path, seeded, template=template, imports="50%0A")
+    assert result.returncode == 2
+    assert "::error title=ECR image plan::input imports: '50%250A' is not Name=Value" in (
+        result.stdout
+    )
+    assert "input imports: '50%0A' is not Name=Value" in summary
+
+
 def test_an_input_is_its_options_value_whatever_it_holds(seeded: Ecr, tmp_path: Path) -> None:
     template = str(ROOT / "examples" / "cloudtak.yaml")
     result, _, _ = run_action(
