@@ -188,8 +188,15 @@ class TemplateError(ResolverError):
         self.problem = problem
         self.fix = fix
         self.intrinsic = intrinsic
-        head = f"{where}: {intrinsic}: " if intrinsic else f"{where}: "
-        super().__init__(f"{head}{problem}. {fix}".strip())
+        # Each part may hold template keys and values: made printable and clipped (values are
+        # clipped where they are echoed; this bounds the rest), so the message stays one line.
+        parts = [clip(printable(where), 4 * MAX_SHOWN_CHARS)]
+        if intrinsic:
+            parts.append(clip(printable(intrinsic), MAX_SHOWN_CHARS))
+        text = clip(printable(problem), 6 * MAX_SHOWN_CHARS)
+        super().__init__(
+            f"{': '.join(parts)}: {text}. {clip(printable(fix), 4 * MAX_SHOWN_CHARS)}".strip()
+        )
 
 
 class ResourceNotCreatedError(TemplateError):

@@ -12,7 +12,6 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,11 +24,10 @@ from ..errors import (
 from ..model import OnMissing, Resolution, ResolveRequest, RollbackState, RollbackTarget
 from ..properties import parse_request
 from ..references import Registry, partition_of_region
-from .aws import Aws, AwsOptions, Exports, cli_config, waiting_notice
+from .aws import Aws, AwsOptions, Exports, waiting_notice
 from .exit_codes import ExitCode
+from .options import Colour, ContextKeys, Emit, Output, OverrideNames
 from .report import (
-    ContextKeys,
-    OverrideNames,
     as_cdk_context,
     as_github_outputs,
     as_json,
@@ -40,28 +38,10 @@ from .report import (
 
 if TYPE_CHECKING:
     from ..engine.ecr.clients import EcrClients
+    from .template import Parameters
 
 # Properties the planner decides itself: their template values are not read.
 _DECIDED_BY_THE_PLANNER = frozenset({"UsePreBuiltImages", "OnMissing", "WaitSeconds"})
-
-
-class Output(Enum):
-    TABLE = "table"
-    JSON = "json"
-    GITHUB = "github"
-
-
-class Emit(Enum):
-    """What ``--emit`` prints on stdout, for a deploy command (the report goes to stderr)."""
-
-    SAM_OVERRIDES = "sam-overrides"
-    CDK_CONTEXT = "cdk-context"
-
-
-class Colour(Enum):
-    AUTO = "auto"
-    ALWAYS = "always"
-    NEVER = "never"
 
 
 @dataclass(frozen=True)
@@ -95,8 +75,20 @@ class PlanOptions:
     override_names: OverrideNames = field(default_factory=OverrideNames)
     context_keys: ContextKeys = field(default_factory=ContextKeys)
     colour: Colour = Colour.AUTO
-    stack_name: str | None = None  # a deployed stack: check its images are still in ECR
+    # The stack the template deploys as (AWS::StackName), whose deployed images are checked too.
+    stack_name: str | None = None
     summary_file: Path | None = None  # also append a Markdown report here ($GITHUB_STEP_SUMMARY)
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A consumer template and everything the files say about evaluating it."""
+
+    template: dict[str, Any]
+    logical_id: str
+    parameters: Parameters
+    stack_name: str | None  # --stack-name, else samconfig's stack_name
+    imports: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -111,18 +103,19 @@ class _Planned:
 
 def run_plan(options: PlanOptions) -> ExitCode:
     from ..engine import enforce, resolve  # noqa: PLC0415 - `resolver --help` skips boto3
-    from ..engine.ecr.clients import EcrClients  # noqa: PLC0415
 
+    # Files first: a typo in a path or the template is bad input (2), whatever AWS would say.
+    read = _read(options.source, stack_name=options.stack_name)
     aws = Aws.start(options.aws)
     account = options.account_id or aws.account_id()
-    source = _properties(options.source, aws, account)
+    source = read if isinstance(read, _Planned) else _evaluate(read, aws=aws, account=account)
     if source is None:
         return ExitCode.OK
     if options.emit is Emit.SAM_OVERRIDES:
         _warn_undeclared(options.override_names, source.declared_parameters)
     registry = Registry(account, aws.region, partition_of_region(aws.region))
     planned = {k: v for k, v in source.properties.items() if k not in _DECIDED_BY_THE_PLANNER}
-    clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url, config=cli_config())
+    clients = aws.clients
     request = replace(
         parse_request(planned, default_registry=registry, regions=clients),
         use_prebuilt=True,
@@ -169,51 +162,66 @@ def _warn_undeclared(names: OverrideNames, declared: frozenset[str] | None) -> N
             )
 
 
-def _properties(source: TemplateSource | SpecSource, aws: Aws, account: str) -> _Planned | None:
-    """What to plan; None when the template would not create the resource."""
+def _read(source: TemplateSource | SpecSource, *, stack_name: str | None) -> _Template | _Planned:
+    """What the files say, read before any AWS call: a spec's properties, or a template with
+    its parameters (each read and checked once) and samconfig's settings."""
+    from . import template as te  # noqa: PLC0415 - YAML parsing only when planning
+
+    if stack_name is not None:
+        te.check_stack_name(stack_name, "--stack-name")
     if isinstance(source, SpecSource):
         return _Planned(_read_spec(source.spec), source.resource, declared_parameters=None)
-    from . import template as te  # noqa: PLC0415 - YAML parsing only for this path
-
     template = te.load_template(source.template)
     logical_id, _ = te.find_resolver_resource(template, logical_id=source.resource)
     config = source.config_file or source.template.parent / "samconfig.toml"
     samconfig = (
-        te.read_samconfig_overrides(config, env=source.config_env)
+        te.read_samconfig(config, env=source.config_env)
         if source.config_file or config.exists()
-        else {}
+        else te.SamConfig()
     )
-    parameters = te.merge_parameters(
-        template, samconfig=samconfig, overrides=te.parse_overrides(source.parameter_overrides)
+    parameters = te.Parameters(
+        template,
+        te.parse_overrides(source.parameter_overrides),
+        samconfig=samconfig.parameter_overrides,
+        given_by="--parameter-overrides",
     )
-    pseudo = te.PseudoParameters.for_region(aws.region, account_id=account)
-    exports = Exports(aws, source.imports or {})
+    return _Template(
+        template,
+        logical_id,
+        parameters,
+        stack_name=stack_name or samconfig.stack_name,
+        imports=source.imports or {},
+    )
+
+
+def _evaluate(read: _Template, *, aws: Aws, account: str) -> _Planned | None:
+    """The resource's properties as CloudFormation would deliver them; None when the template
+    would not create the resource."""
+    from . import template as te  # noqa: PLC0415
+
+    pseudo = te.PseudoParameters.for_region(
+        aws.region, account_id=account, stack_name=read.stack_name
+    )
     try:
         properties = te.evaluate_properties(
-            template,
-            logical_id,
-            parameters=parameters,
-            imports=exports.get,
+            read.template,
+            read.logical_id,
+            parameters=read.parameters,
+            imports=Exports(aws, read.imports).get,
             pseudo=pseudo,
             skip={"ServiceToken"},
         )
     except ResourceNotCreatedError as exc:
         print(f"resolver: nothing to plan: {exc}", file=sys.stderr)
         return None
-    declared = template.get("Parameters")
-    names = frozenset(declared) if isinstance(declared, dict) else frozenset()
-    return _Planned(properties, logical_id, names)
+    return _Planned(properties, read.logical_id, frozenset(read.parameters))
 
 
 def _read_spec(path: Path) -> dict[str, Any]:
-    import yaml  # noqa: PLC0415 - only the planner reads YAML
+    from . import template as te  # noqa: PLC0415 - only the planner reads YAML
 
-    try:
-        document = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise InvalidPropertyError(
-            "--spec", str(path), f"could not be read ({exc})", "Give a YAML or JSON file."
-        ) from exc
+    # The template reader's rules hold for a spec too: no aliases, no duplicate keys.
+    document = te.read_document(path, what="spec", option="--spec")
     if isinstance(document, dict) and isinstance(document.get("Properties"), dict):
         document = document["Properties"]
     if not isinstance(document, dict):

@@ -1,41 +1,20 @@
 """A ``Resolution`` for people and for CI: a table, a JSON document, GitHub step outputs and a
 Markdown step summary, ``sam deploy`` parameter overrides or ``cdk deploy`` context arguments.
-Pure functions of the model's typed results."""
+Functions of the model's typed results alone (GitHub outputs add a random delimiter)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from ..model import ImageResult, ImageStatus, Resolution, RollbackState, RollbackTarget
+from .options import ContextKeys, OverrideNames
 
 SCHEMA_VERSION = 1
 
 _GREEN, _YELLOW, _RED, _BOLD = "32", "33", "31", "1"
-
-
-@dataclass(frozen=True)
-class OverrideNames:
-    """Parameter names of the consumer template that ``--emit sam-overrides`` fills in."""
-
-    use_prebuilt: str = "UsePreBuiltImages"
-    revision: str = "ImageRevision"
-
-
-@dataclass(frozen=True)
-class ContextKeys:
-    """CDK context keys that ``--emit cdk-context`` fills in.
-
-    ``version_format`` shapes the version's value: ``cloudtak-{version}`` gives the tag itself,
-    for stacks whose context carries a tag (``--context cloudtakImageTag=cloudtak-3f9a1c2e``).
-    ``revision`` is emitted only when named.
-    """
-
-    use_prebuilt: str = "usePreBuiltImages"
-    version: str = "imageVersion"
-    version_format: str = "{version}"
-    revision: str | None = None
 
 
 def _selector(image: ImageResult) -> str:
@@ -79,17 +58,31 @@ def as_json(resolution: Resolution, *, rollback_target: RollbackTarget | None = 
 def as_github_outputs(
     resolution: Resolution, *, rollback_target: RollbackTarget | None = None
 ) -> str:
-    """``name=value`` lines for ``>> "$GITHUB_OUTPUT"``."""
-    lines = [
-        f"build-required={_bool(resolution.build_required)}",
-        f"use-prebuilt-images={_bool(not resolution.build_required)}",
-        f"missing-images={','.join(image.name for image in resolution.missing)}",
-        f"revision={resolution.revision}",
-        f"version={resolution.version or ''}",
-    ]
+    """Step outputs for ``>> "$GITHUB_OUTPUT"``, each in GitHub's delimited form (``name<<D``,
+    the value, ``D``), so no value — a line break in a Version — can set another output."""
+    outputs = {
+        "build-required": _bool(resolution.build_required),
+        "use-prebuilt-images": _bool(not resolution.build_required),
+        "missing-images": ",".join(image.name for image in resolution.missing),
+        "revision": resolution.revision,
+        "version": resolution.version or "",
+    }
     if rollback_target is not None:
-        lines.append(f"rollback-target={rollback_target.summary()}")
-    return "\n".join(lines)
+        outputs["rollback-target"] = rollback_target.summary()
+    delimiter = _delimiter(outputs.values())
+    return "\n".join(
+        f"{name}<<{delimiter}\n{value}\n{delimiter}" for name, value in outputs.items()
+    )
+
+
+def _delimiter(values: Iterable[str]) -> str:
+    """A delimiter no value holds: random (as GitHub's own toolkit makes them), and drawn again
+    in the unlikely case it occurs in a value."""
+    texts = list(values)
+    while True:
+        delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        if not any(delimiter in text for text in texts):
+            return delimiter
 
 
 def as_sam_overrides(resolution: Resolution, names: OverrideNames) -> str:
