@@ -97,6 +97,16 @@ def test_everything_else_is_refused_outside_local_mode(url: str) -> None:
     assert target_for(url, destinations=SYDNEY) is Target.REFUSE
 
 
+def test_a_partition_is_sent_to_only_in_its_own_regions_and_suffix() -> None:
+    iso = Destinations(region="us-iso-east-1", partition="aws-iso")
+    genuine = f"https://cloudformation-custom-resource-response-usisoeast1.s3.us-iso-east-1.c2s.ic.gov{KEY}"
+    assert target_for(genuine, destinations=iso) is Target.SEND
+    commercial_suffix = genuine.replace("c2s.ic.gov", "amazonaws.com")
+    assert target_for(commercial_suffix, destinations=iso) is Target.REFUSE
+    wrong_partition = Destinations(region="us-iso-east-1", partition="aws-iso-b")
+    assert target_for(genuine, destinations=wrong_partition) is Target.REFUSE
+
+
 def test_without_a_known_region_no_aws_url_is_sent_to() -> None:
     url = f"https://{BUCKET}.s3.amazonaws.com{KEY}"
     assert target_for(url, destinations=Destinations(region="")) is Target.REFUSE
@@ -172,6 +182,30 @@ def test_local_flags_work_under_the_emulator_and_in_process(
 def test_the_region_comes_from_the_environment_without_a_function_arn() -> None:
     china = Destinations.for_function("", {"AWS_REGION": "cn-northwest-1"})
     assert (china.region, china.partition) == ("cn-northwest-1", "aws-cn")
+    sovereign = Destinations.for_function("", {"AWS_REGION": "eusc-de-east-1"})
+    assert (sovereign.region, sovereign.partition) == ("eusc-de-east-1", "aws-eusc")
+
+
+@pytest.mark.parametrize(
+    ("arn", "region", "partition"),
+    [
+        (
+            "arn:aws-iso-b:lambda:us-isob-east-1:123456789012:function:r",
+            "us-isob-east-1",
+            "aws-iso-b",
+        ),
+        (
+            "arn:aws-eusc:lambda:eusc-de-east-1:123456789012:function:r",
+            "eusc-de-east-1",
+            "aws-eusc",
+        ),
+    ],
+)
+def test_the_functions_own_partition_comes_from_its_arn(
+    arn: str, region: str, partition: str
+) -> None:
+    own = Destinations.for_function(arn, {"AWS_REGION": region})
+    assert (own.region, own.partition) == (region, partition)
 
 
 # --- a bounded PUT -------------------------------------------------------------------------------

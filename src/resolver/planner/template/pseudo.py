@@ -5,11 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-# Region prefix -> (partition, URL suffix); everything else is the commercial partition.
-_PARTITIONS: Final = (
-    ("cn-", "aws-cn", "amazonaws.com.cn"),
-    ("us-gov-", "aws-us-gov", "amazonaws.com"),
-)
+from ... import partitions
 
 
 @dataclass(frozen=True)
@@ -31,11 +27,10 @@ class PseudoParameters:
     def for_region(
         cls, region: str, *, account_id: str = "123456789012", stack_name: str = "stack"
     ) -> PseudoParameters:
-        """Pseudo parameters for ``region``, with its partition and URL suffix (China differs)."""
-        partition, suffix = "aws", "amazonaws.com"
-        for prefix, known_partition, known_suffix in _PARTITIONS:
-            if region.startswith(prefix):
-                partition, suffix = known_partition, known_suffix
+        """Pseudo parameters for ``region``, with its partition and URL suffix (botocore's
+        partition data: ``AWS::URLSuffix`` is the partition's DNS suffix)."""
+        partition = partitions.partition_of_region(region)
+        suffix = partitions.dns_suffix(partition)
         return cls(
             account_id=account_id,
             region=region,
