@@ -5,8 +5,9 @@ pre-signed ``ResponseURL``. A deployed function sends only to CloudFormation's r
 its own region and partition (a custom resource's ServiceToken is always in the stack's region),
 over HTTPS on port 443, in one of S3's documented endpoint forms, where ``<suffix>`` is the DNS
 suffix of the partition (``partitions``: ``amazonaws.com``, ``amazonaws.com.cn``, ``amazonaws.eu``,
-``c2s.ic.gov``…) and the endpoint is one of ``s3.<suffix>``, ``s3.<region>.<suffix>`` or
-``s3-<region>.<suffix>`` (legacy):
+``c2s.ic.gov``…) and the endpoint is one of ``s3.<suffix>``, ``s3.<region>.<suffix>``,
+``s3-<region>.<suffix>`` (legacy), ``s3.dualstack.<region>.<suffix>``, ``s3-fips.<region>.<suffix>``
+or ``s3-fips.dualstack.<region>.<suffix>``:
 
 * virtual-hosted: ``cloudformation-custom-resource-response-<region without dashes>.<endpoint>``;
 * path style: ``<endpoint>/<that bucket>/…``.
@@ -39,6 +40,9 @@ from ..references import Registry
 logger = logging.getLogger(__name__)
 
 _BUCKET_PREFIX = "cloudformation-custom-resource-response-"
+# S3's regional endpoint names (README, "Trust boundary", cites each); ``s3.<suffix>`` is the
+# global one, without a region.
+_REGIONAL_ENDPOINTS = ("s3", "s3-fips", "s3.dualstack", "s3-fips.dualstack")
 
 # Either flag turns on local mode: ``sam local invoke`` sets AWS_SAM_LOCAL; the demo, the tests and
 # ``make invoke`` set IMAGE_RESOLVER_LOCAL.
@@ -137,7 +141,8 @@ def _is_response_bucket(parts: SplitResult, destinations: Destinations) -> bool:
         return False
     suffix = partition.dns_suffix
     bucket = _BUCKET_PREFIX + region.replace("-", "")
-    endpoints = {f"s3.{suffix}", f"s3.{region}.{suffix}", f"s3-{region}.{suffix}"}
+    endpoints = {f"s3.{suffix}", f"s3-{region}.{suffix}"}
+    endpoints.update(f"{name}.{region}.{suffix}" for name in _REGIONAL_ENDPOINTS)
     host = parts.hostname or ""
     if host in {f"{bucket}.{endpoint}" for endpoint in endpoints}:
         return True  # virtual-hosted style
