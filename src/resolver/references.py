@@ -69,7 +69,7 @@ def _partition_problem(partition_id: str, region: str) -> str | None:
     """
     if partitions.named(partition_id) is None:
         return (
-            f"names partition {partition_id!r}, which this function's botocore does not know "
+            f"names partition {partition_id!r}, which the installed botocore does not know "
             f"(it knows {partitions.ids()}); check the ARN"
         )
     owner = partitions.of_region(region)

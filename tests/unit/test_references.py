@@ -191,7 +191,7 @@ def test_iso_sovereign_and_fips_registries(text: str, partition: str, host: str)
     [
         (
             "arn:aws-xx:ecr:us-east-1:210987654321:repository/app",
-            "names partition 'aws-xx', which this function's botocore does not know (it knows "
+            "names partition 'aws-xx', which the installed botocore does not know (it knows "
             "aws, aws-cn, ",
         ),
         (
