@@ -66,7 +66,7 @@ def test_the_engine_knows_neither_shell() -> None:
 
 def test_nouns_and_validation_do_not_import_the_engine_or_a_shell() -> None:
     base = {"resolver", "resolver.model", "resolver.errors", "resolver.references"}
-    base |= {"resolver.platforms", "resolver.properties"}
+    base |= {"resolver.partitions", "resolver.platforms", "resolver.properties"}
     downstream = (
         _importers("resolver.engine")
         | _importers("resolver.cloudformation")
@@ -86,7 +86,11 @@ def test_formatters_depend_on_the_model_not_on_the_engine() -> None:
         ("crhelper", {"resolver.cloudformation.crhelper_adapter"}),
         ("aws_lambda_powertools", {"resolver.cloudformation.app"}),
         ("yaml", _under("resolver.planner")),
-        ("botocore", _under("resolver.engine.ecr") | {"resolver.cloudformation.stack_status"}),
+        (
+            "botocore",
+            _under("resolver.engine.ecr")
+            | {"resolver.cloudformation.stack_status", "resolver.partitions"},  # its loader
+        ),
     ],
 )
 def test_each_library_is_imported_only_where_it_belongs(library: str, allowed: set[str]) -> None:

@@ -514,8 +514,6 @@ class Catalog:
     [
         "arn:aws:ecr:xx-fake-9:123456789012:repository/app",
         "123456789012.dkr.ecr.zz-nowhere-1.amazonaws.com/app",
-        "arn:aws:ecr:cn-north-1:123456789012:repository/app",  # a region of another partition
-        "arn:aws-cn:ecr:us-west-2:123456789012:repository/app",
     ],
 )
 def test_a_region_without_ecr_in_its_partition_is_refused(repository: str) -> None:
@@ -525,6 +523,28 @@ def test_a_region_without_ecr_in_its_partition_is_refused(repository: str) -> No
     assert caught.value.prop == "Images.Api.Repository"
     assert "partition has no ECR endpoint" in str(caught.value)
     assert "Check the region" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("repository", "problem"),
+    [
+        ("arn:aws:ecr:cn-north-1:123456789012:repository/app", "in the aws-cn partition, not aws"),
+        (
+            "arn:aws-cn:ecr:us-west-2:123456789012:repository/app",
+            "in the aws partition, not aws-cn",
+        ),
+    ],
+)
+def test_a_region_of_another_partition_is_refused_naming_its_partition(
+    repository: str, problem: str
+) -> None:
+    # Refused when the reference is parsed, even where regions are not looked up (regions=None).
+    images = {"Api": {"Tag": "x", "Repository": repository}}
+    for regions in (Catalog(), None):
+        with pytest.raises(InvalidPropertyError) as caught:
+            parse_request(props(Images=images), default_registry=HOME, regions=regions)
+        assert caught.value.prop == "Images.Api.Repository"
+        assert problem in str(caught.value)
 
 
 def test_known_regions_pass_and_the_callers_own_region_is_never_looked_up() -> None:

@@ -7,13 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ... import partitions
 from ...errors import TemplateError, shown
 
-# Region prefix -> (partition, URL suffix); everything else is the commercial partition.
-_PARTITIONS: Final = (
-    ("cn-", "aws-cn", "amazonaws.com.cn"),
-    ("us-gov-", "aws-us-gov", "amazonaws.com"),
-)
 # CloudFormation's rule for stack names (CreateStack: StackName).
 _STACK_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 _STACK_NAME_FIX: Final = "Pass --stack-name, or set stack_name in samconfig's deploy parameters."
@@ -59,11 +55,10 @@ class PseudoParameters:
     def for_region(
         cls, region: str, *, account_id: str = "123456789012", stack_name: str | None = None
     ) -> PseudoParameters:
-        """Pseudo parameters for ``region``, with its partition and URL suffix (China differs)."""
-        partition, suffix = "aws", "amazonaws.com"
-        for prefix, known_partition, known_suffix in _PARTITIONS:
-            if region.startswith(prefix):
-                partition, suffix = known_partition, known_suffix
+        """Pseudo parameters for ``region``, with its partition and URL suffix (botocore's
+        partition data: ``AWS::URLSuffix`` is the partition's DNS suffix)."""
+        partition = partitions.partition_of_region(region)
+        suffix = partitions.dns_suffix(partition)
         return cls(
             account_id=account_id,
             region=region,

@@ -35,3 +35,22 @@ def test_stack_names_cloudformation_accepts(name: str) -> None:
 def test_stack_names_cloudformation_refuses(name: str | None) -> None:
     with pytest.raises(TemplateError, match=r"^--stack-name: .* is not a stack name"):
         check_stack_name(name, "--stack-name")
+
+
+@pytest.mark.parametrize(
+    ("region", "partition", "suffix"),
+    [
+        ("us-gov-east-1", "aws-us-gov", "amazonaws.com"),
+        ("us-iso-east-1", "aws-iso", "c2s.ic.gov"),
+        ("us-isob-east-1", "aws-iso-b", "sc2s.sgov.gov"),
+        ("eu-isoe-west-1", "aws-iso-e", "cloud.adc-e.uk"),
+        ("us-isof-south-1", "aws-iso-f", "csp.hci.ic.gov"),
+        ("eusc-de-east-1", "aws-eusc", "amazonaws.eu"),
+        ("xx-fake-1", "aws", "amazonaws.com"),  # botocore's default for a region it cannot place
+    ],
+)
+def test_partition_and_url_suffix_come_from_botocores_partition_data(
+    region: str, partition: str, suffix: str
+) -> None:
+    values = PseudoParameters.for_region(region).values()
+    assert (values["AWS::Partition"], values["AWS::URLSuffix"]) == (partition, suffix)
