@@ -75,6 +75,20 @@ def test_nouns_and_validation_do_not_import_the_engine_or_a_shell() -> None:
     assert not downstream & base
 
 
+def test_protection_writes_beside_a_read_only_engine() -> None:
+    """The engine never imports protection (it stays read-only); protection reads through the
+    engine's ECR modules and the model, and knows neither shell."""
+    assert not _importers("resolver.protection") & _under("resolver.engine")
+    allowed = ("resolver.protection", "resolver.engine.ecr", "resolver.engine.fanout")
+    allowed += ("resolver.engine.lifecycle", "resolver.model", "resolver.errors")
+    allowed += ("resolver.references",)
+    for module in _under("resolver.protection"):
+        imported = {i for i in _imports(module) if i.startswith("resolver.")}
+        strays = {i for i in imported if not any(i == a or i.startswith(a + ".") for a in allowed)}
+        assert not strays, f"{module} imports {sorted(strays)}"
+    assert _importers("resolver.protection.ecr_writes") <= _under("resolver.protection")
+
+
 def test_formatters_depend_on_the_model_not_on_the_engine() -> None:
     for formatter in ("resolver.planner.report", "resolver.cloudformation.attributes"):
         assert not {i for i in _imports(formatter) if i.startswith("resolver.engine")}, formatter
@@ -89,6 +103,7 @@ def test_formatters_depend_on_the_model_not_on_the_engine() -> None:
         (
             "botocore",
             _under("resolver.engine.ecr")
+            | {"resolver.protection.ecr_writes"}  # the one module that writes to ECR
             | {"resolver.cloudformation.stack_status", "resolver.partitions"},  # its loader
         ),
     ],
@@ -207,6 +222,9 @@ TESTED_ELSEWHERE = {
     "resolver.cloudformation.services": "tests/unit/cloudformation/test_handler.py",
     "resolver.engine.digest_listing": "tests/functional/test_rollbacks.py (abbreviated records)",
     "resolver.planner.options": "tests/functional/test_cli.py (the parser's choices and defaults)",
+    "resolver.protection.protect": "tests/functional/test_protection.py (tags, over HTTP)",
+    "resolver.protection.release": "tests/functional/test_protection.py (the last-tag rule)",
+    "resolver.protection.ecr_writes": "tests/functional/test_protection.py (PutImage, deletes)",
 }
 
 

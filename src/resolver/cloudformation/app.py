@@ -43,7 +43,10 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Imag
 copy_config_to_registered_loggers(source_logger=logger, include={"resolver"})
 
 _clients = EcrClients()
-_services = Services(clients=_clients, stacks=StackStatus(clients=_clients), metrics=metrics)
+_stack_status = StackStatus(clients=_clients)
+_services = Services(
+    clients=_clients, stacks=_stack_status, metrics=metrics, resources=_stack_status
+)
 _LOG_KEYS = ("stack_id", "request_id", "logical_resource_id", "request_type")
 
 

@@ -10,6 +10,7 @@ from ..engine import Deadline
 from ..engine.ecr.clients import EcrClients
 from ..references import Registry
 from .events import CfnEvent
+from .stack_status import ResourceNow
 from .trust import StackPolicy
 
 
@@ -30,6 +31,12 @@ class RollbackDetector(Protocol):
     def rolling_back(self, stack_id: str, *, deadline: Deadline) -> bool | None: ...
 
 
+class ResourceReader(Protocol):
+    def resource_now(
+        self, stack_id: str, logical_id: str, *, deadline: Deadline
+    ) -> ResourceNow | None: ...
+
+
 @dataclass(frozen=True)
 class Services:
     """What ``handle`` talks to, made once per Lambda environment."""
@@ -38,6 +45,7 @@ class Services:
     stacks: RollbackDetector  # a StackStatus in the Lambda
     metrics: MetricsSink | None = None
     allowed_stacks: StackPolicy = field(default_factory=StackPolicy)  # AllowedStackPrefixes
+    resources: ResourceReader | None = None  # a StackStatus in the Lambda: Delete + Protect
 
     def count(self, name: str, value: float = 1) -> None:
         if self.metrics is not None:
