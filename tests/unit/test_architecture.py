@@ -225,6 +225,7 @@ TESTED_ELSEWHERE = {
     "resolver.protection.protect": "tests/functional/test_protection.py (tags, over HTTP)",
     "resolver.protection.release": "tests/functional/test_protection.py (the last-tag rule)",
     "resolver.protection.ecr_writes": "tests/functional/test_protection.py (PutImage, deletes)",
+    "resolver.planner.in_use": "tests/functional/test_in_use.py (the stand-in and the emulator)",
 }
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..errors import AwsCallError, InvalidPropertyError
+from ..references import Registry, Repository
 
 if TYPE_CHECKING:
     from ..engine.ecr.clients import EcrClients
@@ -108,14 +109,85 @@ class Aws:
                 StackName=stack_name, LogicalResourceId=logical_id
             )
         except Exception as exc:  # botocore raises several unrelated types here
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-            if code == "ValidationError":  # CloudFormation's answer for "no such stack/resource"
+            if _code(exc) == "ValidationError":  # CloudFormation's "no such stack/resource"
                 return None
             raise AwsCallError(
                 f"could not read stack {stack_name} ({type(exc).__name__}: {exc}); "
                 "check --stack-name and your credentials"
             ) from exc
         return str(answer["StackResourceDetail"]["PhysicalResourceId"])
+
+    def stacks(self) -> list[tuple[str, str]]:
+        """Every stack of the region that exists, as (name, status): ``ListStacks``, paginated
+        (deleted stacks are listed for 90 days; they are left out)."""
+        try:
+            with waiting_notice(f"CloudFormation ({self.where('cloudformation')}) stacks"):
+                pages = self.client("cloudformation").get_paginator("list_stacks").paginate()
+                return [
+                    (str(s["StackName"]), str(s["StackStatus"]))
+                    for page in pages
+                    for s in page.get("StackSummaries", [])
+                    if s.get("StackStatus") != "DELETE_COMPLETE"
+                ]
+        except Exception as exc:  # botocore raises several unrelated types here
+            raise AwsCallError(
+                f"could not list the stacks ({type(exc).__name__}: {exc}); check your "
+                "credentials (cloudformation:ListStacks), or name them with --stack-name"
+            ) from exc
+
+    def stack_status(self, stack_name: str) -> str | None:
+        """A stack's status; None when it does not exist."""
+        try:
+            answer = self.client("cloudformation").describe_stacks(StackName=stack_name)
+        except Exception as exc:  # botocore raises several unrelated types here
+            if _code(exc) == "ValidationError":  # CloudFormation's "does not exist"
+                return None
+            raise AwsCallError(
+                f"could not read stack {stack_name} ({type(exc).__name__}: {exc})"
+            ) from exc
+        return str(answer["Stacks"][0]["StackStatus"])
+
+    def resources(self, stack_name: str) -> list[tuple[str, str, str]]:
+        """A stack's resources as (logical id, type, physical id): ``ListStackResources``."""
+        try:
+            pages = (
+                self.client("cloudformation")
+                .get_paginator("list_stack_resources")
+                .paginate(StackName=stack_name)
+            )
+            return [
+                (
+                    str(r["LogicalResourceId"]),
+                    str(r["ResourceType"]),
+                    str(r.get("PhysicalResourceId") or ""),
+                )
+                for page in pages
+                for r in page.get("StackResourceSummaries", [])
+            ]
+        except Exception as exc:  # botocore raises several unrelated types here
+            raise AwsCallError(
+                f"could not list the resources of stack {stack_name} ({type(exc).__name__}: "
+                f"{exc}); check cloudformation:ListStackResources"
+            ) from exc
+
+    def repositories(self, registry: Registry) -> list[Repository]:
+        """Every repository of ``registry``: ``DescribeRepositories``, paginated."""
+        client = self.clients.for_region(registry.region)
+        try:
+            pages = client.get_paginator("describe_repositories").paginate(
+                registryId=registry.account_id
+            )
+            return [
+                Repository(registry, str(repo["repositoryName"]))
+                for page in pages
+                for repo in page.get("repositories", [])
+            ]
+        except Exception as exc:  # botocore raises several unrelated types here
+            raise AwsCallError(
+                f"could not list the repositories of {registry.account_id} in "
+                f"{registry.region} ({type(exc).__name__}: {exc}); check "
+                "ecr:DescribeRepositories, or name them with --repository"
+            ) from exc
 
     def account_id(self) -> str:
         try:
@@ -127,6 +199,10 @@ class Aws:
                 f"({type(exc).__name__}: {exc}); check the endpoint and your credentials, "
                 "or pass --account-id"
             ) from exc
+
+
+def _code(exc: Exception) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
 
 def _checked_endpoint(endpoint_url: str | None) -> str | None:

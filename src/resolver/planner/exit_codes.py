@@ -14,3 +14,4 @@ class ExitCode(IntEnum):
     VULNERABLE = 5  # a gate blocks an image: vulnerability (FailOnSeverity / RequireScan)...
     RETENTION_RISK = 5  # ...or retention (OnRetentionRisk: Fail): the same answer for CI
     RESOURCE_FAILED = 6  # invoke: the custom resource answered FAILED (its Reason is printed)
+    INCOMPLETE = 7  # in-use: some pinned image could not be located: delete nothing by it
