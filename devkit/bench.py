@@ -15,6 +15,8 @@ A report, not a test: targets are marked PASS or MISS and the exit status is 0 e
 3. The planner's start-up: ``resolver --help`` and the imports of ``resolver plan``, against
    ``import boto3``.
 4. ``Version: latest`` over a 5,000-image repository (``bench_discovery``).
+5. What ``Protect`` costs in ECR calls, step by step, beside the same stack without it
+   (``bench_protection``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from resolver.references import Registry
 
 from .bench_coldstart import cold_start_bench, planner_bench
 from .bench_discovery import discovery_bench
+from .bench_protection import protection_bench
 from .ecr_emulator import (
     ACCOUNT_ID,
     FAKE_CREDENTIALS,
@@ -333,6 +336,7 @@ def main() -> int:
     cold_start_bench()
     planner_bench()
     discovery_bench()
+    protection_bench()
     return 0
 
 
