@@ -4,6 +4,10 @@ It makes the local emulator behave like a distant, sometimes unwilling ECR: ``la
 on every call (the benchmark's 50 ms round trip), and per-operation faults such as
 ThrottlingException or AccessDeniedException served before the request reaches the emulator, so
 botocore's real retry logic runs against them over real HTTP. It counts calls per operation.
+
+With ``cloudformation``, CloudFormation's requests (query protocol, API version 2010-05-15) go
+there instead — the stand-in of ``devkit.cloudformation`` — so one endpoint serves ECR, STS and
+CloudFormation, as ``--endpoint-url`` expects (``make emulator``).
 """
 
 from __future__ import annotations
@@ -34,12 +38,20 @@ class Fault:
 
 
 class EcrProxy:
-    def __init__(self, upstream: str, *, latency_seconds: float = 0.0) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        latency_seconds: float = 0.0,
+        cloudformation: str | None = None,
+        port: int = 0,
+    ) -> None:
         self.latency_seconds = latency_seconds
         self.calls: Counter[str] = Counter()
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._lock = threading.Lock()
         upstream_netloc = urlsplit(upstream).netloc
+        cloudformation_netloc = urlsplit(cloudformation).netloc if cloudformation else None
         outer = self
 
         class Handler(QuietHandler):
@@ -55,13 +67,15 @@ class EcrProxy:
                 if outer.latency_seconds:
                     time.sleep(outer.latency_seconds)
                 if fault is not None:
-                    answer = fault.body or {"__type": fault.code, "message": fault.message}
-                    payload = json.dumps(answer).encode()
+                    refusal = fault.body or {"__type": fault.code, "message": fault.message}
+                    payload = json.dumps(refusal).encode()
                     self.reply(
                         fault.status, payload, {"Content-Type": "application/x-amz-json-1.1"}
                     )
                     return
-                conn = http.client.HTTPConnection(upstream_netloc, timeout=30)
+                to_cloudformation = cloudformation_netloc and b"Version=2010-05-15" in body
+                target = cloudformation_netloc if to_cloudformation else upstream_netloc
+                conn = http.client.HTTPConnection(target or upstream_netloc, timeout=30)
                 try:
                     headers = {
                         k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP
@@ -76,7 +90,7 @@ class EcrProxy:
                 finally:
                     conn.close()
 
-        self._server = LoopbackServer(Handler)
+        self._server = LoopbackServer(Handler, port=port)
 
     @property
     def endpoint(self) -> str:

@@ -79,9 +79,10 @@ def test_protection_writes_beside_a_read_only_engine() -> None:
     """The engine never imports protection (it stays read-only); protection reads through the
     engine's ECR modules and the model, and knows neither shell."""
     assert not _importers("resolver.protection") & _under("resolver.engine")
-    allowed = ("resolver.protection", "resolver.engine.ecr", "resolver.engine.fanout")
-    allowed += ("resolver.engine.lifecycle", "resolver.model", "resolver.errors")
-    allowed += ("resolver.references",)
+    allowed = (
+        *("resolver.protection", "resolver.engine.ecr", "resolver.engine.fanout"),
+        *("resolver.engine.lifecycle", "resolver.model", "resolver.errors", "resolver.references"),
+    )
     for module in _under("resolver.protection"):
         imported = {i for i in _imports(module) if i.startswith("resolver.")}
         strays = {i for i in imported if not any(i == a or i.startswith(a + ".") for a in allowed)}
