@@ -194,3 +194,40 @@ def test_the_plan_prints_the_rule_a_protected_repository_lacks(
     assert WEB not in err  # its policy has the rule
     printed = json.loads(err.split("rulePriority):\n  ")[1])
     assert printed == KEEP_PINNED_RULE
+
+
+def test_a_plan_with_protect_fails_for_size_exactly_when_the_create_would(
+    ecr: Ecr,
+    stacks: StatusServer,
+    receiver: ResponseReceiver,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The function sizes its answer with Protection at its longest before it tags; the plan
+    sizes it the same way, so a set that fits without Protect may not with it, in both."""
+    monkeypatch.setenv("IMAGE_RESOLVER_LOCAL", "true")
+    client = ecr.client()
+    ensure_repository(client, API)
+    push(client, API, "v1", manifest("v1"))
+    name = "s" * 128  # what the plan assumes without --stack-name
+
+    def properties(count: int, *, protect: bool) -> dict[str, Any]:
+        images = {f"I{n:03d}x": {"Repository": API, "Tag": "v1"} for n in range(count)}
+        chosen = {"Attributes": ["Uri", "Protected"], "Images": images}
+        return {**chosen, "Protect": "BestEffort"} if protect else chosen
+
+    def planned(count: int, *, protect: bool) -> int:
+        spec = tmp_path / "spec.yaml"
+        spec.write_text(yaml.safe_dump(properties(count, protect=protect)))
+        return main(["plan", "--spec", str(spec), "--account-id", ACCOUNT_ID])
+
+    edge = next(n for n in range(10, 30) if planned(n, protect=True) == ExitCode.INVALID)
+    assert planned(edge, protect=False) == ExitCode.OK  # Protect is what does not fit
+    refusal = capsys.readouterr().err.splitlines()
+    too_large = next(line for line in refusal if "over CloudFormation's 4096-byte limit" in line)
+    stack = stacks.add(Stack(handler=handler, receiver=receiver, name=name))
+    assert stack.create(properties(edge, protect=True)) == "ROLLBACK_COMPLETE"
+    assert stack.calls[0].answer["Reason"] in too_large
+    ok = stacks.add(Stack(handler=handler, receiver=receiver, name=name))
+    assert ok.create(properties(edge - 1, protect=True)) == "CREATE_COMPLETE"

@@ -162,14 +162,13 @@ def _go_forward(
     ):
         target = _rollback_target(event, current, context, services=services, deadline=deadline)
         _judge(target, request.on_rollback_target_missing)
-    answer = forward_answer(event, resolution, request.attributes, rollback_target=target)
-    if protection.wanted(event):
-        # Sized with Protection at its longest before anything is written: a response too large
-        # fails here, with no tag left behind; the one sent is no larger.
-        worst = protection.worst_case(resolution, request.attributes)
-        forward_answer(
-            event, resolution, request.attributes, rollback_target=target, protection=worst
-        )
+    # With Protect, sized with Protection at its longest (None without): a response too large
+    # fails here, before any tag is written; the one sent after tagging is no larger.
+    worst = protection.worst_case(event, resolution, request.attributes)
+    answer = forward_answer(
+        event, resolution, request.attributes, rollback_target=target, protection=worst
+    )
+    if worst is not None:
         tagged = protection.go_forward(
             event, resolution, current, services=services, deadline=deadline
         )

@@ -43,19 +43,18 @@ from .stack_status import ResourceNow
 logger = logging.getLogger(__name__)
 
 
-def wanted(event: CfnEvent) -> bool:
-    """Whether the properties set ``Protect``."""
-    return protect_of(event.properties) is not Protect.OFF
-
-
 def owner_of(event: CfnEvent) -> Owner:
     return Owner(event.stack_id, event.logical_resource_id)
 
 
-def worst_case(resolution: Resolution, attributes: Sequence[Attribute]) -> ProtectionReport:
-    """``Protection`` at its longest, to size the response before any tag is written: every
-    image in ECR refused with the longest reason when ``Protected`` is selected (else the longest
-    summary: all but one refused)."""
+def worst_case(
+    event: CfnEvent, resolution: Resolution, attributes: Sequence[Attribute]
+) -> ProtectionReport | None:
+    """``Protection`` at its longest, to size the response before any tag is written (None when
+    the properties do not set ``Protect``): every image in ECR refused with the longest reason
+    when ``Protected`` is selected, else the longest summary (all but one refused)."""
+    if protect_of(event.properties) is Protect.OFF:
+        return None
     longest = ImageProtection(ProtectionState.DENIED, "x" * MAX_REASON_CHARS)
     in_ecr_names = [image.name for image in resolution.images if in_ecr(image)]
     spared = () if Attribute.PROTECTED in attributes else tuple(in_ecr_names[:1])
@@ -116,7 +115,9 @@ def for_rollback(
         return ProtectionReport({})
     if current is not None and current.pinned is Pinned.ALL:
         return all_tagged(resolution)
-    if services is None:
+    if services is None or current is None or not current.same_set(resolution):
+        # Without a call, or a set resolved again rather than the recorded one (tags for it
+        # would have no id to be released with): reported, not written.
         return _unverified(resolution)
     try:
         done: Protection = protect(

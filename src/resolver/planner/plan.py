@@ -313,8 +313,7 @@ def _predicted_response(
     if deployed is None:
         return ResponseForecast(None, None, assumed_stack_name=assumed), None
     # With Protect, the function sizes its answer with Protection at its longest, before tagging.
-    protected = protect_of(source.properties) is not Protect.OFF
-    worst = worst_case(deployed, request.attributes) if protected else None
+    worst = worst_case(event, deployed, request.attributes)
     try:
         answer = forward_answer(event, deployed, request.attributes, protection=worst)
     except InvalidPropertyError as exc:

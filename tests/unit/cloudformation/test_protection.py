@@ -52,7 +52,10 @@ def test_a_delete_releases_only_what_no_surviving_id_protects(
 def test_the_worst_case_is_at_least_as_large_as_any_outcome(selected: bool) -> None:
     attributes = (Attribute.URI, Attribute.PROTECTED) if selected else (Attribute.URI,)
     images = found_images(5)
-    worst = forward_answer(event(), images, attributes, protection=worst_case(images, attributes))
+    protected = replace(event(), properties={"Protect": "BestEffort", "Images": {}})
+    longest = worst_case(protected, images, attributes)
+    assert longest is not None and worst_case(event(), images, attributes) is None
+    worst = forward_answer(event(), images, attributes, protection=longest)
     yes, denied = (
         ImageProtection(ProtectionState.YES),
         ImageProtection(ProtectionState.DENIED, "ImageTagAlreadyExistsException"),
