@@ -21,6 +21,7 @@ from devkit.cloudformation import Stack, StatusServer
 from devkit.ecr_emulator import ensure_repository, manifest, push
 from devkit.lifecycle_run import expire
 from devkit.receiver import ResponseReceiver
+from devkit.seed import expire_untagged, keep_newest
 from resolver.cloudformation.app import handler
 from resolver.protection.lifecycle_rule import KEEP_PINNED_RULE, UNPINNED_RULE
 
@@ -29,26 +30,8 @@ from .conftest import Ecr
 REPO = "app"
 BUILDS = 50
 START = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
-KEEP_10_API = {
-    "rulePriority": 10,
-    "selection": {
-        "tagStatus": "tagged",
-        "tagPrefixList": ["api-"],
-        "countType": "imageCountMoreThan",
-        "countNumber": 10,
-    },
-    "action": {"type": "expire"},
-}
-UNTAGGED_14 = {
-    "rulePriority": 20,
-    "selection": {
-        "tagStatus": "untagged",
-        "countType": "sinceImagePushed",
-        "countUnit": "days",
-        "countNumber": 14,
-    },
-    "action": {"type": "expire"},
-}
+KEEP_10_API = keep_newest(10, "api-", 10)
+UNTAGGED_14 = expire_untagged(20, days=14)
 
 
 @pytest.fixture

@@ -120,20 +120,18 @@ class Aws:
     def stacks(self) -> list[tuple[str, str]]:
         """Every stack of the region that exists, as (name, status): ``ListStacks``, paginated
         (deleted stacks are listed for 90 days; they are left out)."""
-        try:
-            with waiting_notice(f"CloudFormation ({self.where('cloudformation')}) stacks"):
-                pages = self.client("cloudformation").get_paginator("list_stacks").paginate()
-                return [
-                    (str(s["StackName"]), str(s["StackStatus"]))
-                    for page in pages
-                    for s in page.get("StackSummaries", [])
-                    if s.get("StackStatus") != "DELETE_COMPLETE"
-                ]
-        except Exception as exc:  # botocore raises several unrelated types here
-            raise AwsCallError(
-                f"could not list the stacks ({type(exc).__name__}: {exc}); check your "
-                "credentials (cloudformation:ListStacks), or name them with --stack-name"
-            ) from exc
+        with waiting_notice(f"CloudFormation ({self.where('cloudformation')}) stacks"):
+            summaries = self._listed(
+                "list_stacks",
+                "StackSummaries",
+                failing="could not list the stacks",
+                fix="check cloudformation:ListStacks, or name them with --stack-name",
+            )
+        return [
+            (str(s["StackName"]), str(s["StackStatus"]))
+            for s in summaries
+            if s.get("StackStatus") != "DELETE_COMPLETE"
+        ]
 
     def stack_status(self, stack_name: str) -> str | None:
         """A stack's status; None when it does not exist."""
@@ -149,26 +147,31 @@ class Aws:
 
     def resources(self, stack_name: str) -> list[tuple[str, str, str]]:
         """A stack's resources as (logical id, type, physical id): ``ListStackResources``."""
-        try:
-            pages = (
-                self.client("cloudformation")
-                .get_paginator("list_stack_resources")
-                .paginate(StackName=stack_name)
+        summaries = self._listed(
+            "list_stack_resources",
+            "StackResourceSummaries",
+            failing=f"could not list the resources of stack {stack_name}",
+            fix="check cloudformation:ListStackResources",
+            StackName=stack_name,
+        )
+        return [
+            (
+                str(r["LogicalResourceId"]),
+                str(r["ResourceType"]),
+                str(r.get("PhysicalResourceId") or ""),
             )
-            return [
-                (
-                    str(r["LogicalResourceId"]),
-                    str(r["ResourceType"]),
-                    str(r.get("PhysicalResourceId") or ""),
-                )
-                for page in pages
-                for r in page.get("StackResourceSummaries", [])
-            ]
+            for r in summaries
+        ]
+
+    def _listed(
+        self, operation: str, key: str, *, failing: str, fix: str, **params: str
+    ) -> list[Mapping[str, Any]]:
+        """Every item under ``key`` of a paginated CloudFormation listing."""
+        try:
+            paginator = self.client("cloudformation").get_paginator(operation)
+            return [item for page in paginator.paginate(**params) for item in page.get(key, [])]
         except Exception as exc:  # botocore raises several unrelated types here
-            raise AwsCallError(
-                f"could not list the resources of stack {stack_name} ({type(exc).__name__}: "
-                f"{exc}); check cloudformation:ListStackResources"
-            ) from exc
+            raise AwsCallError(f"{failing} ({type(exc).__name__}: {exc}); {fix}") from exc
 
     def repositories(self, registry: Registry) -> list[Repository]:
         """Every repository of ``registry``: ``DescribeRepositories``, paginated."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from devkit.seed import expire_untagged, keep_newest
 from resolver.engine.lifecycle import StoredImage, evaluate, parse_policy
 from resolver.model import RetentionKind
 from resolver.protection.lifecycle_rule import (
@@ -19,16 +20,8 @@ from resolver.protection.lifecycle_rule import (
 )
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
-UNTAGGED_14 = {
-    "rulePriority": 5,
-    "selection": {
-        "tagStatus": "untagged",
-        "countType": "sinceImagePushed",
-        "countUnit": "days",
-        "countNumber": 14,
-    },
-    "action": {"type": "expire"},
-}
+UNTAGGED_14 = expire_untagged(5, days=14)
+KEEP_5_API = keep_newest(3, "api-", 5)
 ANY_30 = {
     "rulePriority": 9,
     "selection": {
@@ -36,16 +29,6 @@ ANY_30 = {
         "countType": "sinceImagePushed",
         "countUnit": "days",
         "countNumber": 30,
-    },
-    "action": {"type": "expire"},
-}
-KEEP_5_API = {
-    "rulePriority": 3,
-    "selection": {
-        "tagStatus": "tagged",
-        "tagPrefixList": ["api-"],
-        "countType": "imageCountMoreThan",
-        "countNumber": 5,
     },
     "action": {"type": "expire"},
 }
