@@ -97,13 +97,15 @@ def as_cdk_context(resolution: Resolution, keys: ContextKeys) -> list[str]:
     """``--context key=value`` arguments for ``cdk deploy`` (or ``npm run deploy --``).
 
     Without a version (no ``Version`` property) the version's context is left out rather than
-    set to an empty string, which a stack would take for a real tag.
+    set to an empty string, which a stack would take for a real tag. The missing images' names
+    are always there, ``""`` when none is: a stack tells "nothing to build" from "no plan".
     """
     pairs = [(keys.use_prebuilt, _bool(not resolution.build_required))]
     if resolution.version:
         pairs.append((keys.version, keys.version_format.replace("{version}", resolution.version)))
     if keys.revision:
         pairs.append((keys.revision, resolution.revision))
+    pairs.append((keys.missing, ",".join(image.name for image in resolution.missing)))
     return [part for key, value in pairs for part in ("--context", f"{key}={value}")]
 
 
