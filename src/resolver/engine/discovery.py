@@ -47,13 +47,11 @@ def discover(specs: Sequence[ImageSpec], *, clients: EcrClients, deadline: Deadl
     searching = [s for s in specs if s.match is not TagMatch.EXACT]
     if not searching:
         return found
-    repos = sorted({s.ref.repository for s in searching})
-    answers = run_all(
-        [partial(list_tagged_images, clients, repo) for repo in repos], deadline=deadline
-    )
-    listings: dict[Repository, Listing | EcrFailure] = {
-        repo: answer or TIMED_OUT for repo, answer in zip(repos, answers, strict=True)
+    jobs = {
+        repo: partial(list_tagged_images, clients, repo)
+        for repo in sorted({s.ref.repository for s in searching})
     }
+    listings = run_all(jobs, deadline=deadline, late=TIMED_OUT)
     found.calls = sum(
         listing.pages for listing in listings.values() if isinstance(listing, Listing)
     )

@@ -88,7 +88,7 @@ def _explain(
     from .absence import explain  # noqa: PLC0415 - see the docstring
 
     explained = explain(unanswered, clients=clients, deadline=deadline)
-    return explained.explanations, explained.calls
+    return explained.answers, explained.calls
 
 
 def _discover(

@@ -17,10 +17,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ...references import ImageRef, Repository
-from ..fanout import Deadline, run_all
-from .batches import per_repository
+from ..fanout import Deadline, Report
+from .batches import read_batched
 from .clients import EcrClients
-from .failures import NO_RESULT, TIMED_OUT, EcrFailure, FailureKind, classify, failure_from
+from .failures import NO_RESULT, EcrFailure, FailureKind, classify, failure_from
 
 logger = logging.getLogger(__name__)
 
@@ -47,22 +47,17 @@ class FetchedImage:
 Answer = FetchedImage | EcrFailure
 
 
-@dataclass(frozen=True)
-class FetchReport:
-    answers: Mapping[ImageRef, Answer]
-    calls: int
-
-
 def fetch_images(
     refs: Iterable[ImageRef], *, clients: EcrClients, deadline: Deadline
-) -> FetchReport:
+) -> Report[ImageRef, Answer]:
     """Look up every image in ``refs``, every call within ``deadline``."""
-    chunks = per_repository(refs, repository=lambda ref: ref.repository, key=_sort_key)
-    jobs = [partial(_fetch, clients, repo, chunk) for repo, chunk in chunks]
-    answers: dict[ImageRef, Answer] = {}
-    for (_, chunk), answer in zip(chunks, run_all(jobs, deadline=deadline), strict=True):
-        answers.update(answer if answer is not None else dict.fromkeys(chunk, TIMED_OUT))
-    return FetchReport(answers=answers, calls=len(chunks))
+    return read_batched(
+        refs,
+        repository=lambda ref: ref.repository,
+        key=_sort_key,
+        read=partial(_fetch, clients),
+        deadline=deadline,
+    )
 
 
 def _sort_key(ref: ImageRef) -> str:
@@ -75,7 +70,7 @@ def _wire_id(ref: ImageRef) -> dict[str, str]:
 
 def _fetch(
     clients: EcrClients, repo: Repository, chunk: Sequence[ImageRef]
-) -> dict[ImageRef, Answer]:
+) -> dict[ImageRef, Answer] | EcrFailure:
     started = time.perf_counter()
     try:
         response = clients.for_region(repo.registry.region).batch_get_image(
@@ -85,7 +80,7 @@ def _fetch(
             acceptedMediaTypes=list(ACCEPTED_MEDIA_TYPES),
         )
     except (ClientError, BotoCoreError) as exc:
-        return dict.fromkeys(chunk, failure_from(exc))
+        return failure_from(exc)
     finally:
         logger.debug(
             "BatchGetImage",
