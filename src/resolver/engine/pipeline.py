@@ -66,7 +66,9 @@ def resolve(
         )
         images, calls = apply_gate(request, images), calls + more
     if unknown := undescribed(images):
-        logger.warning("Some attributes are unknown: ECR did not answer", extra={"unknown": unknown})
+        logger.warning(
+            "Some attributes are unknown: ECR did not answer", extra={"unknown": unknown}
+        )
     return Resolution(
         images=images,
         on_missing=request.on_missing,

@@ -8,7 +8,6 @@ request by identity (tag or digest), never by position.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -19,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from ...references import ImageRef, Repository
 from ..fanout import Deadline, Report
 from .batches import read_batched
-from .clients import EcrClients
+from .clients import EcrClients, timed
 from .failures import NO_RESULT, EcrFailure, FailureKind, classify, failure_from
 
 logger = logging.getLogger(__name__)
@@ -71,25 +70,16 @@ def _wire_id(ref: ImageRef) -> dict[str, str]:
 def _fetch(
     clients: EcrClients, repo: Repository, chunk: Sequence[ImageRef]
 ) -> dict[ImageRef, Answer] | EcrFailure:
-    started = time.perf_counter()
-    try:
-        response = clients.for_region(repo.registry.region).batch_get_image(
-            registryId=repo.registry.account_id,
-            repositoryName=repo.name,
-            imageIds=[_wire_id(ref) for ref in chunk],
-            acceptedMediaTypes=list(ACCEPTED_MEDIA_TYPES),
-        )
-    except (ClientError, BotoCoreError) as exc:
-        return failure_from(exc)
-    finally:
-        logger.debug(
-            "BatchGetImage",
-            extra={
-                "repository": repo.name,
-                "ids": len(chunk),
-                "ms": round((time.perf_counter() - started) * 1000),
-            },
-        )
+    with timed(logger, "BatchGetImage", repository=repo.name, ids=len(chunk)):
+        try:
+            response = clients.for_region(repo.registry.region).batch_get_image(
+                registryId=repo.registry.account_id,
+                repositoryName=repo.name,
+                imageIds=[_wire_id(ref) for ref in chunk],
+                acceptedMediaTypes=list(ACCEPTED_MEDIA_TYPES),
+            )
+        except (ClientError, BotoCoreError) as exc:
+            return failure_from(exc)
     return match_response(chunk, response)
 
 

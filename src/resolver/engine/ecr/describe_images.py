@@ -15,7 +15,6 @@ Without an ``imageStatus`` filter DescribeImages lists ``ACTIVE`` images only (t
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -27,7 +26,7 @@ from ...model import ImageDetails
 from ...references import Repository
 from ..fanout import Deadline, Report
 from .batches import Target, read_batched
-from .clients import EcrClients
+from .clients import EcrClients, timed
 from .failures import LISTING_TOO_LARGE, NO_RESULT, EcrFailure, FailureKind, failure_from
 
 if TYPE_CHECKING:  # each is imported where it is built: a reader of one needs not the other
@@ -110,30 +109,21 @@ def _listed_pages(
     Paging stops as soon as more than ``MAX_LISTED_IMAGES`` are kept: no further page is
     requested, and the answer is ``too_large``.
     """
-    started = time.perf_counter()
     listed: list[X] = []
     pages = 0
-    try:
-        client = clients.for_region(repository.registry.region)
-        for page in _pages(client, repository, wanted):
-            pages += 1
-            listed += (
-                item for item in map(entry, page.get("imageDetails", [])) if item is not None
-            )
-            if len(listed) > MAX_LISTED_IMAGES:
-                return too_large
-    except (ClientError, BotoCoreError) as exc:
-        return failure_from(exc)
-    finally:
-        logger.debug(
-            "DescribeImages",
-            extra={
-                "repository": repository.name,
-                "pages": pages,
-                "images": len(listed),
-                "ms": round((time.perf_counter() - started) * 1000),
-            },
-        )
+    with timed(logger, "DescribeImages", repository=repository.name, pages=0, images=0) as logged:
+        try:
+            client = clients.for_region(repository.registry.region)
+            for page in _pages(client, repository, wanted):
+                pages += 1
+                listed += (
+                    item for item in map(entry, page.get("imageDetails", [])) if item is not None
+                )
+                logged.update(pages=pages, images=len(listed))
+                if len(listed) > MAX_LISTED_IMAGES:
+                    return too_large
+        except (ClientError, BotoCoreError) as exc:
+            return failure_from(exc)
     return tuple(listed), pages
 
 
