@@ -560,3 +560,60 @@ def _require_fallbacks(images: tuple[ImageSpec, ...]) -> None:
                 "is required when UsePreBuiltImages is false",
                 "Give every image a Fallback (the locally built image URI), or set OnMissing: Report.",
             )
+
+
+# --- what a rollback can still read ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Salvaged:
+    """What could still be read from properties that no longer validate."""
+
+    request: ResolveRequest | None  # the images and settings that do validate; None: nothing
+    names: tuple[str, ...]  # every image name the properties give: the keys !GetAtt may read
+    dropped: tuple[str, ...]  # the errors of what was left out, for a warning
+
+
+def salvage(properties: Any, *, default_registry: Registry | None) -> Salvaged:
+    """``properties`` with each property or image that fails validation left out, and the rest
+    parsed as usual (region checks aside).
+
+    For a rollback to properties that an earlier version accepted and this one refuses (a
+    property renamed, a value made stricter): the stack ran with them, so a rollback must still
+    answer what it can, never fail and never leave the images it can read without attributes.
+    """
+    raw = dict(properties) if isinstance(properties, Mapping) else {}
+    images = raw.get("Images")
+    images = dict(images) if isinstance(images, Mapping) else {}
+    names = tuple(name for name in images if isinstance(name, str))
+    dropped: list[str] = []
+    while True:
+        try:
+            request = parse_request({**raw, "Images": images}, default_registry=default_registry)
+        except InvalidPropertyError as error:
+            if not _left_out(error.prop, raw, images):
+                return Salvaged(None, names, (*dropped, str(error)))
+            dropped.append(str(error))
+            continue
+        return Salvaged(request, names, tuple(dropped))
+
+
+def _left_out(path: str, top: dict[str, Any], images: dict[Any, Any]) -> bool:
+    """Leave out what ``path`` names: an image's property, else the image, else a top-level
+    property. False when nothing could be left out (the error is about the whole)."""
+    named = [
+        name for name in images if path == f"Images.{name}" or path.startswith(f"Images.{name}.")
+    ]
+    if named:
+        name = max(named, key=len)
+        key = path.removeprefix(f"Images.{name}").removeprefix(".")
+        body = images[name]
+        if key and isinstance(body, Mapping) and key in body:
+            images[name] = {k: v for k, v in body.items() if k != key}
+        else:
+            del images[name]
+        return True
+    if path != "Images" and path in top:
+        del top[path]
+        return True
+    return False

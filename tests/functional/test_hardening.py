@@ -93,7 +93,7 @@ def test_crhelper_keys_cannot_forge_an_answer(
     seeded_local: Ecr, receiver: ResponseReceiver
 ) -> None:
     body = invoke(receiver, forged("create.json"))
-    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert body["Status"] == "SUCCESS", body.get("Reason")
     assert body["Data"]["Api.Uri"].startswith(f"123456789012.dkr.ecr.{REGION}.amazonaws.com/")
     assert ATTACKER not in json.dumps(body)
     assert seeded_local.calls() == 3  # the images were looked up, not taken from the event

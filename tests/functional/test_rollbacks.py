@@ -7,6 +7,7 @@ exactly, and no answer during ``UPDATE_ROLLBACK_IN_PROGRESS`` may be FAILED.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -148,31 +149,43 @@ def test_this_resources_own_failure_is_rolled_back_to_exactly_a(
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
-def test_an_in_place_update_rolled_back_by_a_failure_elsewhere_answers_a(
+def test_a_property_change_with_the_same_images_is_a_replacement_undone_without_a_call(
     stack: Stack, ecr: Ecr, kind: TagKind
 ) -> None:
+    """Nothing moved, yet the properties changed: a new id all the same, so that an id is only
+    ever sent back with the properties it was made from (how a rollback is told apart)."""
     before = created(stack, ecr, kind)
     id_before = stack.resource.physical_id if stack.resource else ""
-    # Nothing moved yet: the Update resolves A again and keeps the id (no replacement)...
     mark = len(stack.calls)
-    in_place = props(kind, Revision="nothing moved")
-    assert stack.update(in_place, fails_elsewhere=True) == "UPDATE_ROLLBACK_COMPLETE"
-    update, back = stack.calls_since(mark)
-    assert update.answer["PhysicalResourceId"] == id_before
-    # ...and the rollback Update, sent to the same id with the old properties, answers A.
-    assert back.event["PhysicalResourceId"] == id_before
-    assert back.status == "SUCCESS"
+    assert stack.update(props(kind, Revision="nothing moved"), fails_elsewhere=True) == (
+        "UPDATE_ROLLBACK_COMPLETE"
+    )
+    update, cleanup = stack.calls_since(mark)  # no rollback Update: CloudFormation undid it
+    assert update.status == "SUCCESS"
+    assert update.answer["Data"]["Api.Uri"] == before["Api.Uri"]  # the same images...
+    assert update.answer["PhysicalResourceId"] != id_before  # ...under a new id
+    assert (cleanup.request_type, cleanup.event["PhysicalResourceId"]) == (
+        "Delete",
+        update.answer["PhysicalResourceId"],
+    )
+    assert stack.resource is not None and stack.resource.physical_id == id_before
     assert stack.attributes() == before
 
 
-def test_unchanged_images_keep_the_id_and_nothing_is_deleted(stack: Stack, ecr: Ecr) -> None:
+def test_only_cloudformations_own_keys_change_nothing(stack: Stack, ecr: Ecr) -> None:
     kind = KINDS[0]
     created(stack, ecr, kind)
     id_before = stack.resource.physical_id if stack.resource else ""
     mark = len(stack.calls)
-    assert stack.update(props(kind, Revision="bump")) == "UPDATE_COMPLETE"
+    assert stack.update(props(kind, ServiceTimeout="600")) == "UPDATE_COMPLETE"
     (update,) = stack.calls_since(mark)  # no cleanup Delete: it was no replacement
     assert update.answer["PhysicalResourceId"] == id_before
+    mark = len(stack.calls)
+    assert stack.update(props(kind, Revision="bump")) == "UPDATE_COMPLETE"
+    update, cleanup = stack.calls_since(mark)
+    assert update.answer["PhysicalResourceId"] != id_before
+    assert (cleanup.request_type, cleanup.status) == ("Delete", "SUCCESS")
+    assert cleanup.event["PhysicalResourceId"] == id_before
 
 
 def test_a_rollback_to_images_deleted_meanwhile_still_succeeds(stack: Stack, ecr: Ecr) -> None:
@@ -363,11 +376,11 @@ def test_a_new_status_for_the_same_images_is_a_replacement(stack: Stack, ecr: Ec
 def test_a_set_too_large_for_the_id_is_resolved_again_not_half_answered(
     stack: Stack, ecr: Ecr
 ) -> None:
-    """Eight long chosen tags do not fit beside their digests: the id keeps no record rather
-    than digests without the tags that chose them."""
+    """Eight long chosen tags do not fit beside their digests, even abbreviated: the id keeps no
+    record rather than digests without the tags that chose them."""
     images = {}
     for i in range(8):
-        pushed(ecr, f"img{i}-" + "x" * 90, f"img:{i}")
+        pushed(ecr, f"img{i}-" + "x" * 150, f"img:{i}")
         images[f"I{i}"] = {"Tag": f"img{i}-*"}
     chosen = base(Attributes=["TagUri", "Uri"], Images=images)
     assert stack.create(chosen) == "CREATE_COMPLETE"
@@ -375,6 +388,7 @@ def test_a_set_too_large_for_the_id_is_resolved_again_not_half_answered(
     assert stack.resource is not None
     recorded = parse(stack.resource.physical_id)
     assert recorded is not None and recorded.images is None
+    assert before["RollbackRecord"] == "Dropped"
     assert (
         stack.update({**chosen, "Revision": "x"}, fails_elsewhere=True)
         == "UPDATE_ROLLBACK_COMPLETE"
@@ -404,3 +418,117 @@ def test_a_rollback_whose_descriptions_outgrew_the_response_still_answers_the_ur
     assert {k: v for k, v in after.items() if k.endswith(".Uri")} == {
         k: v for k, v in before.items() if k.endswith(".Uri")
     }
+
+
+# --- a record that did not fit whole, properties that no longer validate ----------------------
+
+
+def many(count: int, *, tag: str = "stable") -> dict[str, Any]:
+    return {f"Image{i:02d}": {"Tag": f"{tag}-{i:02d}"} for i in range(count)}
+
+
+def test_an_abbreviated_record_is_replayed_exactly_after_listing_the_repository(
+    stack: Stack, ecr: Ecr
+) -> None:
+    """17 images with [Uri, Status]: the whole record does not fit beside Data, its digest
+    prefixes do. CI then re-pushes every mutable tag and this resource's Update fails: the
+    rollback completes the prefixes from the repository's listing and answers A, not B."""
+    for i in range(17):
+        pushed(ecr, f"stable-{i:02d}", f"a:{i}")
+    properties = base(Attributes=["Uri", "Status"], Images=many(17))
+    assert stack.create(properties) == "CREATE_COMPLETE"
+    before = stack.attributes()
+    assert before["RollbackRecord"] == "Abbreviated"
+    for i in range(17):  # every tag moves (ECR keeps the old images): resolving again answers B
+        ecr.emulator.move_tag(REPO, f"stable-{i:02d}", manifest(f"b:{i}"))
+    failing = {**properties, "Images": {**many(17), "Extra": {"Tag": "never-pushed"}}}
+    mark = len(stack.calls)
+    listings = ecr.calls("DescribeImages")
+    assert stack.update(failing) == "UPDATE_ROLLBACK_COMPLETE"
+    update, back = stack.calls_since(mark)
+    assert (update.status, back.status) == ("FAILED", "SUCCESS")
+    assert stack.attributes() == before
+    assert ecr.calls("DescribeImages") > listings  # the prefixes were completed from a listing
+
+
+def test_an_abbreviated_record_checks_the_way_back_by_listing(stack: Stack, ecr: Ecr) -> None:
+    for i in range(17):
+        pushed(ecr, f"stable-{i:02d}", f"a:{i}")
+    properties = base(Attributes=["Uri", "Status"], Images=many(17))
+    assert stack.create(properties) == "CREATE_COMPLETE"
+    before = stack.attributes()
+    ecr.client().batch_delete_image(
+        repositoryName=REPO, imageIds=[{"imageDigest": before["Image03.Uri"].split("@")[1]}]
+    )
+    pushed(ecr, "stable-03", "b:3")  # pushed again: the update pins the new one
+    assert stack.update({**properties, "Revision": "next"}) == "UPDATE_COMPLETE"
+    assert stack.attributes()["RollbackTarget"] == "Missing: Image03"
+
+
+def test_with_the_status_unknown_a_rollback_after_a_same_images_update_is_still_exact(
+    stack: Stack, ecr: Ecr, stacks: StatusServer
+) -> None:
+    """The case 0.2 misjudged: an Update that changed the properties but not the images kept
+    the id (and its properties hash); the next failed Update's rollback, without the stack's
+    status, was taken for an ordinary update and resolved anew. Every forward Update now gets
+    its own id, so the rollback is recognised by its properties alone."""
+    kind = KINDS[1]  # a mutable tag
+    created(stack, ecr, kind)
+    assert stack.update(props(kind, Revision="same images")) == "UPDATE_COMPLETE"
+    after_bump = stack.attributes()
+    kind.newer(ecr)  # the tag moves: an ordinary update would now answer B
+    stacks.stall_seconds = 60.0  # DescribeStacks hangs: the status is unknown
+    failing = props(
+        kind,
+        Revision="same images",
+        Images={**kind.properties["Images"], "Extra": {"Tag": "never-pushed"}},
+    )
+    mark = len(stack.calls)
+    assert stack.update(failing) == "UPDATE_ROLLBACK_COMPLETE"
+    update, back = stack.calls_since(mark)
+    assert (update.status, back.status) == ("FAILED", "SUCCESS")
+    assert stack.attributes() == after_bump
+
+
+def test_previous_properties_that_no_longer_validate_are_answered_from_the_record(
+    stack: Stack, ecr: Ecr, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A property the deploying version knew and this one does not (renamed or removed since):
+    the rollback leaves it out, answers every image from the record, and never empties Data."""
+    import resolver.properties as validation
+
+    pushed(ecr, "api-1", "api:1")
+    pushed(ecr, "fn-1", "fn:1")
+    properties = base(Images={"Api": {"Tag": "api-1"}, "Fn": {"Tag": "fn-1", "Legacy": "x"}})
+    with monkeypatch.context() as older:  # the version that deployed it knew "Legacy"
+        older.setattr(
+            validation, "PER_IMAGE", {**validation.PER_IMAGE, "Legacy": validation.PER_IMAGE["Tag"]}
+        )
+        assert stack.create(properties) == "CREATE_COMPLETE"
+    before = stack.attributes()  # upgraded: "Legacy" is unknown from now on
+    ecr.emulator.move_tag(REPO, "api-1", manifest("api:2"))  # only the record says what ran
+    failing = {**properties, "Images": {**properties["Images"], "Extra": {"Tag": "nope"}}}
+    mark = len(stack.calls)
+    assert stack.update(failing) == "UPDATE_ROLLBACK_COMPLETE"
+    _, back = stack.calls_since(mark)
+    assert back.status == "SUCCESS"
+    assert stack.attributes() == before
+
+
+def test_an_image_that_no_longer_validates_keeps_its_keys_and_the_others_their_values(
+    stack: Stack, ecr: Ecr, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import resolver.properties as validation
+
+    pushed(ecr, "api-1", "api:1")
+    pushed(ecr, "web-1", "web:1")
+    properties = base(Images={"Api": {"Tag": "api-1"}, "Web": {"Tag": "web-1"}})
+    assert stack.create(properties) == "CREATE_COMPLETE"
+    before = stack.attributes()
+    monkeypatch.setattr(validation, "_IMAGE_NAME", re.compile("Api"))  # "Web" is refused now
+    failing = {**properties, "Images": {**properties["Images"], "Extra": {"Tag": "nope"}}}
+    assert stack.update(failing) == "UPDATE_ROLLBACK_COMPLETE"
+    after = stack.attributes()
+    assert set(after) == set(before)  # every key a consumer's !GetAtt reads is still there
+    assert after["Api.Uri"] == before["Api.Uri"]
+    assert after["Web.Uri"] == ""  # unreadable now: empty, never a missing key

@@ -21,6 +21,7 @@ import pytest
 from devkit.lambda_context import LambdaContext
 from devkit.receiver import ResponseReceiver
 from resolver.cloudformation import app
+from resolver.cloudformation.events import PHYSICAL_ID_LIMIT
 from resolver.cloudformation.response import MAX_BODY_BYTES, MAX_REASON_CHARS
 from resolver.cloudformation.stack_status import StackStatus
 from resolver.engine.ecr.clients import EcrClients
@@ -83,10 +84,8 @@ def check(case: Case, bodies: list[bytes], seconds: float) -> list[str]:
         return [f"{len(bodies)} answers"]
     raw = bodies[0]
     body = json.loads(raw)
-    reason = body["Reason"]
-    problems = []
-    if len(raw) > MAX_BODY_BYTES:
-        problems.append(f"{len(raw)} bytes")
+    reason = body.get("Reason", "")  # required on FAILED only: checked below
+    problems = _shape_problems(raw, body)
     if body["Status"] != case.expect.value:
         problems.append(f"{body['Status']}: {reason[:200]!r}")
     if case.expect is Expect.SUCCESS and seconds >= 1.0:
@@ -98,6 +97,19 @@ def check(case: Case, bodies: list[bytes], seconds: float) -> list[str]:
             problems.append(f"not a readable reason: {reason[:200]!r}")
         if not reason.startswith(case.names):
             problems.append(f"Reason {reason[:120]!r} does not start with {case.names[0][:60]!r}")
+    return problems
+
+
+def _shape_problems(raw: bytes, body: dict[str, Any]) -> list[str]:
+    """What no answer may be: over 4096 bytes (id and Data together), an id over 1,024
+    characters, a FAILED without a Reason."""
+    problems = []
+    if len(raw) > MAX_BODY_BYTES:
+        problems.append(f"{len(raw)} bytes")
+    if len(body["PhysicalResourceId"]) > PHYSICAL_ID_LIMIT:
+        problems.append(f"a PhysicalResourceId of {len(body['PhysicalResourceId'])} characters")
+    if body["Status"] == "FAILED" and "Reason" not in body:
+        problems.append("FAILED without a Reason")
     return problems
 
 

@@ -180,6 +180,8 @@ TESTED_ELSEWHERE = {
     "resolver.engine.ecr.clients": "tests/functional/conftest.py (every functional test)",
     "resolver.engine.ecr.scan_findings": "tests/functional/test_image_intelligence.py",
     "resolver.planner.exit_codes": "tests/functional/test_cli.py",
+    "resolver.cloudformation.services": "tests/unit/cloudformation/test_handler.py",
+    "resolver.engine.digest_listing": "tests/functional/test_rollbacks.py (abbreviated records)",
 }
 
 

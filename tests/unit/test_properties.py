@@ -476,3 +476,39 @@ def test_a_5000_character_repository_gives_a_short_reason() -> None:
         with pytest.raises(InvalidPropertyError) as caught:
             parse_request(props(Repository=repository), default_registry=HOME)
         assert len(str(caught.value)) < 400, str(caught.value)
+
+
+# --- salvage: what a rollback can still read ---------------------------------------------------
+
+
+def test_salvage_leaves_out_each_property_or_image_that_no_longer_validates() -> None:
+    from resolver.properties import salvage
+
+    salvaged = salvage(
+        {
+            "Repository": "app",
+            "OnMissing": "Sometimes",  # an invalid top-level value: its default instead
+            "Renamed": "x",  # unknown now
+            "Images": {
+                "Api": {"Tag": "api-1", "Legacy": "y"},  # the unknown key goes, the image stays
+                "Web": {"Tag": "web 1"},  # an invalid tag: the image goes
+                "bad name": {"Tag": "x"},
+                "Fn": {"Digest": "sha256:" + "a" * 64},
+            },
+        },
+        default_registry=HOME,
+    )
+    assert salvaged.request is not None
+    assert [spec.name for spec in salvaged.request.images] == ["Api", "Fn"]
+    assert salvaged.names == ("Api", "Web", "bad name", "Fn")
+    assert len(salvaged.dropped) == 6  # Web: its Tag, then the image without one
+    assert any(error.startswith("OnMissing:") for error in salvaged.dropped)
+
+
+def test_salvage_of_nothing_readable_still_names_the_images() -> None:
+    from resolver.properties import salvage
+
+    nothing = salvage({"Images": {"Api": {"Tag": "x y"}}}, default_registry=HOME)
+    assert (nothing.request, nothing.names) == (None, ("Api",))
+    garbage = salvage({"Images": "garbage"}, default_registry=HOME)
+    assert (garbage.request, garbage.names) == (None, ())

@@ -29,9 +29,10 @@ from ..engine.ecr.clients import EcrClients
 from .crhelper_adapter import CrhelperAdapter
 from .delivery import Destinations, SendPolicy, deliver
 from .events import CfnEvent, Malformed, parse_event
-from .handler import Services, handle, timeout_answer
+from .handler import handle, timeout_answer
 from .physical_id import stable_id
 from .response import CfnResponse, encode
+from .services import Services
 from .stack_status import StackStatus
 from .trust import StackPolicy
 
@@ -42,9 +43,7 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Imag
 copy_config_to_registered_loggers(source_logger=logger, include={"resolver"})
 
 _clients = EcrClients()
-_services = Services(
-    clients=_clients, stacks=StackStatus(session=lambda: _clients.session), metrics=metrics
-)
+_services = Services(clients=_clients, stacks=StackStatus(clients=_clients), metrics=metrics)
 _LOG_KEYS = ("stack_id", "request_id", "logical_resource_id", "request_type")
 
 
@@ -57,8 +56,14 @@ def destinations(context: Any) -> Destinations:
 def send(
     event: CfnEvent, response: CfnResponse, seconds: float, *, destinations: Destinations
 ) -> None:
+    _send_to(event.reply_to.response_url, response, seconds, destinations=destinations)
+
+
+def _send_to(
+    url: str, response: CfnResponse, seconds: float, *, destinations: Destinations
+) -> None:
     deliver(
-        event.reply_to.response_url,
+        url,
         encode(response),
         destinations=destinations,
         policy=SendPolicy(),
@@ -106,13 +111,7 @@ def _answer_malformed(malformed: Malformed, context: Any) -> None:
     physical_id = stable_id(reply.stack_id, reply.logical_resource_id)
     response = CfnResponse.failed(reply, physical_id, malformed.reason)
     seconds = context.get_remaining_time_in_millis() / 1000 - 0.2
-    deliver(
-        reply.response_url,
-        encode(response),
-        destinations=destinations(context),
-        policy=SendPolicy(),
-        deadline=time.monotonic() + max(0.5, seconds),
-    )
+    _send_to(reply.response_url, response, max(0.5, seconds), destinations=destinations(context))
 
 
 # The import is done (see the top of this module): freeze what it made, collect from now on.

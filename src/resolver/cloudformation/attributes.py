@@ -1,17 +1,40 @@
 """A ``Resolution`` as CloudFormation ``Data``: the attributes ``!GetAtt`` reads.
 
 Per image ``<Name>.<Attribute>`` for the selected attributes, plus the summary keys
-``BuildRequired``, ``MissingImages``, ``Revision`` and ``Version``. All values are strings.
+``BuildRequired``, ``MissingImages``, ``Revision``, ``Version``, ``RollbackTarget`` and
+``RollbackRecord``. All values are strings. Whether they fit the response is ``budget``'s concern.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC
 
-from ..errors import InvalidPropertyError
 from ..model import READY, Attribute, ImageResult, Resolution, RollbackTarget
-from .response import MAX_BODY_BYTES
+from .physical_id import RecordKind
+
+# Attributes that describe an image rather than choose it: what a rollback answer gives up first
+# when the response would not fit (as key suffixes: ``<Image>.Tags``).
+DESCRIPTIVE = tuple(
+    f".{attribute.value}"
+    for attribute in (
+        Attribute.PLATFORMS,
+        Attribute.FINDINGS,
+        Attribute.PUSHED_AT,
+        Attribute.SIZE_IN_BYTES,
+        Attribute.TAGS,
+        Attribute.RETENTION,
+    )
+)
+# The attributes every resource has, whatever Attributes selects.
+SUMMARY = (
+    "BuildRequired",
+    "MissingImages",
+    "Revision",
+    "Version",
+    "RollbackTarget",
+    "RollbackRecord",
+)
 
 
 def _bool(value: bool) -> str:  # noqa: FBT001 - a formatter, not a flag
@@ -51,6 +74,7 @@ def build_data(
     attributes: Sequence[Attribute],
     *,
     rollback_target: RollbackTarget = READY,
+    rollback_record: RecordKind = RecordKind.FULL,
 ) -> dict[str, str]:
     data = {
         f"{image.name}.{attribute.value}": _VALUES[attribute](image)
@@ -62,34 +86,13 @@ def build_data(
     data["Revision"] = resolution.revision
     data["Version"] = resolution.version or ""
     data["RollbackTarget"] = rollback_target.summary()
+    data["RollbackRecord"] = rollback_record.value
     return data
 
 
-def fitting_data(
-    resolution: Resolution,
-    attributes: Sequence[Attribute],
-    *,
-    rollback_target: RollbackTarget = READY,
-    size_with: Callable[[Mapping[str, str]], int],
-) -> dict[str, str]:
-    """``build_data``, or an error saying how to trim it when the response would be too long.
-
-    ``size_with(data)`` is the size of the whole response body carrying ``data``.
-    """
-    data = build_data(resolution, attributes, rollback_target=rollback_target)
-    size = size_with(data)
-    if size <= MAX_BODY_BYTES:
-        return data
-    uri_only = size_with(build_data(resolution, (Attribute.URI,), rollback_target=rollback_target))
-    hint = (
-        f"Attributes: [Uri] would need {uri_only} bytes"
-        if uri_only <= MAX_BODY_BYTES
-        else "even Attributes: [Uri] does not fit; split the images over several resources"
-    )
-    raise InvalidPropertyError(
-        "Attributes",
-        ", ".join(a.value for a in attributes),
-        f"makes the response {size} bytes for {len(resolution.images)} images, over "
-        f"CloudFormation's {MAX_BODY_BYTES}-byte limit",
-        f"Select fewer attributes ({hint}).",
-    )
+def empty_data(names: Iterable[str], attributes: Sequence[Attribute]) -> dict[str, str]:
+    """Every key a stack can ``!GetAtt`` for these images, each an empty string: what a rollback
+    answers when nothing better is known, so that no ``!GetAtt`` of a consumer fails."""
+    data = {f"{name}.{attribute.value}": "" for name in names for attribute in attributes}
+    data.update(dict.fromkeys(SUMMARY, ""))
+    return data

@@ -62,25 +62,15 @@ class CrhelperAdapter(CfnResource):
     """
 
     def __init__(self, *, handle: Handle, send: Send, on_timeout: OnTimeout | None = None) -> None:
-        # CfnResource.__init__ is skipped on purpose (see the module docstring); these are the
-        # attributes its request path reads.
-        self._sleep_on_delete = 0
+        # CfnResource.__init__ is skipped on purpose (see the module docstring). Its request path
+        # (__call__ → _crhelper_init, _poll_enabled, _get_func, _wrap_function, _cfn_response)
+        # reads these before setting anything; it sets the response fields itself, and what only
+        # the replaced methods read (logging, polling, sleeping, its sender) is left out.
         self._create_func = self._update_func = self._delete_func = self._dispatch
         self._poll_create_func = self._poll_update_func = self._poll_delete_func = None
         self._timer: threading.Timer | None = None
         self._init_failed = None
-        self._json_logging = False
-        self._send_response = False
-        self._polling_interval = 0
-        self.Status = self.Reason = self.PhysicalResourceId = ""
-        self.StackId = self.RequestId = self.LogicalResourceId = ""
-        self.Data: dict[str, str] = {}
-        self.NoEcho = False
-        self._event: dict[str, Any] = {}
-        self._context: Any = None
-        self._response_url = ""
-        self._sam_local = False
-        self._ssl_verify = None
+        self._context: Any = None  # set by _crhelper_init; read by the timeout guard below
         self._handle = handle
         self._deliver = send
         self._on_timeout = on_timeout

@@ -1,58 +1,85 @@
-"""The PhysicalResourceId: stable for a resource, changing exactly when the deployed images do.
+"""The PhysicalResourceId: which properties and which images a resource answered, in one string.
 
 CloudFormation treats an Update whose answer carries a different PhysicalResourceId as a
 *replacement*: if the stack update then fails, it returns to the old id and the attributes it
 recorded for it — without asking the resolver — and deletes the new one; if it succeeds, it
-deletes the old one at cleanup. An id that changes exactly when the resolved images change (its
-revision) therefore makes every rollback that follows a replacement exact by construction.
+deletes the old one at cleanup. So a new id on every change makes every rollback that follows a
+forward Update exact by construction.
 
-When the images did not change, the id does not either (no replacement, no stray Delete). A
-rollback then arrives as an Update with the previous properties, sent to this same id — as it does
-after this resource's own Update fails. For that case the id carries the deployed set itself, in
-compact form: each image's status and digest(s), so the set can be answered again exactly.
+The id changes whenever the properties (``ServiceToken``/``ServiceTimeout`` aside) or the deployed
+set change. A resource therefore keeps its id only through an Update that does not go forward:
+the rollback of its own failed Update, which CloudFormation sends to the same id with the
+previous properties — exactly the ones the id was made from, which is how a rollback is told from
+an ordinary Update even when the stack's status cannot be read. For that Update the id carries the
+deployed set itself, in compact form, so it can be answered again exactly.
 
 Format ``r1``, all ASCII, at most 1,024 characters (CloudFormation's limit)::
 
     <key>:r1:<revision>:<properties hash>:<version>:<images>
 
 ``key`` is ``<stack name>-<logical id>-<10 hex of both>`` (names cut to 40 characters), unique per
-resource; ``revision`` is the ``Revision`` attribute (12 hex of the images' URIs); the
-properties hash is 8 hex of the properties that produced the id; ``version`` is the ``Version``
-used (raw when it has only a tag's characters, else ``~`` and base64url). ``images`` lists the
-images in name order, comma-separated: a status letter, the base64url digest the ``Uri`` pins,
-``+`` the digest the tag named when that differs (an index pinned to one platform's image), ``=``
-the tag a pattern chose. A set is carried whole or not at all: when it does not fit, the version
-and images are empty — the id still changes with the revision, but a rollback to it is answered
-by resolving the properties again.
+resource; ``revision`` is the ``Revision`` attribute (12 hex of the images' URIs); the properties
+hash is 8 hex of the properties that produced the id; ``version`` is the ``Version`` used (raw when
+it has only a tag's characters, else ``~`` and base64url). ``images`` lists the images in name
+order, comma-separated: a status letter, the digest the ``Uri`` pins, ``+`` the digest the tag named
+when that differs (an index pinned to one platform's image), ``=`` the tag a pattern chose.
 
-An Update keeps the id only when the whole recorded set is the same (``same_set``): a changed
-status, version or chosen tag is a replacement too, so a kept id always records exactly what the
-resource answers.
+The record shares the 4,096-byte response with ``Data`` and gets what ``Data`` leaves
+(``budget``), in one of three kinds (``RecordKind``, the ``RollbackRecord`` attribute):
 
-Ids made by earlier versions (``<stack>-<logical>-<10 hex>``, no ``:r1:``) are understood as
-"no record": the first Update after an upgrade moves to this format.
+* **Full**: each digest whole, as base64url (43 characters). A rollback needs no ECR call.
+* **Abbreviated**: each digest as ``.`` and its first hex digits (16 down to 6: the longest that
+  fits). A rollback lists the images' repositories and completes each prefix; where two digests
+  share a prefix, the combination whose URIs give back the id's revision is the one deployed.
+* **Dropped**: no version and no images: a rollback to this id resolves its properties again.
+
+Ids made by 0.1 (``<stack>-<logical>-<10 hex>``, no ``:r1:``) are understood as "no record"; ids
+made by 0.2 are ``r1`` with full records and read as such.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, replace
+from enum import Enum
 from typing import TYPE_CHECKING
 
 from ..engine import Deadline
-from ..model import ImageStatus, RecordedImage, Resolution, ResolveRequest, TagMatch
+from ..model import (
+    ImageSpec,
+    ImageStatus,
+    RecordedImage,
+    Resolution,
+    ResolveRequest,
+    TagMatch,
+)
+from ..references import Repository
 from .events import PHYSICAL_ID_LIMIT, CfnEvent
 
 if TYPE_CHECKING:
     from ..engine.replay import Replay
 
-MAX_LENGTH = PHYSICAL_ID_LIMIT
 FORMAT = "r1"
 _NAME_CHARS = 40
+# Hex digits an abbreviated record keeps per digest, longest first. Six (24 bits) is the floor:
+# a prefix shared by several images of a repository is settled by the revision (48 bits).
+ABBREVIATIONS = (16, 12, 8, 6)
+# Combinations of shared prefixes tried against the revision before giving up on exactness.
+_MAX_COMBINATIONS = 256
+
+
+class RecordKind(Enum):
+    """How much of the deployed set the id carries: the ``RollbackRecord`` attribute."""
+
+    FULL = "Full"
+    ABBREVIATED = "Abbreviated"
+    DROPPED = "Dropped"
+
 
 # One letter per status; statuses with a digest are upper case.
 _LETTERS: Mapping[ImageStatus, str] = {
@@ -68,8 +95,9 @@ _LETTERS: Mapping[ImageStatus, str] = {
 }
 _STATUSES = {letter: status for status, letter in _LETTERS.items()}
 _SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
+_DIGEST_FIELD = r"[A-Za-z0-9_-]{43}|\.[0-9a-f]{6,63}"
 _ENTRY = re.compile(
-    r"(?P<letter>[A-Za-z])(?P<digest>[A-Za-z0-9_-]{43})?(?:\+(?P<tagged>[A-Za-z0-9_-]{43}))?"
+    rf"(?P<letter>[A-Za-z])(?P<digest>{_DIGEST_FIELD})?(?:\+(?P<tagged>{_DIGEST_FIELD}))?"
     r"(?:=(?P<tag>[A-Za-z0-9_][A-Za-z0-9_.-]{0,299}))?"
 )
 _CLOUDFORMATION_KEYS = frozenset({"ServiceToken", "ServiceTimeout"})
@@ -77,7 +105,8 @@ _CLOUDFORMATION_KEYS = frozenset({"ServiceToken", "ServiceTimeout"})
 
 @dataclass(frozen=True)
 class PhysicalId:
-    """A parsed ``r1`` id. ``images`` is None when the set was too large to carry."""
+    """A parsed ``r1`` id. ``images`` is None when the set was not carried (``DROPPED``); in an
+    abbreviated record a ``RecordedImage``'s digests are ``sha256:`` and a hex prefix."""
 
     key: str
     revision: str
@@ -97,11 +126,23 @@ class PhysicalId:
         )
         return ":".join(fields)
 
+    @property
+    def kind(self) -> RecordKind:
+        if self.images is None:
+            return RecordKind.DROPPED
+        digests = (d for image in self.images for d in (image.digest, image.tagged_digest) if d)
+        return RecordKind.FULL if all(map(_is_sha256, digests)) else RecordKind.ABBREVIATED
+
+    def made_from(self, properties: object) -> bool:
+        """Whether ``properties`` are the ones this id was made from (what a rollback sends)."""
+        return self.properties_hash == properties_hash(properties)
+
     def recorded(self, request: ResolveRequest) -> dict[str, RecordedImage] | None:
-        """The record by image name for ``request``'s images; None when there is none, or when
-        it does not describe them exactly. Checked: every image a pattern chose carries its tag,
-        ``{version}`` tags have the version, and rebuilt with this request the record gives back
-        the id's own revision (the same names, repositories and URIs)."""
+        """The record by image name for ``request``'s images; None when there is none, when it is
+        abbreviated (``completed`` first), or when it does not describe them exactly. Checked:
+        every image a pattern chose carries its tag, ``{version}`` tags have the version, and
+        rebuilt with this request the record gives back the id's own revision (the same names,
+        repositories and URIs)."""
         checked = self._checked(request)
         return checked[0] if checked else None
 
@@ -113,9 +154,9 @@ class PhysicalId:
 
     def _checked(self, request: ResolveRequest) -> tuple[dict[str, RecordedImage], Replay] | None:
         names = sorted(spec.name for spec in request.images)
-        if self.images is None or len(self.images) != len(names):
+        if self.kind is not RecordKind.FULL or len(self.images or ()) != len(names):
             return None
-        recorded = dict(zip(names, self.images, strict=True))
+        recorded = dict(zip(names, self.images or (), strict=True))
         for spec in request.images:
             entry = recorded[spec.name]
             if entry.digest and (
@@ -128,14 +169,89 @@ class PhysicalId:
         rebuilt = replay(request, recorded, version=self.version, clients=None, deadline=Deadline())
         return (recorded, rebuilt) if rebuilt.resolution.revision == self.revision else None
 
-    def same_set(self, other: PhysicalId) -> bool:
-        """Whether both record the same deployed set: images, statuses, digests, chosen tags and
-        version — everything a rollback answers from (the properties hash aside)."""
-        return (self.revision, self.version, self.images) == (
-            other.revision,
-            other.version,
-            other.images,
+    def entries(self, names: Collection[str]) -> dict[str, RecordedImage] | None:
+        """A whole record by image name, unchecked: for properties the id was made from that no
+        longer all validate (``made_from`` says they are the same)."""
+        if self.kind is not RecordKind.FULL or len(self.images or ()) != len(names):
+            return None
+        return dict(zip(sorted(names), self.images or (), strict=True))
+
+    def unmatched(
+        self, request: ResolveRequest, listed: Mapping[Repository, Collection[str]]
+    ) -> tuple[str, ...]:
+        """The images whose recorded digest prefix no digest of ``listed`` has: gone from ECR."""
+        specs = sorted(request.images, key=lambda spec: spec.name)
+        return tuple(
+            spec.name
+            for spec, image in zip(specs, self.images or (), strict=False)
+            if any(
+                digest
+                and not any(d.startswith(digest) for d in listed.get(spec.ref.repository, ()))
+                for digest in (image.digest, image.tagged_digest)
+            )
         )
+
+    def prefixes(self, request: ResolveRequest) -> dict[Repository, set[str]]:
+        """The abbreviated digests to complete, by the repository ``request`` puts each image in."""
+        if self.kind is not RecordKind.ABBREVIATED or len(self.images or ()) != len(request.images):
+            return {}
+        specs = sorted(request.images, key=lambda spec: spec.name)
+        wanted: dict[Repository, set[str]] = {}
+        for spec, image in zip(specs, self.images or (), strict=True):
+            for digest in (image.digest, image.tagged_digest):
+                if digest and not _is_sha256(digest):
+                    wanted.setdefault(spec.ref.repository, set()).add(digest)
+        return wanted
+
+    def completed(
+        self, request: ResolveRequest, listed: Mapping[Repository, Collection[str]]
+    ) -> PhysicalId | None:
+        """This id with every abbreviated digest made whole from ``listed`` (each repository's
+        digests), chosen so that the record gives back the id's revision; None when no choice
+        does (an image gone since, or more shared prefixes than are worth trying)."""
+        if self.kind is RecordKind.FULL:
+            return self
+        wanted = self.prefixes(request)
+        if not wanted:
+            return None
+        choices: dict[tuple[Repository, str], list[str]] = {}
+        for repo, prefixes in wanted.items():
+            digests = listed.get(repo, ())
+            for prefix in prefixes:
+                choices[(repo, prefix)] = [d for d in digests if d.startswith(prefix)]
+        keys = list(choices)
+        combinations = 1
+        for key in keys:
+            combinations *= len(choices[key])
+        if not 0 < combinations <= _MAX_COMBINATIONS:
+            return None
+        specs = sorted(request.images, key=lambda spec: spec.name)
+        for picked in itertools.product(*(choices[key] for key in keys)):
+            whole = dict(zip(keys, picked, strict=True))
+            candidate = replace(self, images=_made_whole(self.images or (), specs, whole))
+            if candidate.recorded(request) is not None:
+                return candidate
+        return None
+
+    def same_set(self, resolution: Resolution) -> bool:
+        """Whether ``resolution`` pins the images this id was made for (its revision: the URIs)."""
+        return self.revision == resolution.revision
+
+
+def _made_whole(
+    images: tuple[RecordedImage, ...],
+    specs: list[ImageSpec],
+    whole: Mapping[tuple[Repository, str], str],
+) -> tuple[RecordedImage, ...]:
+    """``images`` (in ``specs``' order) with each prefix replaced by the digest picked for it."""
+    made = []
+    for spec, image in zip(specs, images, strict=True):
+        repo = spec.ref.repository
+        digest, tagged = (
+            whole.get((repo, d), d) if d else None for d in (image.digest, image.tagged_digest)
+        )
+        made.append(replace(image, digest=digest, tagged_digest=tagged))
+    return tuple(made)
 
 
 def stable_id(stack_id: str, logical_id: str) -> str:
@@ -163,20 +279,29 @@ def properties_hash(properties: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
-def made_for(event: CfnEvent, resolution: Resolution) -> PhysicalId:
-    """The id for what ``resolution`` deploys. The set is carried whole or not at all: a record
-    that dropped anything (a pattern's tag, the version) could not answer a rollback exactly."""
-    made = PhysicalId(
+def candidates(event: CfnEvent, resolution: Resolution) -> Iterator[PhysicalId]:
+    """The ids ``resolution`` may be answered with, most complete first: the full record, then
+    abbreviated ones, then none. Each is within CloudFormation's 1,024 characters; the last always
+    is. The caller takes the first whose response fits (``budget``).
+
+    A set is carried whole or not at all: a record that dropped anything (a pattern's tag, the
+    version) could not answer a rollback exactly.
+    """
+    bare = PhysicalId(
         key=stable_id(event.stack_id, event.logical_resource_id),
         revision=resolution.revision,
         properties_hash=properties_hash(event.properties),
-        version=resolution.version,
-        images=_record(resolution),
+        version=None,
+        images=None,
     )
-    if made.images is None or len(str(made)) > MAX_LENGTH:
-        # The revision alone still changes with the images; a rollback resolves again.
-        made = PhysicalId(made.key, made.revision, made.properties_hash, None, None)
-    return made
+    full = _record(resolution)
+    if full is not None:
+        for length in (None, *ABBREVIATIONS):
+            images = full if length is None else tuple(_abbreviated(i, length) for i in full)
+            made = replace(bare, version=resolution.version, images=images)
+            if len(str(made)) <= PHYSICAL_ID_LIMIT:
+                yield made
+    yield bare
 
 
 def parse(text: str | None) -> PhysicalId | None:
@@ -213,12 +338,19 @@ def _record(resolution: Resolution) -> tuple[RecordedImage, ...] | None:
     return tuple(recorded)
 
 
+def _abbreviated(image: RecordedImage, length: int) -> RecordedImage:
+    def cut(digest: str | None) -> str | None:
+        return digest[: len("sha256:") + length] if digest else None
+
+    return replace(image, digest=cut(image.digest), tagged_digest=cut(image.tagged_digest))
+
+
 def _entry(image: RecordedImage) -> str:
     text = _LETTERS[image.status]
     if image.digest:
-        text += _b64(image.digest)
+        text += _digest_field(image.digest)
     if image.tagged_digest:
-        text += "+" + _b64(image.tagged_digest)
+        text += "+" + _digest_field(image.tagged_digest)
     if image.tag:
         text += "=" + image.tag
     return text
@@ -233,8 +365,8 @@ def _decode(entry: str) -> RecordedImage | None:
         return None
     return RecordedImage(
         status,
-        digest=_unb64(match["digest"]),
-        tagged_digest=_unb64(match["tagged"]),
+        digest=_digest_value(match["digest"]),
+        tagged_digest=_digest_value(match["tagged"]),
         tag=match["tag"],
     )
 
@@ -243,14 +375,19 @@ def _is_sha256(digest: str | None) -> bool:
     return digest is not None and _SHA256.fullmatch(digest) is not None
 
 
-def _b64(digest: str) -> str:
-    raw = bytes.fromhex(digest.removeprefix("sha256:"))
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _digest_field(digest: str) -> str:
+    """A whole digest as 43 base64url characters; a prefix as ``.`` and its hex digits."""
+    hex_digits = digest.removeprefix("sha256:")
+    if not _is_sha256(digest):
+        return "." + hex_digits
+    return base64.urlsafe_b64encode(bytes.fromhex(hex_digits)).decode().rstrip("=")
 
 
-def _unb64(text: str | None) -> str | None:
+def _digest_value(text: str | None) -> str | None:
     if not text:
         return None
+    if text.startswith("."):
+        return "sha256:" + text[1:]
     return "sha256:" + base64.urlsafe_b64decode(text + "=").hex()
 
 

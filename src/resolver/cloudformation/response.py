@@ -68,14 +68,16 @@ def _wire(response: CfnResponse) -> bytes:
     reason = response.reason
     if len(reason) > MAX_REASON_CHARS:
         reason = reason[: MAX_REASON_CHARS - len(_TRUNCATED)] + _TRUNCATED
-    body = {
-        "Status": response.status.value,
-        "Reason": reason,
+    body: dict[str, object] = {"Status": response.status.value}
+    # Reason is required on FAILED and optional otherwise; NoEcho is optional and false by default
+    # (custom-resource response reference). Left out when they say nothing, their bytes are Data's.
+    if reason or response.status is Status.FAILED:
+        body["Reason"] = reason
+    body |= {
         "PhysicalResourceId": response.physical_resource_id,
         "StackId": reply_to.stack_id,
         "RequestId": reply_to.request_id,
         "LogicalResourceId": reply_to.logical_resource_id,
-        "NoEcho": False,
         "Data": dict(response.data),
     }
     # ASCII-escaped JSON: one character is one byte, so len() is the wire size.

@@ -10,15 +10,10 @@ the status cannot be read the answer is ``None`` — the caller decides what "un
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 from functools import partial
-from typing import Any
-
-import boto3
 
 from ..engine import Deadline
-from ..engine.ecr.clients import bounded_config
+from ..engine.ecr.clients import EcrClients, bounded_config
 from ..engine.fanout import run_all
 
 logger = logging.getLogger(__name__)
@@ -30,15 +25,11 @@ _CONFIG = bounded_config(connect_timeout=1, read_timeout=2, max_attempts=1)
 
 
 class StackStatus:
-    """Reads a stack's status with a CloudFormation client made on first use, per region."""
+    """Reads a stack's status with a CloudFormation client from ``clients`` (made on first use,
+    per region, beside the ECR clients)."""
 
-    def __init__(
-        self, *, session: Callable[[], boto3.Session], endpoint_url: str | None = None
-    ) -> None:
-        self._session = session
-        self._endpoint_url = endpoint_url  # None: botocore's settings (AWS_ENDPOINT_URL_...)
-        self._clients: dict[str, Any] = {}
-        self._lock = threading.Lock()
+    def __init__(self, *, clients: EcrClients) -> None:
+        self._clients = clients
 
     def rolling_back(self, stack_id: str, *, deadline: Deadline) -> bool | None:
         """Whether ``stack_id`` is rolling an update back; None when that cannot be read."""
@@ -58,21 +49,11 @@ class StackStatus:
 
     def _status(self, region: str, stack_id: str) -> str | None:
         try:
-            answer = self._client(region).describe_stacks(StackName=stack_id)
+            client = self._clients.client("cloudformation", region, config=_CONFIG)
+            answer = client.describe_stacks(StackName=stack_id)
             return str(answer["Stacks"][0]["StackStatus"])
         except Exception as exc:  # noqa: BLE001 - any failure means "unknown", said once here
             logger.warning(
                 "Could not read the stack status", extra={"error": f"{type(exc).__name__}: {exc}"}
             )
             return None
-
-    def _client(self, region: str) -> Any:
-        with self._lock:
-            if region not in self._clients:
-                self._clients[region] = self._session().client(
-                    "cloudformation",
-                    region_name=region,
-                    config=_CONFIG,
-                    endpoint_url=self._endpoint_url,
-                )
-            return self._clients[region]

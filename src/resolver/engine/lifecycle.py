@@ -1,8 +1,9 @@
-"""ECR lifecycle policies, evaluated for one pinned image: a pure function, no AWS call.
+"""ECR lifecycle policies, evaluated for the pinned images of one repository: no AWS call.
 
-``evaluate(policy, listing, digest, now=...)`` answers how long the image survives the policy as
-things stand. It follows the ECR user guide's "Lifecycle policy evaluation rules"
-(``LifecyclePolicies.html``) and "Lifecycle policy properties" (``lifecycle_policy_parameters``):
+``Evaluation(policy, listing, now=...).verdict(digest)`` answers how long the image survives the
+policy as things stand (``evaluate``: one image alone). It follows the ECR user guide's
+"Lifecycle policy evaluation rules" (``LifecyclePolicies.html``) and "Lifecycle policy
+properties" (``lifecycle_policy_parameters``):
 
 * Every rule sees every image its selection matches (``tagStatus``, ``tagPrefixList`` or
   ``tagPatternList``, ``storageClass``), whatever higher-priority rules do with them: "rules can
@@ -20,10 +21,17 @@ things stand. It follows the ECR user guide's "Lifecycle policy evaluation rules
 * ``sinceImagePushed n``: pushed more than ``n`` days ago. ``sinceImagePulled n``: last pulled
   more than ``n`` days ago — the push time if never pulled, the restore time if not pulled since a
   restore. ``sinceImageTransitioned n``: archived more than ``n`` days ago (archive rules only).
+  The user guide bounds ``countNumber`` only below ("positive integers"): a day past the
+  calendar's last (9999-12-31) never comes, and the rule never selects the image.
 * ``expire`` deletes; ``transition`` moves to the archive storage class, where an image cannot be
   pulled. Both end a deployment's ability to pull the image, so both count as the image going.
 * Rules select images of one storage class (``storageClass``, ``standard`` unless it says
   ``archive``); the listing holds the repository's active images, as DescribeImages lists them.
+
+Its cost is bounded by the listing, not by how many images are pinned: each rule decides each
+distinct set of tags once (``Evaluation`` remembers), a tag pattern matches in linear time
+(``Glob``: no regular expression, so no backtracking), and every tag match is spent from a
+``Budget`` that can stop the evaluation (``OutOfTime``: the caller's deadline).
 
 What it cannot know: future pushes and pulls, and tags that move. It reports the first two as
 what they would take ("this is #1 of 5" under "keeps the 3 newest"), and the third as the rule
@@ -34,13 +42,13 @@ when CI moves its tag, and "expire untagged images" rules then take it.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ..model import Retention, RetentionKind
 
@@ -100,6 +108,86 @@ class StoredImage:
         return StorageClass.ARCHIVE if self.archived else StorageClass.STANDARD
 
 
+# --- what an evaluation may spend ----------------------------------------------------------------
+
+
+class OutOfTime(Exception):
+    """The budget ran out before the verdict: the image's retention is ``OUT_OF_TIME``."""
+
+
+OUT_OF_TIME = Retention(RetentionKind.UNKNOWN, "out of time")
+
+
+class Budget(Protocol):
+    """What an evaluation may spend, in tag matches (one tag against one pattern)."""
+
+    def spend(self, matches: int) -> None:
+        """Account for ``matches`` done; raise ``OutOfTime`` to stop the evaluation."""
+
+
+@dataclass
+class Counted:
+    """A budget counted in tag matches: ``limit`` (``None``: no limit), and what was ``spent``."""
+
+    limit: int | None = None
+    spent: int = 0
+
+    def spend(self, matches: int) -> None:
+        self.spent += matches
+        if self.limit is not None and self.spent > self.limit:
+            raise OutOfTime(f"{self.spent} tag matches, more than {self.limit}")
+
+
+# --- tag patterns --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Glob:
+    """A ``tagPatternList`` pattern: ``*`` matches any run of characters, including none, and
+    nothing else is special (``.``, ``?``, ``[`` stand for themselves).
+
+    Matched without a regular expression: ``*a*a*a*c`` as a regex backtracks through every way
+    to split a 300-character tag (seconds per tag). Here the text before the first ``*`` must
+    start the tag, the text after the last must end it, and the parts between are found left to
+    right, each at its leftmost place after the one before. Leftmost is never wrong: any match
+    that places a part later can move it to the leftmost occurrence, which leaves at least as
+    much of the tag for the parts after it. So a match is one left-to-right pass over the tag,
+    a ``str.find`` per part, and no split is ever tried again.
+    """
+
+    parts: tuple[str, ...]  # the text between the stars: one part means no star at all
+
+    @classmethod
+    def pattern(cls, text: str) -> Glob:
+        return cls(tuple(text.split("*")))
+
+    @classmethod
+    def prefix(cls, text: str) -> Glob:
+        """A ``tagPrefixList`` entry: the tag starts with ``text`` (taken literally)."""
+        return cls((text, ""))
+
+    def matches(self, tag: str) -> bool:
+        first, last = self.parts[0], self.parts[-1]
+        if len(self.parts) == 1:
+            return tag == first
+        end = len(tag) - len(last)
+        if end < len(first) or not tag.startswith(first) or not tag.endswith(last):
+            return False
+        at = len(first)
+        for part in self.parts[1:-1]:
+            found = tag.find(part, at, end)
+            if found < 0:
+                return False
+            at = found + len(part)
+        return True
+
+    def __str__(self) -> str:
+        return "*".join(self.parts)
+
+
+# --- the policy ----------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Rule:
     priority: int
@@ -111,25 +199,39 @@ class Rule:
     patterns: tuple[str, ...] = ()  # tagPatternList
     prefixes: tuple[str, ...] = ()  # tagPrefixList
 
-    def selects(self, image: StoredImage) -> bool:
-        """Whether the image matches this rule's selection (its "tagging requirements")."""
+    def selects(self, image: StoredImage, *, budget: Budget | None = None) -> bool:
+        """Whether the image matches this rule's selection (its "tagging requirements"); the
+        tag matches that took are spent from ``budget``."""
         if image.storage_class is not self.storage_class:
             return False
         if self.tag_status is TagStatus.ANY:
             return True
         if self.tag_status is TagStatus.UNTAGGED:
             return not image.tags
-        return bool(image.tags) and all(
-            any(matcher.fullmatch(tag) for tag in image.tags) for matcher in self._matchers
-        )
+        if not image.tags:
+            return False
+        matched, matches = self._tags_match(image.tags)
+        if budget is not None:
+            budget.spend(matches)
+        return matched
+
+    def _tags_match(self, tags: tuple[str, ...]) -> tuple[bool, int]:
+        """Whether every pattern (prefix) matches some tag, and how many tag matches it took."""
+        matches = 0
+        for glob in self._globs:
+            for tag in tags:
+                matches += 1
+                if glob.matches(tag):
+                    break
+            else:
+                return False, matches
+        return True, matches
 
     @cached_property
-    def _matchers(self) -> tuple[re.Pattern[str], ...]:
-        patterns = self.patterns or tuple(f"{prefix}*" for prefix in self.prefixes)
-        return tuple(
-            re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
-            for pattern in patterns
-        )
+    def _globs(self) -> tuple[Glob, ...]:
+        if self.patterns:
+            return tuple(Glob.pattern(pattern) for pattern in self.patterns)
+        return tuple(Glob.prefix(prefix) for prefix in self.prefixes)
 
     def subject(self, *, plural: bool = True) -> str:
         """The images it selects, for a person: ``app-* images``, ``untagged image``."""
@@ -138,8 +240,7 @@ class Rule:
             return f"untagged {noun}"
         if self.tag_status is TagStatus.ANY:
             return noun
-        filters = self.patterns or tuple(f"{prefix}*" for prefix in self.prefixes)
-        return f"{'+'.join(filters)} {noun}"
+        return f"{'+'.join(str(glob) for glob in self._globs)} {noun}"
 
 
 @dataclass(frozen=True)
@@ -221,16 +322,43 @@ def _strings(value: Any, where: str, name: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-# --- judging one image -------------------------------------------------------------------------
+# --- judging images ----------------------------------------------------------------------------
+
+
+class _When(Enum):
+    """When the governing rule selects the image."""
+
+    NOW = "now"
+    LATER = "later"  # after an event (more pushes) or a date
+    NEVER = "never"  # its date falls past the calendar
 
 
 @dataclass(frozen=True)
 class _Fate:
-    """What the governing rule does with the image: select it now, or when (``reason``)."""
+    """What the governing rule does with the image, and why (``reason``, for a person)."""
 
     rule: Rule
-    now: bool
+    when: _When
     reason: str
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """A count rule's selection, newest first, as sort keys: where any image would stand in it."""
+
+    keys: tuple[tuple[float, str], ...]
+    digests: frozenset[str]
+
+    def place(self, image: StoredImage) -> tuple[int, int]:
+        """The image's rank and the selection's size, counting the image as selected in place of
+        the listed image with its digest (itself, or itself with other tags)."""
+        rank = 1 + bisect_left(self.keys, _newest_first(image))
+        return rank, len(self.keys) + (image.digest not in self.digests)
+
+
+def _newest_first(image: StoredImage) -> tuple[float, str]:
+    # ECR documents no tie-break: equal times go by digest, stably.
+    return -image.order_time.timestamp(), image.digest
 
 
 def evaluate(
@@ -239,73 +367,158 @@ def evaluate(
     digest: str,
     *,
     now: datetime,
+    budget: Budget | None = None,
 ) -> Retention:
     """The retention verdict for the image ``digest`` of a repository listed as ``listing``."""
-    image = next((item for item in listing if item.digest == digest), None)
-    if image is None:
-        return Retention(RetentionKind.UNKNOWN, "not among the repository's listed images")
-    if image.archived:
-        return Retention(RetentionKind.ARCHIVED)
-    if policy is None:
-        return Retention(RetentionKind.SAFE)
-    clauses = []
-    governing = _governing(policy, image)
-    if governing is not None:
-        fate = _judge(governing, image, listing, now=now)
-        if fate.now:
-            return Retention(RetentionKind.EXPIRING, fate.reason)
-        clauses.append(fate.reason)
-    if image.tags:
-        # The tag moving is an event, like a push: said when it alone keeps the image, or when
-        # no rule governs the image as it is (else the value stays short: 4 KB per response).
-        untagged = _once_untagged(policy, image, listing, governing, now=now)
-        if untagged and (untagged.now or not clauses):
-            clauses.append(untagged.reason)
-    if not clauses:
-        return Retention(RetentionKind.SAFE)
-    return Retention(RetentionKind.LIMITED, "; ".join(clauses))
+    return Evaluation(policy, listing, now=now, budget=budget).verdict(digest)
 
 
-def _governing(policy: LifecyclePolicy, image: StoredImage) -> Rule | None:
-    """The first rule, by priority, whose selection matches: the only one that can take it."""
-    return next((rule for rule in policy.rules if rule.selects(image)), None)
+class Evaluation:
+    """A repository's policy over its listing at ``now``: the verdict for any of its images.
+
+    What a verdict works out is kept for the next one: per rule, whether it selects a set of
+    tags, and a count rule's ranking. So verdicts for every pinned image of a repository cost
+    one pass over the listing per rule, not one per pinned image.
+    """
+
+    def __init__(
+        self,
+        policy: LifecyclePolicy | None,
+        listing: Sequence[StoredImage],
+        *,
+        now: datetime,
+        budget: Budget | None = None,
+    ) -> None:
+        self._policy = policy
+        self._listing = tuple(listing)
+        self._images = {image.digest: image for image in self._listing}
+        self._now = now
+        self._budget = budget if budget is not None else Counted()
+        self._selections: dict[Rule, dict[tuple[bool, tuple[str, ...]], bool]] = {}
+        self._rankings: dict[Rule, _Ranking] = {}
+
+    def verdict(self, digest: str) -> Retention:
+        """``digest``'s verdict; ``OUT_OF_TIME`` when the budget runs out first."""
+        image = self._images.get(digest)
+        if image is None:
+            return Retention(RetentionKind.UNKNOWN, "not among the repository's listed images")
+        if image.archived:
+            return Retention(RetentionKind.ARCHIVED)
+        if self._policy is None:
+            return Retention(RetentionKind.SAFE)
+        try:
+            return self._judged(self._policy, image)
+        except OutOfTime:
+            return OUT_OF_TIME
+
+    def _judged(self, policy: LifecyclePolicy, image: StoredImage) -> Retention:
+        clauses = []
+        kept = ""  # why the governing rule never selects it
+        governing = self._governing(policy, image)
+        if governing is not None:
+            fate = self._fate(governing, image)
+            if fate.when is _When.NOW:
+                return Retention(RetentionKind.EXPIRING, fate.reason)
+            if fate.when is _When.LATER:
+                clauses.append(fate.reason)
+            else:
+                kept = fate.reason
+        if image.tags:
+            # The tag moving is an event, like a push: said when it alone keeps the image, or
+            # when nothing else limits it (else the value stays short: 4 KB per response).
+            untagged = self._once_untagged(policy, image, governing)
+            if untagged and (untagged.when is _When.NOW or not clauses):
+                clauses.append(untagged.reason)
+        if not clauses:
+            return Retention(RetentionKind.SAFE, kept)
+        return Retention(RetentionKind.LIMITED, "; ".join(clauses))
+
+    def _governing(self, policy: LifecyclePolicy, image: StoredImage) -> Rule | None:
+        """The first rule, by priority, whose selection matches: the only one that can take it."""
+        return next((rule for rule in policy.rules if self._selector(rule)(image)), None)
+
+    def _once_untagged(
+        self, policy: LifecyclePolicy, image: StoredImage, governing: Rule | None
+    ) -> _Fate | None:
+        """What becomes of the image when all its tags move (CI re-pushing them elsewhere)."""
+        bare = replace(image, tags=())
+        rule = self._governing(policy, bare)
+        if rule is None or rule is governing:
+            return None  # no rule takes untagged images, or the same rule governs either way
+        fate = self._fate(rule, bare)
+        if fate.when is _When.NEVER:
+            return None
+        noun = "tag" if len(image.tags) == 1 else "tags"
+        tags = ", ".join(sorted(image.tags))
+        if fate.when is _When.NOW:
+            keeps = "keeps" if len(image.tags) == 1 else "keep"
+            return replace(fate, reason=f"{fate.reason}; only {noun} {tags} {keeps} this one")
+        moves = "moves" if len(image.tags) == 1 else "move"
+        return replace(fate, reason=f"once {noun} {tags} {moves}, {fate.reason}")
+
+    def _fate(self, rule: Rule, image: StoredImage) -> _Fate:
+        if rule.count_type is CountType.IMAGE_COUNT_MORE_THAN:
+            return _by_count(rule, *self._ranking(rule).place(image))
+        return _by_age(rule, image, now=self._now)
+
+    def _ranking(self, rule: Rule) -> _Ranking:
+        """The images ``rule`` selects, ranked once per evaluation."""
+        ranking = self._rankings.get(rule)
+        if ranking is None:
+            selects = self._selector(rule)
+            selected = [image for image in self._listing if selects(image)]
+            ranking = _Ranking(
+                tuple(sorted(map(_newest_first, selected))),
+                frozenset(image.digest for image in selected),
+            )
+            self._rankings[rule] = ranking
+        return ranking
+
+    def _selector(self, rule: Rule) -> Callable[[StoredImage], bool]:
+        """``rule.selects``, decided once per storage class and set of tags."""
+        known = self._selections.setdefault(rule, {})
+
+        def selects(image: StoredImage) -> bool:
+            key = (image.archived, image.tags)
+            selected = known.get(key)
+            if selected is None:
+                selected = known[key] = rule.selects(image, budget=self._budget)
+            return selected
+
+        return selects
 
 
-def _once_untagged(
-    policy: LifecyclePolicy,
-    image: StoredImage,
-    listing: Sequence[StoredImage],
-    governing: Rule | None,
-    *,
-    now: datetime,
-) -> _Fate | None:
-    """What becomes of the image when all its tags move (CI re-pushing them elsewhere)."""
-    bare = replace(image, tags=())
-    rule = _governing(policy, bare)
-    if rule is None or rule is governing:
-        return None  # no rule takes untagged images, or the same rule governs either way
-    after = [bare if item.digest == image.digest else item for item in listing]
-    fate = _judge(rule, bare, after, now=now)
-    noun = "tag" if len(image.tags) == 1 else "tags"
-    tags = ", ".join(sorted(image.tags))
-    if fate.now:
-        keeps = "keeps" if len(image.tags) == 1 else "keep"
-        return replace(fate, reason=f"{fate.reason}; only {noun} {tags} {keeps} this one")
-    moves = "moves" if len(image.tags) == 1 else "move"
-    return replace(fate, reason=f"once {noun} {tags} {moves}, {fate.reason}")
+def _by_count(rule: Rule, rank: int, of: int) -> _Fate:
+    if rule.count == 1:
+        newest = f"the newest {rule.subject(plural=False)}"
+    else:
+        newest = f"the {rule.count} newest {rule.subject()}"
+    if rule.action is ActionType.EXPIRE:
+        what = f"{_name(rule)} keeps {newest}"
+    else:
+        what = f"{_name(rule)} archives all but {newest}"
+    when = _When.NOW if rank > rule.count else _When.LATER
+    return _Fate(rule, when, reason=f"{what}; this is #{rank} of {of}")
 
 
-def _judge(
-    rule: Rule, image: StoredImage, listing: Sequence[StoredImage], *, now: datetime
-) -> _Fate:
-    if rule.count_type is CountType.IMAGE_COUNT_MORE_THAN:
-        return _by_count(rule, image, listing)
+def _by_age(rule: Rule, image: StoredImage, *, now: datetime) -> _Fate:
     start, span, event = _clock(rule.count_type, image)
-    due = start + timedelta(days=rule.count)
     what = f"{_name(rule)} {_verb(rule)} {rule.subject()} {_days(rule.count)} {span}"
+    due = _due(start, rule.count)
+    if due is None:
+        return _Fate(rule, _When.NEVER, reason=f"{what} (never: later than {_day(datetime.max)})")
     if now > due:  # "older than the specified number of days"
-        return _Fate(rule, now=True, reason=f"{what} ({event} {_day(start)})")
-    return _Fate(rule, now=False, reason=f"{what} (after {_day(due)})")
+        return _Fate(rule, _When.NOW, reason=f"{what} ({event} {_day(start)})")
+    return _Fate(rule, _When.LATER, reason=f"{what} (after {_day(due)})")
+
+
+def _due(start: datetime, days: int) -> datetime | None:
+    """``days`` after ``start``; ``None`` past the calendar's end. ECR bounds ``countNumber``
+    only below, and "keep forever" is often written 99999999 days."""
+    try:
+        return start + timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def _clock(count_type: CountType, image: StoredImage) -> tuple[datetime, str, str]:
@@ -320,24 +533,6 @@ def _clock(count_type: CountType, image: StoredImage) -> tuple[datetime, str, st
     if count_type is CountType.SINCE_IMAGE_TRANSITIONED:
         return image.last_archived or image.pushed_at, "in the archive", "archived"
     return image.pushed_at, "after push", "pushed"
-
-
-def _by_count(rule: Rule, image: StoredImage, listing: Sequence[StoredImage]) -> _Fate:
-    selected = sorted(
-        (item for item in listing if rule.selects(item)),
-        # Newest first; ECR documents no tie-break, so equal times go by digest, stably.
-        key=lambda item: (-item.order_time.timestamp(), item.digest),
-    )
-    rank = 1 + next(i for i, item in enumerate(selected) if item.digest == image.digest)
-    if rule.count == 1:
-        newest = f"the newest {rule.subject(plural=False)}"
-    else:
-        newest = f"the {rule.count} newest {rule.subject()}"
-    if rule.action is ActionType.EXPIRE:
-        what = f"{_name(rule)} keeps {newest}"
-    else:
-        what = f"{_name(rule)} archives all but {newest}"
-    return _Fate(rule, now=rank > rule.count, reason=f"{what}; this is #{rank} of {len(selected)}")
 
 
 def _name(rule: Rule) -> str:

@@ -9,13 +9,15 @@ an image a manifest list references).
 
 A policy or listing ECR will not give (access denied, a repository too large to list) makes the
 verdict ``Unknown: <why>`` rather than failing the deployment: retention is advice, and
-``OnRetentionRisk: Fail`` blocks only what is known to be at risk.
+``OnRetentionRisk: Fail`` blocks only what is known to be at risk. Likewise an image not judged
+by the deadline is ``Unknown: out of time``, and a fault in judging one image is its ``Unknown``.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 
@@ -26,11 +28,22 @@ from .ecr.describe_images import StoredListing, list_stored_images
 from .ecr.failures import LISTING_TOO_LARGE, TIMED_OUT, EcrFailure
 from .ecr.lifecycle_policy import NO_POLICY, PolicyAnswer, lifecycle_policies
 from .fanout import Deadline, run_all
-from .lifecycle import LifecyclePolicy, PolicyUnreadable, evaluate, parse_policy
+from .lifecycle import (
+    OUT_OF_TIME,
+    Evaluation,
+    LifecyclePolicy,
+    OutOfTime,
+    PolicyUnreadable,
+    parse_policy,
+)
 from .metadata import tagged
+
+logger = logging.getLogger(__name__)
 
 # What a repository's images are judged against: a policy and its listing, none, or why not.
 Basis = tuple[LifecyclePolicy, StoredListing] | None | Retention
+# ... and what judges them: the policy over the listing, or the verdict every image there gets.
+Judge = Evaluation | None | Retention
 
 
 def add_retention(
@@ -46,8 +59,8 @@ def add_retention(
     repos = sorted({image.image_ref.repository for image in images if image.found})
     policies = lifecycle_policies(repos, clients=clients, deadline=deadline)
     bases, listing_calls = _bases(policies.answers, clients=clients, deadline=deadline)
-    now = deadline.clock.wall_time()
-    judged = tuple(_judged(image, bases, now=now) for image in images)
+    judges = _judges(bases, now=deadline.clock.wall_time(), deadline=deadline)
+    judged = tuple(_judged(image, judges, deadline=deadline) for image in images)
     return judged, policies.calls + listing_calls
 
 
@@ -83,19 +96,55 @@ def _bases(
     return bases, calls
 
 
-def _judged(image: ImageResult, bases: dict[Repository, Basis], *, now: datetime) -> ImageResult:
+@dataclass(frozen=True)
+class _Until:
+    """The evaluator's budget: any number of tag matches, until the deadline."""
+
+    deadline: Deadline
+
+    def spend(self, matches: int) -> None:
+        if self.deadline.remaining() == 0:
+            raise OutOfTime
+
+
+def _judges(
+    bases: Mapping[Repository, Basis], *, now: datetime, deadline: Deadline
+) -> dict[Repository, Judge]:
+    """One evaluation per repository with a policy: its pinned images share its work."""
+    return {
+        repo: Evaluation(basis[0], basis[1].images, now=now, budget=_Until(deadline))
+        if isinstance(basis, tuple)
+        else basis
+        for repo, basis in bases.items()
+    }
+
+
+def _judged(
+    image: ImageResult, judges: Mapping[Repository, Judge], *, deadline: Deadline
+) -> ImageResult:
     if image.status is ImageStatus.ARCHIVED:
         return replace(image, retention=Retention(RetentionKind.ARCHIVED))
     if not image.found:
         return image
-    basis = bases[image.image_ref.repository]
-    if basis is None:
+    judge = judges[image.image_ref.repository]
+    if judge is None:
         return replace(image, retention=Retention(RetentionKind.SAFE))
-    if isinstance(basis, Retention):
-        return replace(image, retention=basis)
-    policy, listing = basis
+    if isinstance(judge, Retention):
+        return replace(image, retention=judge)
+    if deadline.remaining() == 0:
+        return replace(image, retention=OUT_OF_TIME)
     _, digest = tagged(image)
-    return replace(image, retention=evaluate(policy, listing.images, digest, now=now))
+    return replace(image, retention=_verdict(judge, digest))
+
+
+def _verdict(evaluation: Evaluation, digest: str) -> Retention:
+    # Retention is advice: a fault in judging one image is that image's Unknown, never a failed
+    # deployment (the gate blocks only a known risk), and the log keeps the traceback.
+    try:
+        return evaluation.verdict(digest)
+    except Exception as exc:
+        logger.exception("Lifecycle evaluation failed", extra={"digest": digest})
+        return _unknown(f"the lifecycle policy could not be evaluated ({type(exc).__name__})")
 
 
 def _unknown(reason: str) -> Retention:

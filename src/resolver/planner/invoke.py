@@ -40,8 +40,9 @@ class _LocalContext:
 def run_invoke(options: InvokeOptions) -> ExitCode:
     # The Lambda's own modules; crhelper and Powertools are not needed to run the core.
     from ..cloudformation.events import Malformed, parse_event  # noqa: PLC0415
-    from ..cloudformation.handler import Services, handle  # noqa: PLC0415
+    from ..cloudformation.handler import handle  # noqa: PLC0415
     from ..cloudformation.response import Status, encode  # noqa: PLC0415
+    from ..cloudformation.services import Services  # noqa: PLC0415
     from ..cloudformation.stack_status import StackStatus  # noqa: PLC0415
     from ..engine.ecr.clients import EcrClients  # noqa: PLC0415
 
@@ -64,7 +65,7 @@ def run_invoke(options: InvokeOptions) -> ExitCode:
         )
     aws = Aws.start(options.aws)
     clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url, config=cli_config())
-    stacks = StackStatus(session=lambda: clients.session, endpoint_url=aws.endpoint_url)
+    stacks = StackStatus(clients=clients)
     services = Services(clients=clients, stacks=stacks)
     # The event's own ServiceToken names the function (and so the account and region).
     function_arn = event.service_token or f"arn:aws:lambda:{aws.region}:000000000000:function:local"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from resolver.cloudformation.attributes import build_data
+from resolver.cloudformation.attributes import SUMMARY, build_data, empty_data
+from resolver.cloudformation.physical_id import RecordKind
 from resolver.model import (
     Attribute,
     OnMissing,
@@ -21,7 +22,9 @@ def test_data_has_selected_attributes_and_summary() -> None:
         (found("Api"), missing("Pmtiles", fallback="local/p:1")), OnMissing.FALLBACK
     )
     data = build_data(
-        resolution, (Attribute.URI, Attribute.SOURCE, Attribute.TAG_URI, Attribute.BUILD_REQUIRED)
+        resolution,
+        (Attribute.URI, Attribute.SOURCE, Attribute.TAG_URI, Attribute.BUILD_REQUIRED),
+        rollback_record=RecordKind.ABBREVIATED,
     )
     assert data == {
         "Api.Uri": f"{REPO.uri}@{DIGEST}",
@@ -37,6 +40,19 @@ def test_data_has_selected_attributes_and_summary() -> None:
         "Revision": resolution.revision,
         "Version": "",
         "RollbackTarget": "Ready",
+        "RollbackRecord": "Abbreviated",
+    }
+    assert set(data) - {k for k in data if "." in k} == set(SUMMARY)
+
+
+def test_empty_data_has_every_key_a_stack_can_read() -> None:
+    data = empty_data(["Api", "Web"], (Attribute.URI, Attribute.DIGEST))
+    assert data == {
+        "Api.Uri": "",
+        "Api.Digest": "",
+        "Web.Uri": "",
+        "Web.Digest": "",
+        **dict.fromkeys(SUMMARY, ""),
     }
 
 
@@ -52,7 +68,7 @@ def test_retention_is_the_verdicts_value_and_empty_when_not_judged() -> None:
         ),
         OnMissing.REPORT,
     )
-    data = build_data(resolution, (Attribute.RETENTION,))
+    data = build_data(resolution, (Attribute.RETENTION,), rollback_record=RecordKind.FULL)
     assert data["Api.Retention"] == (
         "Limited: rule 1 keeps the 3 newest app-* images; this is #1 of 5"
     )

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-import pytest
 from botocore.stub import Stubber
 
 from devkit.ecr_emulator import DOCKER_MANIFEST, digest_of, manifest
 from devkit.events import load_event
 from resolver.cloudformation.events import CfnEvent, RequestType, parse_event
-from resolver.cloudformation.handler import Services, handle, timeout_answer
+from resolver.cloudformation.handler import handle, timeout_answer
 from resolver.cloudformation.response import MAX_BODY_BYTES, CfnResponse, Status, encode
+from resolver.cloudformation.services import Services
 from resolver.cloudformation.trust import StackPolicy
 from resolver.engine import Deadline
 from resolver.engine.ecr.batch_get_image import ACCEPTED_MEDIA_TYPES
@@ -54,14 +52,6 @@ class Metrics:
 
     def add_metric(self, *, name: str, unit: Any, value: float) -> None:
         self.added[name] = value
-
-
-@pytest.fixture
-def stubber() -> Iterator[Stubber]:
-    client = boto3.Session().client("ecr", region_name="ap-southeast-2")
-    with Stubber(client) as stub:
-        stub.client = client  # type: ignore[attr-defined]
-        yield stub
 
 
 def services(stubber: Stubber, stacks: Stacks | None = None) -> Services:

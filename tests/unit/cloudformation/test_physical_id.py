@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from resolver.cloudformation.events import CfnEvent, ReplyTo, RequestType
+from resolver.cloudformation.events import PHYSICAL_ID_LIMIT, CfnEvent, ReplyTo, RequestType
 from resolver.cloudformation.physical_id import (
-    MAX_LENGTH,
+    ABBREVIATIONS,
     PhysicalId,
-    made_for,
+    RecordKind,
+    candidates,
     parse,
     physical_id_for,
     properties_hash,
@@ -34,14 +36,23 @@ STACK = "arn:aws:cloudformation:ap-southeast-2:123456789012:stack/cloudtak-dev/6
 
 
 def event(
-    logical_id: str = "Images", *, stack: str = STACK, physical_id: str | None = None
+    logical_id: str = "Images",
+    *,
+    stack: str = STACK,
+    physical_id: str | None = None,
+    properties: dict[str, Any] | None = None,
 ) -> CfnEvent:
     return CfnEvent(
         RequestType.CREATE if physical_id is None else RequestType.UPDATE,
         ReplyTo("https://x", stack, "r", logical_id),
-        properties={"ServiceToken": "x", "Images": {}},
+        properties=properties or {"ServiceToken": "x", "Images": {}},
         physical_resource_id=physical_id,
     )
+
+
+def made_for(event: CfnEvent, resolution: Resolution) -> PhysicalId:
+    """The most complete id: what a response with room to spare carries."""
+    return next(candidates(event, resolution))
 
 
 def test_physical_id_is_stable_and_distinct_per_resource() -> None:
@@ -98,7 +109,7 @@ def test_the_set_round_trips_through_the_id() -> None:
     )
     resolved = resolution(*images, version="3f9a1c2e")
     text = str(made_for(event(), resolved))
-    assert len(text) <= MAX_LENGTH
+    assert len(text) <= PHYSICAL_ID_LIMIT
     parsed = parse(text)
     assert parsed is not None
     assert (parsed.key, parsed.revision, parsed.version) == (
@@ -131,14 +142,26 @@ def test_the_id_changes_exactly_with_the_revision() -> None:
     assert one == same != moved
 
 
-def test_a_set_too_large_to_carry_keeps_the_revision_only() -> None:
+def test_candidates_run_from_the_full_record_to_none_each_within_the_limit() -> None:
+    few = [result(f"Image{i:02d}", ImageStatus.FOUND, digest=D1) for i in range(3)]
+    ids = list(candidates(event(), resolution(*few, version="3f9a1c2e")))
+    assert [i.kind for i in ids] == [
+        RecordKind.FULL,
+        *[RecordKind.ABBREVIATED] * len(ABBREVIATIONS),
+        RecordKind.DROPPED,
+    ]
+    assert [len(str(a)) > len(str(b)) for a, b in itertools.pairwise(ids)] == [True] * 5
+    # 30 whole digests exceed the id's 1,024 characters; their prefixes do not.
     many = [result(f"Image{i:02d}", ImageStatus.FOUND, digest=D1) for i in range(30)]
-    text = str(made_for(event(), resolution(*many, version="3f9a1c2e")))
-    assert len(text) <= MAX_LENGTH
-    parsed = parse(text)
-    assert parsed is not None
-    assert (parsed.images, parsed.version) == (None, None)
-    assert parsed.revision == resolution(*many).revision
+    kinds = [i.kind for i in candidates(event(), resolution(*many, version="3f9a1c2e"))]
+    assert kinds[0] is RecordKind.ABBREVIATED
+    for made in candidates(event(), resolution(*many)):
+        assert len(str(made)) <= PHYSICAL_ID_LIMIT
+    # 120 images do not fit even as 6-digit prefixes: only the revision is carried.
+    lots = [result(f"I{i:03d}", ImageStatus.FOUND, digest=D1) for i in range(120)]
+    (only,) = candidates(event(), resolution(*lots, version="3f9a1c2e"))
+    assert (only.kind, only.images, only.version) == (RecordKind.DROPPED, None, None)
+    assert only.revision == resolution(*lots).revision
 
 
 def pattern_images(count: int, tag_length: int) -> list[ImageResult]:
@@ -163,7 +186,7 @@ def test_a_set_is_carried_whole_or_not_at_all() -> None:
     that could not say which tag each pattern chose, so nothing is carried."""
     digests_only = str(made_for(event(), resolution(*pattern_images(12, 1))))
     assert parse(digests_only).images is not None  # type: ignore[union-attr]
-    images = pattern_images(12, 60)
+    images = pattern_images(12, 90)
     parsed = parse(str(made_for(event(), resolution(*images))))
     assert parsed is not None and parsed.images is None
     assert parsed.recorded(request_for(images)) is None
@@ -198,20 +221,29 @@ def test_a_versioned_image_without_the_version_is_no_record() -> None:
     assert without is not None and without.recorded(request) is None
 
 
-def test_the_same_set_means_every_recorded_field() -> None:
-    def made(*images: ImageResult, version: str | None = None) -> PhysicalId:
-        parsed = parse(str(made_for(event(), resolution(*images, version=version))))
-        assert parsed is not None
-        return parsed
+def test_the_id_changes_with_the_properties_and_with_nothing_cloudformation_owns() -> None:
+    found = resolution(result("Api", ImageStatus.FOUND, digest=D1))
+    base = {"Images": {"Api": {"Tag": "a"}}}
 
+    def made(properties: dict[str, Any]) -> str:
+        return str(made_for(event(properties=properties), found))
+
+    assert made(base) != made({**base, "Revision": "2"})  # a forward Update: a new id
+    assert made(base) == made({**base, "ServiceTimeout": "300"})
+
+
+def test_a_chosen_tag_or_a_status_is_part_of_the_record() -> None:
     found = result("Api", ImageStatus.FOUND, digest=D1)
-    assert made(found).same_set(made(found))
-    assert not made(found).same_set(made(replace(found, status=ImageStatus.VULNERABLE)))
-    assert not made(found).same_set(made(found, version="2"))
     chosen = replace(found, spec=replace(found.spec, match=TagMatch.PATTERN))
     one, two = (replace(chosen, ref=ImageRef(REPO, tag=tag)) for tag in ("api-1", "api-2"))
-    assert made(one).revision == made(two).revision  # the same digest, by another tag
-    assert not made(one).same_set(made(two))
+    assert (
+        made_for(event(), resolution(one)).revision == made_for(event(), resolution(two)).revision
+    )
+    assert str(made_for(event(), resolution(one))) != str(made_for(event(), resolution(two)))
+    vulnerable = replace(found, status=ImageStatus.VULNERABLE)
+    assert str(made_for(event(), resolution(found))) != str(
+        made_for(event(), resolution(vulnerable))
+    )
 
 
 @pytest.mark.parametrize(
@@ -235,3 +267,68 @@ def test_properties_hash_ignores_cloudformations_own_keys() -> None:
         properties_hash(base)
     )
     assert properties_hash({**base, "Revision": "2"}) != properties_hash(base)
+
+
+# --- abbreviated records: digest prefixes, completed from a listing -------------------------------
+
+
+def abbreviated(images: list[ImageResult], *, version: str | None = None) -> PhysicalId:
+    made = next(
+        made
+        for made in candidates(event(), resolution(*images, version=version))
+        if made.kind is RecordKind.ABBREVIATED
+        and made.images
+        and len(made.images[0].digest or "") == 7 + 6
+    )
+    parsed = parse(str(made))
+    assert parsed is not None and parsed.kind is RecordKind.ABBREVIATED
+    return parsed
+
+
+def test_an_abbreviated_record_is_completed_exactly_even_where_two_digests_share_the_prefix() -> (
+    None
+):
+    deployed = "sha256:5fb3a1" + "c" * 58
+    twin = "sha256:5fb3a1" + "d" * 58  # the same first six hex digits: the prefix cannot tell
+    other = "sha256:" + "9" * 64
+    images = [
+        result("Api", ImageStatus.FOUND, digest=deployed, tagged_digest=deployed),
+        result("Web", ImageStatus.FOUND, digest=other, tagged_digest=other),
+        result("Gone", ImageStatus.TAG_NOT_FOUND),
+    ]
+    parsed = abbreviated(images)
+    request = request_for(images)
+    assert parsed.recorded(request) is None  # a prefix is no digest: completion comes first
+    assert parsed.prefixes(request) == {REPO: {"sha256:5fb3a1", "sha256:999999"}}
+    for listing in ([twin, deployed, other], [deployed, twin, other]):  # either order
+        completed = parsed.completed(request, {REPO: listing})
+        assert completed is not None and completed.kind is RecordKind.FULL
+        recorded = completed.recorded(request)
+        assert recorded is not None
+        assert recorded["Api"].digest == deployed  # the revision settled it, not the order
+        assert recorded["Web"].digest == other
+    # The deployed image is gone and only its twin shares the prefix: not exact, so None.
+    assert parsed.completed(request, {REPO: [twin, other]}) is None
+    assert parsed.unmatched(request, {REPO: [other]}) == ("Api",)
+    assert parsed.unmatched(request, {REPO: [twin, other]}) == ()
+
+
+def test_an_abbreviated_record_keeps_tagged_digests_chosen_tags_and_the_version() -> None:
+    child, index = "sha256:" + "a" * 64, "sha256:" + "b" * 64
+    fn = result("Fn", ImageStatus.FOUND, digest=child, tagged_digest=index)
+    api = result(
+        "Api",
+        ImageStatus.FOUND,
+        digest=D1,
+        tagged_digest=D1,
+        match=TagMatch.PATTERN,
+        ref=ImageRef(REPO, tag="api-00000002"),
+    )
+    parsed = abbreviated([fn, api], version="3f9a1c2e")
+    completed = parsed.completed(request_for([fn, api]), {REPO: [child, index, D1]})
+    assert completed is not None
+    assert completed.version == "3f9a1c2e"
+    assert completed.recorded(request_for([fn, api])) == {
+        "Api": RecordedImage(ImageStatus.FOUND, D1, None, "api-00000002"),
+        "Fn": RecordedImage(ImageStatus.FOUND, child, index, None),
+    }

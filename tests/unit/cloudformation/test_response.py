@@ -38,16 +38,18 @@ def test_small_response_is_sent_as_is() -> None:
     assert body["StackId"] == REPLY_TO.stack_id
     assert body["RequestId"] == REPLY_TO.request_id
     assert body["LogicalResourceId"] == "Images"
+    # Reason (required only on FAILED) and NoEcho (false by default) say nothing here: their
+    # bytes are left to Data.
     assert set(body) == {
         "Status",
-        "Reason",
         "PhysicalResourceId",
         "StackId",
         "RequestId",
         "LogicalResourceId",
-        "NoEcho",
         "Data",
     }
+    failed = json.loads(encode(CfnResponse.failed(REPLY_TO, "id", "why")))
+    assert failed["Reason"] == "why" and "NoEcho" not in failed
 
 
 def test_oversized_data_becomes_failed_with_a_reason_that_says_why() -> None:

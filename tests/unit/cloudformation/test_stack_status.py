@@ -6,19 +6,22 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.stub import Stubber
 
 from resolver.cloudformation.stack_status import StackStatus
 from resolver.engine import Deadline
+from resolver.engine.ecr.clients import EcrClients
 
 STACK = "arn:aws:cloudformation:ap-southeast-2:123456789012:stack/consumer/6f1c2a10"
 
 
 @pytest.fixture
 def stubbed() -> Iterator[tuple[StackStatus, Stubber]]:
-    session = boto3.Session()
-    reader = StackStatus(session=lambda: session)
-    client = reader._client("ap-southeast-2")  # the one it will use, stubbed
+    clients = EcrClients(session=boto3.Session())
+    reader = StackStatus(clients=clients)
+    # The one it will use, stubbed: the shared cache hands the same client out again.
+    client = clients.client("cloudformation", "ap-southeast-2", config=Config())
     with Stubber(client) as stubber:
         yield reader, stubber
 
@@ -60,5 +63,5 @@ def test_no_time_left_is_unknown_without_a_call(stubbed: tuple[StackStatus, Stub
 
 
 def test_a_stack_id_without_a_region_is_unknown() -> None:
-    reader = StackStatus(session=boto3.Session)
+    reader = StackStatus(clients=EcrClients(session=boto3.Session()))
     assert reader.rolling_back("not-an-arn", deadline=Deadline.after(10)) is None

@@ -1,20 +1,29 @@
 """Lifecycle-policy evaluation without AWS: every rule kind, their interactions, and the worked
-examples of the ECR user guide (``lifecycle_policy_examples``), each with its documented result."""
+examples of the ECR user guide (``lifecycle_policy_examples``), each with its documented result;
+what an evaluation costs (tag matches, counted) and what stops it."""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import random
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 import pytest
 
 from resolver.engine.lifecycle import (
+    OUT_OF_TIME,
     ActionType,
+    Counted,
     CountType,
+    Evaluation,
+    Glob,
     LifecyclePolicy,
     PolicyUnreadable,
     Rule,
@@ -250,6 +259,124 @@ def test_archive_rules_see_only_archived_images_and_standard_rules_only_active_o
     assert (standard_rule.selects(active), standard_rule.selects(archived)) == (True, False)
 
 
+# --- tag patterns: linear time, no backtracking --------------------------------------------------
+
+
+@cache
+def by_definition(pattern: str, tag: str) -> bool:
+    """ECR's ``*`` as the user guide defines it: any run of characters, including none, tried
+    every way (exponential: for short strings only)."""
+    if not pattern:
+        return not tag
+    if pattern[0] == "*":
+        return any(by_definition(pattern[1:], tag[start:]) for start in range(len(tag) + 1))
+    return bool(tag) and tag[0] == pattern[0] and by_definition(pattern[1:], tag[1:])
+
+
+def strings(alphabet: str, longest: int) -> list[str]:
+    return [
+        "".join(chars)
+        for length in range(longest + 1)
+        for chars in itertools.product(alphabet, repeat=length)
+    ]
+
+
+def test_a_pattern_matches_exactly_when_some_split_of_the_tag_fits_it() -> None:
+    # Every pattern of up to 5 characters over a, b and `*` (at most ECR's four `*`) against
+    # every tag of up to 6 characters over a and b: leftmost placement never misses a match.
+    patterns = [p for p in strings("ab*", 5) if p.count("*") <= 4]
+    tags = strings("ab", 6)
+    wrong = [
+        (pattern, tag)
+        for pattern in patterns
+        for tag in tags
+        if Glob.pattern(pattern).matches(tag) is not by_definition(pattern, tag)
+    ]
+    assert (len(patterns), len(tags), wrong) == (363, 127, [])
+
+
+def test_longer_patterns_agree_with_the_definition_on_random_tags() -> None:
+    rng = random.Random(20261201)
+    wrong = []
+    for _ in range(3_000):
+        parts = ["".join(rng.choices("abc", k=rng.randint(0, 3))) for _ in range(rng.randint(1, 5))]
+        pattern, tag = "*".join(parts), "".join(rng.choices("abc", k=rng.randint(0, 14)))
+        if Glob.pattern(pattern).matches(tag) is not by_definition(pattern, tag):
+            wrong.append((pattern, tag))
+    assert wrong == []
+
+
+def test_a_prefix_is_literal_and_a_pattern_says_how_it_reads() -> None:
+    assert Glob.prefix("v1*").matches("v1*-x") and not Glob.prefix("v1*").matches("v1-x")
+    assert str(Glob.pattern("*test*1*2*3")) == "*test*1*2*3"
+    assert str(Glob.prefix("prod")) == "prod*"
+
+
+def backtracking_repository(pinned: int) -> tuple[LifecyclePolicy, list[StoredImage]]:
+    """The review's case: ``*a*a*a*c`` (four wildcards) against 60 tags of 300 characters that
+    almost match (a regex tries every split of each), plus ``pinned`` images it does match."""
+    lifecycle = policy(rule(1, count(5, "tagged", tagPatternList=["*a*a*a*c"])))
+    near = [image(f"near{n}", "a" * 297 + f"{n:03d}", pushed=ago(n, hours=1)) for n in range(60)]
+    hits = [image(f"hit{n}", f"{n:03d}" + "a" * 296 + "c", pushed=ago(n)) for n in range(pinned)]
+    return lifecycle, near + hits
+
+
+def test_four_wildcards_against_300_character_tags_cost_one_match_per_tag() -> None:
+    lifecycle, listing = backtracking_repository(pinned=20)
+    budget = Counted()
+    evaluation = Evaluation(lifecycle, listing, now=NOW, budget=budget)
+    started = time.monotonic()
+    verdicts = [evaluation.verdict(item.digest) for item in listing[60:]]
+    seconds = time.monotonic() - started
+    assert verdicts[0] == Retention(
+        L, "rule 1 keeps the 5 newest *a*a*a*c images; this is #1 of 20"
+    )
+    assert verdicts[19].kind is X
+    assert budget.spent == 80  # each of the 80 tags matched once, for all 20 pinned images
+    assert seconds < 2.0, f"{seconds:.1f} s"  # a backtracking regex takes minutes here
+
+
+def test_a_large_listing_is_matched_once_per_rule_however_many_images_are_pinned() -> None:
+    # 10,000 images (the most the resolver lists), half tagged app-<n>, 20 of them pinned:
+    # each rule decides each tag once (5,000 matches), where one pass per pinned image took
+    # 20 times that (100,020 before).
+    lifecycle = policy(
+        rule(1, count(50, "tagged", tagPatternList=["app-*"])), rule(2, count(100, "untagged"))
+    )
+    listing = [
+        StoredImage(
+            digest=f"sha256:{n:064x}",
+            tags=(f"app-{n}",) if n % 2 else (),
+            pushed_at=ago(0, hours=n / 60),
+        )
+        for n in range(10_000)
+    ]
+    budget = Counted()
+    evaluation = Evaluation(lifecycle, listing, now=NOW, budget=budget)
+    pinned = [item for item in listing if item.tags][:20]
+    verdicts = [evaluation.verdict(item.digest) for item in pinned]
+    assert budget.spent == 5_000
+    assert verdicts[0] == Retention(
+        L, "rule 1 keeps the 50 newest app-* images; this is #1 of 5000"
+    )
+    # The same verdicts as each image evaluated alone.
+    assert verdicts == [evaluate(lifecycle, listing, item.digest, now=NOW) for item in pinned]
+
+
+def test_a_spent_budget_stops_the_evaluation_with_out_of_time() -> None:
+    lifecycle, listing = backtracking_repository(pinned=3)
+    pinned = listing[60].digest
+    # Ranking the rule's images takes 63 matches: a budget of 40 runs out half way.
+    assert evaluate(lifecycle, listing, pinned, now=NOW, budget=Counted(limit=40)) == OUT_OF_TIME
+    assert OUT_OF_TIME.value == "Unknown: out of time"
+    assert evaluate(lifecycle, listing, pinned, now=NOW, budget=Counted(limit=63)).kind is L
+    # Once spent, what is left needs no match (an age rule on an untagged image) still answers.
+    spent = Counted(limit=0)
+    untagged = policy(rule(1, since("sinceImagePushed", 14, "untagged")))
+    loose = image("A", pushed=ago(30))
+    assert evaluate(untagged, [loose], loose.digest, now=NOW, budget=spent).kind is X
+
+
 # --- imageCountMoreThan -------------------------------------------------------------------------
 
 APPS = [image(f"app{n}", f"app-{n}", pushed=ago(10 - n)) for n in range(1, 6)]  # app5 newest
@@ -480,6 +607,81 @@ def test_a_protective_rule_first_keeps_later_rules_off_the_image() -> None:
     assert evaluate(lifecycle, listing, digest("A"), now=NOW).kind is L
     assert evaluate(lifecycle, listing, digest("B"), now=NOW) == Retention(
         X, "rule 2 expires images 30 days after push (pushed 2025-10-27)"
+    )
+
+
+# --- counts past the calendar -------------------------------------------------------------------
+
+# The user guide bounds countNumber only below ("positive integers (0 is not an accepted
+# value)"), and "keep forever" is written as a huge count: 99999, 999999, 99999999. From a push
+# in 2026 the calendar (datetime.max, 9999-12-31) ends 2,914,xxx days on.
+PUSHED = ago(30)
+LAST_DAY = (datetime.max.replace(tzinfo=UTC) - PUSHED).days  # the largest count with a date
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        (999_999, Retention(L, "rule 1 expires images 999999 days after push (after 4764-09-27)")),
+        (
+            LAST_DAY,
+            Retention(L, f"rule 1 expires images {LAST_DAY} days after push (after 9999-12-31)"),
+        ),
+        *(
+            (
+                days,
+                Retention(
+                    RetentionKind.SAFE,
+                    f"rule 1 expires images {days} days after push (never: later than 9999-12-31)",
+                ),
+            )
+            for days in (LAST_DAY + 1, 99_999_999, 999_999_999, 2**31 - 1, 2**63, 10**100)
+        ),
+    ],
+)
+def test_a_count_past_the_calendar_never_selects(days: int, expected: Retention) -> None:
+    lifecycle = policy(rule(1, since("sinceImagePushed", days)))
+    item = image("A", "v1", pushed=PUSHED)
+    assert evaluate(lifecycle, [item], item.digest, now=NOW) == expected
+
+
+@pytest.mark.parametrize(
+    "count_type", ["sinceImagePushed", "sinceImagePulled", "sinceImageTransitioned"]
+)
+@pytest.mark.parametrize("action", ["expire", "transition"])
+def test_every_age_rule_takes_a_huge_count(count_type: str, action: str) -> None:
+    archive = {"storageClass": "archive"} if count_type == "sinceImageTransitioned" else {}
+    lifecycle = policy(rule(1, since(count_type, 99_999_999, **archive), action))
+    item = image("A", "v1", pushed=ago(400), last_pulled=ago(300))
+    listed = [replace(item, archived=True, last_archived=ago(200)) if archive else item]
+    verdict = evaluate(lifecycle, listed, item.digest, now=NOW)
+    # Archived images are Archived whatever the rule; the rest are kept "forever".
+    expected = RetentionKind.ARCHIVED if archive else RetentionKind.SAFE
+    assert (verdict.kind, verdict.reason.endswith("(never: later than 9999-12-31)")) == (
+        expected,
+        not archive,
+    )
+
+
+def test_a_huge_image_count_keeps_the_image() -> None:
+    lifecycle = policy(rule(1, count(99_999_999, "tagged", tagPrefixList=["app-"])))
+    assert evaluate(lifecycle, APPS, digest("app1"), now=NOW) == Retention(
+        L, "rule 1 keeps the 99999999 newest app-* images; this is #5 of 5"
+    )
+
+
+def test_kept_forever_by_its_tag_only_while_the_tag_stays() -> None:
+    # The common "never expire dev" rule first, then "expire untagged after 14 days": the tag
+    # alone keeps the image, so that is what the verdict says.
+    lifecycle = policy(
+        rule(1, since("sinceImagePushed", 99_999_999, "tagged", tagPrefixList=["dev"])),
+        UNTAGGED_14,
+    )
+    item = image("pinned", "dev-1", pushed=ago(30))
+    assert evaluate(lifecycle, [item], item.digest, now=NOW) == Retention(
+        L,
+        "rule 2 expires untagged images 14 days after push (pushed 2026-11-01); "
+        "only tag dev-1 keeps this one",
     )
 
 

@@ -64,7 +64,7 @@ class EcrClients:
         # None leaves the endpoint to botocore's settings (AWS_ENDPOINT_URL_ECR, config files);
         # the CLI's --endpoint-url is the only caller that sets it.
         self._endpoint_url = endpoint_url
-        self._by_region: dict[str, Any] = {}
+        self._by_region: dict[tuple[str, str], Any] = {}
         self._regions: dict[str, frozenset[str]] = {}
         # boto3 sessions are not thread-safe while creating clients.
         self._lock = threading.Lock()
@@ -81,16 +81,18 @@ class EcrClients:
         """The ECR client for ``region``."""
         if self._client is not None:
             return self._client
-        session = self.session
+        return self.client("ecr", region, config=self._config)
+
+    def client(self, service: str, region: str, *, config: Config) -> Any:
+        """A client of ``service`` in ``region`` (made on first use, then kept), from the same
+        session and endpoint setting as the ECR clients: the one cache of clients there is."""
+        make: Any = self.session.client  # typed per service name; this one takes any
         with self._lock:
-            if region not in self._by_region:
-                self._by_region[region] = session.client(
-                    "ecr",
-                    region_name=region,
-                    config=self._config,
-                    endpoint_url=self._endpoint_url,
+            if (service, region) not in self._by_region:
+                self._by_region[(service, region)] = make(
+                    service, region_name=region, config=config, endpoint_url=self._endpoint_url
                 )
-            return self._by_region[region]
+            return self._by_region[(service, region)]
 
     def ecr_regions(self, partition: str) -> frozenset[str]:
         """The regions of ``partition`` where botocore knows an ECR endpoint.
