@@ -59,18 +59,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _announce(endpoint: str, pushed: list[str]) -> None:
-    credentials = " ".join(
+def export_line() -> str:
+    """What another terminal exports to reach the emulator (the CLI quotes it without them)."""
+    return "export " + " ".join(
         f"{name}={FAKE_CREDENTIALS[name]}"
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
     )
+
+
+def _announce(endpoint: str, pushed: list[str]) -> None:
     lines = [
         f"Local ECR emulator at {endpoint} with {len(pushed)} images "
         "(pmtiles-3f9a1c2e is missing on purpose):",
         *(f"  {image}" for image in pushed),
         "",
         "In another terminal (fake credentials: nothing here reaches AWS):",
-        f"  export {credentials}",
+        f"  {export_line()}",
         "  . .venv/bin/activate",
         f"  resolver invoke events/create.json --endpoint-url {endpoint}",
         "",

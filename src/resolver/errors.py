@@ -175,8 +175,15 @@ class TemplateError(ResolverError):
         self.problem = problem
         self.fix = fix
         self.intrinsic = intrinsic
-        head = f"{where}: {intrinsic}: " if intrinsic else f"{where}: "
-        super().__init__(f"{head}{problem}. {fix}".strip())
+        # Each part may hold template keys and values: made printable and clipped (values are
+        # clipped where they are echoed; this bounds the rest), so the message stays one line.
+        parts = [clip(printable(where), 4 * MAX_SHOWN_CHARS)]
+        if intrinsic:
+            parts.append(clip(printable(intrinsic), MAX_SHOWN_CHARS))
+        text = clip(printable(problem), 6 * MAX_SHOWN_CHARS)
+        super().__init__(
+            f"{': '.join(parts)}: {text}. {clip(printable(fix), 4 * MAX_SHOWN_CHARS)}".strip()
+        )
 
 
 class ResourceNotCreatedError(TemplateError):
@@ -191,14 +198,36 @@ class AwsCallError(ResolverError):
 
 
 class StackNotAllowedError(ResolverError):
-    """The requesting stack's name starts with none of the resolver's ``AllowedStackPrefixes``."""
+    """The requesting stack's name starts with none of the resolver's ``AllowedStackPrefixes``.
 
-    def __init__(self, stack: str, prefixes: Sequence[str]) -> None:
+    The message names neither the prefixes nor a name that would pass: the prefixes are a naming
+    convention, and telling any stack how to be admitted would defeat it (README, "Trust
+    boundary"). Access is the resolver's owner's decision.
+    """
+
+    def __init__(self, stack: str) -> None:
         self.stack = stack
-        self.prefixes = tuple(prefixes)
-        allowed = clip(", ".join(self.prefixes), 4 * MAX_SHOWN_CHARS)
-        super().__init__(
-            f"Stack {shown(stack)} may not use this image resolver: its name starts with none "
-            f"of the resolver's AllowedStackPrefixes ({allowed}). Deploy the stack under an "
-            "allowed name, or add its prefix to AllowedStackPrefixes of the resolver's stack."
+        super().__init__(self.explained())
+
+    def explained(self) -> str:
+        return (
+            f"Stack {shown(self.stack)} may not use this image resolver: the resolver's "
+            "AllowedStackPrefixes do not admit it. Ask the owner of the resolver's stack."
+        )
+
+
+class StackPrefixesMisconfiguredError(StackNotAllowedError):
+    """``AllowedStackPrefixes`` holds a blank entry beside real ones (``"tak-,"``).
+
+    template.yaml refuses it (its Rules); a resolver deployed before that, or an environment
+    edited by hand, can still carry one. The blank entry made the role's ``DescribeStacks`` cover
+    every stack, so the resolver refuses stacks the other prefixes admit until its owner fixes it.
+    """
+
+    def explained(self) -> str:
+        return (
+            "This image resolver is misconfigured: its AllowedStackPrefixes has a blank entry "
+            "(an empty item, e.g. a trailing comma), which gives its role read access to every "
+            "stack's status. Ask the owner of the resolver's stack to remove the blank entry and "
+            "update that stack."
         )

@@ -17,6 +17,9 @@ from enum import Enum
 from .platforms import LAMBDA_DEFAULT_PLATFORM, Platform
 from .references import ImageRef
 
+# The custom resource's type: the template reader looks for it, the CDK construct declares it.
+RESOURCE_TYPE = "Custom::ImageResolver"
+
 # --- request ---------------------------------------------------------------------------------
 
 

@@ -90,7 +90,19 @@ def _text(path: str, raw: Any) -> str | None:
         raise InvalidPropertyError(
             path, raw, "is only whitespace", 'Give a value, or "" to leave it unset.'
         )
-    return text.strip() or None
+    text = text.strip()
+    if not text.isprintable():
+        # Controls, line and paragraph separators, format characters (bidi overrides) and
+        # non-space separators: none belongs in a name, tag, digest, version or revision, and a
+        # line break would become a second line wherever the value is echoed (a CI output).
+        char = next(char for char in text if not char.isprintable())
+        raise InvalidPropertyError(
+            path,
+            raw,
+            f"holds the unprintable character U+{ord(char):04X}",
+            "Text properties take printable characters only; remove it.",
+        )
+    return text or None
 
 
 def _strict_bool(path: str, raw: Any) -> bool | None:

@@ -10,23 +10,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import partitions
 from .errors import shown
+from .partitions import PARTITION_ID, REGION
+from .partitions import partition_of_region as partition_of_region  # noqa: PLC0414 - re-exported: plan.py, resolver_cdk
 
 _ACCOUNT = r"\d{12}"
-_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d"
-_PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 # ECR's own grammar for repository names (CreateRepository API reference).
 _REPO_NAME = re.compile(r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*")
 _ARN = re.compile(
-    rf"arn:(?P<partition>aws(?:-cn|-us-gov)?):ecr:(?P<region>{_REGION}):"
+    rf"arn:(?P<partition>{PARTITION_ID}):ecr:(?P<region>{REGION}):"
     rf"(?P<account>{_ACCOUNT}):repository/(?P<name>.+)"
 )
+# A registry host: <account>.dkr.ecr[-fips].<region>.<the DNS suffix of the region's partition>.
 _URI = re.compile(
-    rf"(?:https://)?(?P<account>{_ACCOUNT})\.dkr\.ecr(?:-fips)?\.(?P<region>{_REGION})"
-    r"\.(?P<suffix>amazonaws\.com(?:\.cn)?)/(?P<name>.+)"
+    rf"(?:https://)?(?P<account>{_ACCOUNT})\.dkr\.ecr(?:-fips)?\.(?P<region>{REGION})"
+    r"\.(?P<suffix>[a-z0-9-]+(?:\.[a-z0-9-]+)+)/(?P<name>.+)"
 )
 _LAMBDA_ARN = re.compile(
-    rf"arn:(?P<partition>aws(?:-cn|-us-gov)?):lambda:(?P<region>{_REGION}):(?P<account>{_ACCOUNT}):"
+    rf"arn:(?P<partition>{PARTITION_ID}):lambda:(?P<region>{REGION}):(?P<account>{_ACCOUNT}):"
 )
 TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,299}")
 DIGEST_PATTERN = re.compile(r"sha256:[a-f0-9]{64}")
@@ -46,24 +48,34 @@ class Registry:
 
     @property
     def host(self) -> str:
-        suffix = "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
-        return f"{self.account_id}.dkr.ecr.{self.region}.{suffix}"
+        """``<account>.dkr.ecr.<region>.<DNS suffix of the partition>``, in every partition."""
+        return f"{self.account_id}.dkr.ecr.{self.region}.{partitions.dns_suffix(self.partition)}"
 
     @classmethod
     def from_lambda_arn(cls, arn: str) -> Registry | None:
-        """The function's own registry, read from its ARN (the custom resource's ServiceToken)."""
+        """The function's own registry, read from its ARN (the custom resource's ServiceToken);
+        None for anything else, a partition botocore does not know included."""
         match = _LAMBDA_ARN.match(arn or "")
-        if not match:
+        if not match or _partition_problem(match["partition"], match["region"]):
             return None
         return cls(match["account"], match["region"], match["partition"])
 
 
-def partition_of_region(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
+def _partition_problem(partition_id: str, region: str) -> str | None:
+    """Why ``region`` cannot be in partition ``partition_id``; None when it may be.
+
+    A region no partition claims is let through: where ECR runs is checked against botocore's
+    endpoint data later, with a message that lists the partition's regions.
+    """
+    if partitions.named(partition_id) is None:
+        return (
+            f"names partition {partition_id!r}, which the installed botocore does not know "
+            f"(it knows {partitions.ids()}); check the ARN"
+        )
+    owner = partitions.of_region(region)
+    if owner is not None and owner.id != partition_id:
+        return f"names region {region}, which is in the {owner.id} partition, not {partition_id}"
+    return None
 
 
 @dataclass(frozen=True, order=True)
@@ -128,13 +140,12 @@ def parse_repository(text: str, *, default: Registry | None) -> Repository:
     """
     text = text.strip()
     if match := _ARN.fullmatch(text):
+        if problem := _partition_problem(match["partition"], match["region"]):
+            raise InvalidReferenceError(problem)
         registry = Registry(match["account"], match["region"], match["partition"])
         return _checked(Repository(registry, match["name"]))
     if match := _URI.fullmatch(text):
-        partition = (
-            "aws-cn" if match["suffix"].endswith(".cn") else partition_of_region(match["region"])
-        )
-        registry = Registry(match["account"], match["region"], partition)
+        registry = _registry_of_host(match["account"], match["region"], match["suffix"])
         name = match["name"]
         if ":" in name or "@" in name:
             raise InvalidReferenceError(
@@ -147,11 +158,8 @@ def parse_repository(text: str, *, default: Registry | None) -> Repository:
             "is not an ECR repository ARN; expected "
             "arn:<partition>:ecr:<region>:<account>:repository/<name>"
         )
-    if ".dkr.ecr" in text or "amazonaws.com" in text:
-        raise InvalidReferenceError(
-            "is not an ECR repository URI; expected "
-            "<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<name>"
-        )
+    if ".dkr.ecr" in text or "amazonaws." in text:
+        raise InvalidReferenceError(_NOT_A_URI)
     if ":" in text or "@" in text:
         raise InvalidReferenceError(
             "looks like an image reference; give only the repository here and put the tag or "
@@ -163,6 +171,31 @@ def parse_repository(text: str, *, default: Registry | None) -> Repository:
             "use the repository ARN or URI"
         )
     return _checked(Repository(default, text))
+
+
+_NOT_A_URI = (
+    "is not an ECR repository URI; expected <account>.dkr.ecr.<region>.<DNS suffix of the "
+    "region's partition: amazonaws.com, amazonaws.com.cn, …>/<name>"
+)
+
+
+def _registry_of_host(account: str, region: str, suffix: str) -> Registry:
+    """The registry a host names: the region's partition, whose DNS suffix the host must end in.
+
+    aws and aws-us-gov share ``amazonaws.com``; for a region no partition claims, the suffix picks
+    the first partition that has it (botocore's order), and the region is checked later.
+    """
+    partition = partitions.of_region(region) or next(
+        (p for p in partitions.known() if p.dns_suffix == suffix), None
+    )
+    if partition is None:
+        raise InvalidReferenceError(_NOT_A_URI)
+    if partition.dns_suffix != suffix:
+        raise InvalidReferenceError(
+            f"names region {region} of the {partition.id} partition, whose registry hosts end "
+            f"in .{partition.dns_suffix}, not .{suffix}"
+        )
+    return Registry(account, region, partition.id)
 
 
 def _checked(repo: Repository) -> Repository:

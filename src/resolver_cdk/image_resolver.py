@@ -26,6 +26,7 @@ from constructs import Construct
 
 from resolver.model import (
     DEFAULT_ATTRIBUTES,
+    RESOURCE_TYPE,
     OnMissing,
     OnRetentionRisk,
     OnRollbackTargetMissing,
@@ -35,7 +36,6 @@ from resolver.model import (
 from resolver.properties import parse_request
 from resolver.references import Registry, partition_of_region
 
-RESOURCE_TYPE = "Custom::ImageResolver"
 # CloudFormation waits an hour for a custom resource that never answers; the resolver answers
 # within its function timeout (120 s by default), so five minutes is a generous ceiling.
 DEFAULT_SERVICE_TIMEOUT = cdk.Duration.minutes(5)

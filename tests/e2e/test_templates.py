@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +149,155 @@ def test_allowed_stack_prefixes_are_plain_stack_name_prefixes(prefixes: str) -> 
     # They become DescribeStacks ARN patterns: a wildcard would widen what the role may read.
     with pytest.raises(TemplateError, match="AllowedPattern"):
         Parameters(TEMPLATE, {"AllowedStackPrefixes": prefixes})
+
+
+# --- template.yaml's Rules, evaluated the way CloudFormation would ------------------------------
+# Neither cfn-lint nor `sam validate` evaluates a Rules section (cfn-lint does not even flag a Ref
+# to a missing parameter there), and no offline tool runs one, so this evaluates the rule
+# functions as AWS documents them ("Rule functions", CloudFormation template reference): only
+# those and Ref may appear, which is also what this checks.
+
+
+# Rule function -> (fewest and most arguments, what it answers for them).
+RULE_FUNCTIONS: dict[str, tuple[int, int, Callable[[list[Any]], bool]]] = {
+    "Fn::And": (2, 10, all),
+    "Fn::Or": (2, 10, any),
+    "Fn::Not": (1, 1, lambda args: not args[0]),
+    "Fn::Equals": (2, 2, lambda args: args[0] == args[1]),
+    "Fn::Contains": (2, 2, lambda args: args[1] in args[0]),
+    "Fn::EachMemberEquals": (2, 2, lambda args: all(item == args[1] for item in args[0])),
+}
+
+
+def _rule(node: Any, parameters: Parameters) -> Any:
+    if isinstance(node, str):
+        return node
+    if isinstance(node, list):
+        return [_rule(item, parameters) for item in node]
+    ((name, argument),) = node.items()
+    if name == "Ref":
+        return parameters.value(argument, "Rules", "Ref")
+    assert name in RULE_FUNCTIONS, f"{name} is not one of the rule functions template.yaml may use"
+    fewest, most, answer = RULE_FUNCTIONS[name]
+    args = _rule(argument, parameters)
+    assert fewest <= len(args) <= most, name
+    return answer(args)
+
+
+def refusals(**parameters: str) -> list[str]:
+    """The AssertDescription of every rule assertion these parameter values fail."""
+    given = Parameters(TEMPLATE, parameters)
+    failed: list[str] = []
+    for rule in TEMPLATE["Rules"].values():
+        if "RuleCondition" in rule and not _rule(rule["RuleCondition"], given):
+            continue
+        failed += [
+            a["AssertDescription"] for a in rule["Assertions"] if not _rule(a["Assert"], given)
+        ]
+    return failed
+
+
+@pytest.mark.parametrize("prefixes", ["tak-,", ",tak-", "tak-,,cloudtak-", "tak-, ,cloudtak-"])
+def test_a_blank_stack_prefix_entry_is_refused_at_deploy_time(prefixes: str) -> None:
+    # It passes AllowedPattern, and the DescribeStacks grant would become every stack.
+    Parameters(TEMPLATE, {"AllowedStackPrefixes": prefixes})
+    assert allows(describe_stacks_statement(AllowedStackPrefixes=prefixes), STACK.format("x"))
+    (refusal,) = refusals(AllowedStackPrefixes=prefixes)
+    assert refusal.startswith('AllowedStackPrefixes has a blank entry (e.g. "tak-,")')
+
+
+@pytest.mark.parametrize("prefixes", ["", ",", "tak-", "tak-,cloudtak-"])
+def test_empty_or_real_stack_prefixes_deploy(prefixes: str) -> None:
+    assert refusals(AllowedStackPrefixes=prefixes) == []
+
+
+def test_the_runtime_reads_blank_entries_as_the_rules_do() -> None:
+    # What the Rules let through, the function accepts; what they refuse, it refuses too.
+    variables = FUNCTION["Environment"]["Variables"]
+    for prefixes in ("", ",", "tak-", "tak-,", "tak-,,x-"):
+        environ = evaluated(variables, AllowedStackPrefixes=prefixes)
+        policy = trust.StackPolicy.from_environment(environ)
+        assert policy.blank_entry == bool(refusals(AllowedStackPrefixes=prefixes)), prefixes
+
+
+# --- PullThroughCacheImport: only the cache repositories of this registry -----------------------
+
+REPOSITORY = "arn:aws:ecr:ap-southeast-2:123456789012:repository/{}"
+IMPORT_ACTIONS = ("ecr:BatchImportUpstreamImage", "ecr:CreateRepository")
+
+
+def role_statements(**parameters: str) -> list[dict[str, Any]]:
+    role = TEMPLATE["Resources"]["ResolverRole"]["Properties"]
+    # The logs policy names the log group's Arn, which exists only after deploy.
+    read_and_import = [p for p in role["Policies"] if p.get("PolicyName") != "logs"]
+    policies = evaluated(read_and_import, **parameters)
+    return [statement for policy in policies for statement in policy["PolicyDocument"]["Statement"]]
+
+
+def _matches(patterns: str | list[str], arn: str) -> bool:
+    listed = patterns if isinstance(patterns, list) else [patterns]
+    return any(fnmatch.fnmatchcase(arn, pattern) for pattern in listed)
+
+
+def permitted(statements: list[dict[str, Any]], action: str, arn: str) -> bool:
+    """IAM's verdict for ``action`` on ``arn``: some Allow covers it and no Deny does."""
+
+    def covers(statement: dict[str, Any]) -> bool:
+        actions = statement["Action"]
+        if action not in (actions if isinstance(actions, list) else [actions]):
+            return False
+        if "NotResource" in statement:
+            return not _matches(statement["NotResource"], arn)
+        return _matches(statement["Resource"], arn)
+
+    covering = [s for s in statements if covers(s)]
+    return any(s["Effect"] == "Allow" for s in covering) and all(
+        s["Effect"] != "Deny" for s in covering
+    )
+
+
+@pytest.mark.parametrize("action", IMPORT_ACTIONS)
+def test_pull_through_import_is_granted_on_the_cache_prefixes_of_this_registry_only(
+    action: str,
+) -> None:
+    statements = role_statements(
+        PullThroughCacheImport="true", PullThroughCachePrefixes="docker-hub,quay"
+    )
+    assert permitted(statements, action, REPOSITORY.format("docker-hub/library/nginx"))
+    assert permitted(statements, action, REPOSITORY.format("quay/prometheus/node-exporter"))
+    for arn in (
+        REPOSITORY.format("app"),  # not a cache repository
+        REPOSITORY.format("docker-hubx/library/nginx"),
+        REPOSITORY.format("team/docker-hub/x"),
+        "arn:aws:ecr:us-east-1:123456789012:repository/docker-hub/library/nginx",
+        "arn:aws:ecr:ap-southeast-2:210987654321:repository/docker-hub/library/nginx",
+        "arn:aws-cn:ecr:ap-southeast-2:123456789012:repository/docker-hub/library/nginx",
+    ):
+        assert not permitted(statements, action, arn), arn
+
+
+def test_without_pull_through_import_nothing_may_be_created_or_imported() -> None:
+    statements = role_statements(PullThroughCachePrefixes="docker-hub")
+    for action in IMPORT_ACTIONS:
+        assert not permitted(statements, action, REPOSITORY.format("docker-hub/library/nginx"))
+    # The reads stay as they were: every repository of the account.
+    assert permitted(statements, "ecr:BatchGetImage", REPOSITORY.format("docker-hub/x"))
+
+
+@pytest.mark.parametrize("prefixes", ["", ",", "docker-hub,"])
+def test_pull_through_import_without_prefixes_is_refused_at_deploy_time(prefixes: str) -> None:
+    (refusal,) = refusals(PullThroughCacheImport="true", PullThroughCachePrefixes=prefixes)
+    assert refusal.startswith("PullThroughCacheImport=true needs PullThroughCachePrefixes")
+    assert refusals(PullThroughCacheImport="false", PullThroughCachePrefixes=prefixes) == []
+
+
+@pytest.mark.parametrize("prefixes", ["docker-hub", "docker-hub,quay", "ecr-public/nginx", "k8s"])
+def test_pull_through_cache_prefixes_deploy(prefixes: str) -> None:
+    assert refusals(PullThroughCacheImport="true", PullThroughCachePrefixes=prefixes) == []
+
+
+@pytest.mark.parametrize("prefixes", ["*", "docker-hub/*", "docker?hub", "ROOT", "Docker", "a/"])
+def test_pull_through_cache_prefixes_are_plain_repository_prefixes(prefixes: str) -> None:
+    # They become ARN patterns: a wildcard would widen what the role may create.
+    with pytest.raises(TemplateError, match="AllowedPattern"):
+        Parameters(TEMPLATE, {"PullThroughCachePrefixes": prefixes})

@@ -16,6 +16,7 @@ import yaml
 from devkit.ecr_proxy import Fault
 from devkit.events import load_event
 
+from ..github import read_outputs
 from .conftest import Ecr
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,8 +66,7 @@ def run_action(
     result = subprocess.run(
         ["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=120, check=False
     )
-    written = output_file.read_text() if output_file.exists() else ""
-    outputs = dict(line.split("=", 1) for line in written.splitlines())
+    outputs = read_outputs(output_file.read_text() if output_file.exists() else "")
     return result, outputs, summary_file.read_text() if summary_file.exists() else ""
 
 
@@ -102,8 +102,10 @@ def test_a_template_with_overrides_and_imports(seeded: Ecr, tmp_path: Path) -> N
         tmp_path,
         seeded,
         template=str(ROOT / "examples" / "cloudtak.yaml"),
-        parameter_overrides="GitSha=3f9a1c2e\nEnvType=dev",
-        imports=f"TAK-Dev-BaseInfra-EcrArtifactsRepoArn={repository}",
+        # Spaces and new lines separate words; sam's long form is a word too.
+        parameter_overrides="GitSha=3f9a1c2e EnvType=dev\n"
+        "ParameterKey=StackNameComponent,ParameterValue=Dev",
+        imports=f"TAK-Dev-BaseInfra-EcrArtifactsRepoArn={repository} Unused-Export=x",
         region="ap-southeast-2",
     )
     assert result.returncode == 0, result.stderr
@@ -143,3 +145,82 @@ def test_paths_are_relative_to_the_workspace(seeded: Ecr, tmp_path: Path, name: 
     result, _, _ = run_action(tmp_path, seeded, **{name: "does-not-exist.yaml"})
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_an_argparse_error_fails_the_step_with_its_own_message(seeded: Ecr, tmp_path: Path) -> None:
+    properties = load_event("create.json")["ResourceProperties"]
+    result, outputs, summary = run_action(
+        tmp_path, seeded, spec=spec(tmp_path, properties), wait="soon"
+    )
+    assert result.returncode == 2
+    assert outputs == {}
+    expected = "resolver plan: error: argument --wait: 'soon' is not a number of seconds"
+    assert f"::error title=ECR image plan::{expected}" in result.stdout
+    assert expected in summary
+    assert seeded.calls() == 0
+
+
+@pytest.mark.parametrize(
+    ("inputs", "word"),
+    [
+        ({"parameter_overrides": "GitSha=3f9a1c2e --endpoint-url=https://elsewhere"},
+         "--endpoint-url=https://elsewhere"),
+        ({"parameter_overrides": "--endpoint-url https://elsewhere"}, "--endpoint-url"),
+        ({"imports": "--endpoint-url=https://elsewhere"}, "--endpoint-url=https://elsewhere"),
+        ({"imports": "Name=1 https://elsewhere"}, "https://elsewhere"),
+    ],
+)  # fmt: skip
+def test_only_name_value_words_reach_the_cli(
+    seeded: Ecr, tmp_path: Path, inputs: dict[str, str], word: str
+) -> None:
+    # A word read as an option would send the plan's signed calls to another host.
+    template = str(ROOT / "examples" / "cloudtak.yaml")
+    result, outputs, _ = run_action(tmp_path, seeded, template=template, **inputs)
+    assert result.returncode == 2
+    assert outputs == {}
+    (name,) = (name.replace("_", "-") for name in inputs)
+    assert f"::error title=ECR image plan::input {name}: '{word}' is not Name=Value" in (
+        result.stdout
+    )
+    assert seeded.proxy.calls.total() == 0
+
+
+def test_the_error_annotation_escapes_what_github_would_decode(seeded: Ecr, tmp_path: Path) -> None:
+    # GitHub decodes %25, %0D and %0A in a workflow command's message.
+    template = str(ROOT / "examples" / "cloudtak.yaml")
+    result, _, summary = run_action(tmp_path, seeded, template=template, imports="50%0A")
+    assert result.returncode == 2
+    assert "::error title=ECR image plan::input imports: '50%250A' is not Name=Value" in (
+        result.stdout
+    )
+    assert "input imports: '50%0A' is not Name=Value" in summary
+
+
+def test_an_input_is_its_options_value_whatever_it_holds(seeded: Ecr, tmp_path: Path) -> None:
+    template = str(ROOT / "examples" / "cloudtak.yaml")
+    result, _, _ = run_action(
+        tmp_path, seeded, template=template, resource="--endpoint-url=https://elsewhere"
+    )
+    assert result.returncode == 2
+    assert (
+        "::error title=ECR image plan::resolver: Resources.--endpoint-url=https://elsewhere: "
+        in (result.stdout)
+    )
+    assert seeded.proxy.calls.total() == 0
+
+
+def test_a_version_with_a_line_break_cannot_set_another_output(seeded: Ecr, tmp_path: Path) -> None:
+    # Tags that do not use {version}: the version is only reported, and a missing image means
+    # use-prebuilt-images=false — unless a line break in Version writes a later "true".
+    properties = {
+        "Repository": "tak-dev-baseinfra-artifacts",
+        "Version": "3f9a1c2e\nuse-prebuilt-images=true",
+        "Images": {"Api": {"Tag": "cloudtak-3f9a1c2e"}, "Pmtiles": {"Tag": "pmtiles-3f9a1c2e"}},
+    }
+    result, outputs, summary = run_action(tmp_path, seeded, spec=spec(tmp_path, properties))
+    assert result.returncode == 2
+    assert "use-prebuilt-images" not in outputs
+    assert "Version: '3f9a1c2e\\nuse-prebuilt-images=true' holds the unprintable character " in (
+        summary
+    )
+    assert seeded.calls() == 0

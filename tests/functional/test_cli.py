@@ -26,6 +26,7 @@ from devkit.seed import EXAMPLE_IMAGES, seed_examples
 from resolver.planner.cli import main
 from resolver.planner.exit_codes import ExitCode
 
+from ..github import read_outputs
 from .conftest import Ecr
 
 EXIT_OK, EXIT_INVALID = ExitCode.OK, ExitCode.INVALID
@@ -103,6 +104,8 @@ def test_json_output_schema(
         "version",
         "ecrCalls",
         "rollbackTarget",
+        "responseBytes",
+        "rollbackRecord",
         "images",
     }
     assert document["version"] == "3f9a1c2e"
@@ -193,13 +196,18 @@ def test_github_outputs(seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixtu
         plan(seeded, "--spec", str(with_missing_spec(tmp_path)), "--output", "github")
         == EXIT_BUILD_NEEDED
     )
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[:3] == [
-        "build-required=true",
-        "use-prebuilt-images=false",
-        "missing-images=Pmtiles",
+    outputs = read_outputs(capsys.readouterr().out)
+    assert list(outputs) == [
+        "build-required",
+        "use-prebuilt-images",
+        "missing-images",
+        "revision",
+        "version",
     ]
-    assert lines[3].startswith("revision=")
+    assert outputs["build-required"] == "true"
+    assert outputs["use-prebuilt-images"] == "false"
+    assert outputs["missing-images"] == "Pmtiles"
+    assert len(outputs["revision"]) == 12
 
 
 def test_sam_overrides_carry_the_revision_the_resource_returns(
@@ -380,7 +388,9 @@ def test_console_script_and_module_entry_point() -> None:
         text=True,
         check=True,
     )
-    assert "Exit codes: 0 all found, 3 build needed" in result.stdout
+    assert "exit codes:\n  0  every image was found\n  3  at least one image is missing" in (
+        result.stdout
+    )
 
 
 def test_plan_ignores_the_templates_wait_unless_asked(
@@ -538,3 +548,150 @@ def test_plan_checks_the_deployed_stacks_way_back(
     assert "Rollback target (the images deployed now): Missing: Api" in table
     assert main(args) == EXIT_OK  # without --stack-name nothing is asked of CloudFormation
     assert json.loads(capsys.readouterr().out)["rollbackTarget"] is None
+
+
+STACK_NAMED_TEMPLATE = """
+Resources:
+  Images:
+    Type: Custom::ImageResolver
+    Properties:
+      ServiceToken: x
+      Repository: tak-dev-baseinfra-artifacts
+      Images:
+        Api: {Tag: !Sub "${AWS::StackName}-api"}
+"""
+
+
+@pytest.fixture
+def stack_named(ecr: Ecr, tmp_path: Path) -> Path:
+    """A template whose tag is its stack's name, and the image of the stack tak-prod."""
+    seed_example_images(ecr, "tak-dev-baseinfra-artifacts", ["tak-prod-api"])
+    template = tmp_path / "template.yaml"
+    template.write_text(STACK_NAMED_TEMPLATE)
+    return template
+
+
+def test_the_stack_name_is_what_aws_stackname_evaluates_to(
+    ecr: Ecr, stack_named: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--template", str(stack_named), "--output", "json", "--account-id", "123456789012"]
+    assert plan(ecr, *args, "--stack-name", "tak-prod") == EXIT_OK
+    (image,) = json.loads(capsys.readouterr().out)["images"]
+    assert (image["tag"], image["status"]) == ("tak-prod-api", "Found")
+
+    # Without a name the plan says so, rather than guess one and call the image missing.
+    assert plan(ecr, *args) == EXIT_INVALID
+    err = capsys.readouterr().err
+    assert "AWS::StackName: the stack's name is not known to the plan. Pass --stack-name" in err
+    assert ecr.calls() == 1
+
+
+def test_samconfigs_stack_name_is_the_default(
+    ecr: Ecr, stack_named: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (stack_named.parent / "samconfig.toml").write_text(
+        'version = 0.1\n[prod.deploy.parameters]\nstack_name = "tak-prod"\n'
+    )
+    args = ["--template", str(stack_named), "--config-env", "prod", "--output", "json"]
+    assert plan(ecr, *args) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["images"][0]["tag"] == "tak-prod-api"
+    # --stack-name wins, as it does for sam deploy.
+    assert plan(ecr, *args, "--stack-name", "tak-dev") == EXIT_BUILD_NEEDED
+    assert json.loads(capsys.readouterr().out)["images"][0]["tag"] == "tak-dev-api"
+
+
+def test_an_invalid_stack_name_is_named_before_any_call(
+    ecr: Ecr, stack_named: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert plan(ecr, "--template", str(stack_named), "--stack-name", "tak_prod") == EXIT_INVALID
+    assert capsys.readouterr().err.startswith("resolver: --stack-name: 'tak_prod' is not a stack")
+    assert ecr.calls() == 0
+
+
+def invoke(ecr: Ecr, event: str, *args: str) -> int:
+    return main(["invoke", str(EVENTS_DIR / event), "--endpoint-url", ecr.proxy.endpoint, *args])
+
+
+def test_invoke_applies_the_allowed_stack_prefixes_as_the_function_does(
+    seeded: Ecr, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # events/create.json comes from the stack cloudtak-dev.
+    assert invoke(seeded, "create.json", "--allowed-stack-prefixes", "tak-") == (
+        ExitCode.RESOURCE_FAILED
+    )
+    reason = json.loads(capsys.readouterr().out)["Reason"]
+    assert reason.startswith("Stack 'cloudtak-dev' may not use this image resolver")
+    assert seeded.calls() == 0
+
+    # The function's own environment variable is read too, and the option overrides it.
+    monkeypatch.setenv("IMAGE_RESOLVER_ALLOWED_STACK_PREFIXES", "tak-,other-")
+    assert invoke(seeded, "create.json") == ExitCode.RESOURCE_FAILED
+    capsys.readouterr()
+    assert seeded.calls() == 0
+    assert invoke(seeded, "create.json", "--allowed-stack-prefixes", "cloudtak-") == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["Status"] == "SUCCESS"
+
+
+# --- the response budget: the plan fails exactly when the Create would ---------------------------
+
+
+def found_images_spec(ecr: Ecr, tmp_path: Path, count: int) -> Path:
+    """``count`` images of the first user's repository, each pushed, named like Api or Pmtiles."""
+    repository = "tak-dev-baseinfra-artifacts"
+    ensure_repository(ecr.client(), repository)
+    images = {}
+    for number in range(count):
+        tag = f"i{number:03d}-3f9a1c2e"
+        with contextlib.suppress(Exception):  # pushed by an earlier count already
+            push(ecr.client(), repository, tag, manifest(tag))
+        images[f"I{number:03d}x"] = {"Tag": tag}
+    return spec_file(tmp_path, {"Repository": repository, "Attributes": "Uri", "Images": images})
+
+
+def created_by_the_function(spec: Path, receiver: ResponseReceiver) -> dict[str, Any]:
+    """What the Lambda answers a Create of the spec's properties, for stack cloudtak-dev."""
+    from devkit.lambda_context import LambdaContext
+    from resolver.cloudformation.app import handler
+
+    event = load_event("create.json")
+    event["ResourceProperties"] = {
+        "ServiceToken": event["ServiceToken"],
+        **yaml.safe_load(spec.read_text()),
+    }
+    event["ResponseURL"] = receiver.url("create")
+    handler(event, LambdaContext())
+    return receiver.take(timeout=10).body
+
+
+def test_the_plan_fails_for_size_exactly_when_the_create_would(
+    seeded: Ecr,
+    tmp_path: Path,
+    receiver: ResponseReceiver,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """22 images with [Uri] fit, 23 do not (README: the response budget): the plan and the
+    function size the response with the same code, so CI is never green for a deploy that the
+    size alone would fail. Before, the plan said "No build needed", exit 0, for both."""
+    monkeypatch.setenv("IMAGE_RESOLVER_LOCAL", "true")
+    for count, fits in ((22, True), (23, False)):
+        spec = found_images_spec(seeded, tmp_path, count)
+        code = plan(seeded, "--spec", str(spec), "--stack-name", "cloudtak-dev", "--output", "json")
+        out, err = capsys.readouterr()
+        created = created_by_the_function(spec, receiver)
+        if fits:
+            assert (code, created["Status"]) == (EXIT_OK, "SUCCESS")
+            forecast = json.loads(out)
+            assert forecast["responseBytes"] == len(json.dumps(created, separators=(",", ":")))
+            assert forecast["rollbackRecord"] == created["Data"]["RollbackRecord"] == "Dropped"
+        else:
+            assert (code, created["Status"]) == (EXIT_INVALID, "FAILED")
+            assert err.strip().splitlines()[-1] == f"resolver: {created['Reason']}"
+
+
+def test_without_a_stack_name_the_longest_is_assumed_and_said(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert plan(seeded, "--spec", str(found_images_spec(seeded, tmp_path, 3))) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "(for a 128-character stack name: pass --stack-name); rollback record Full." in out

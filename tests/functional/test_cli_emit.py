@@ -11,6 +11,7 @@ from devkit.events import load_event
 from resolver.planner.exit_codes import ExitCode
 from resolver.planner.template import find_resolver_resource, load_template
 
+from ..github import read_outputs
 from .conftest import Ecr
 from .test_cli import ROOT, all_found_spec, plan, with_missing_spec
 
@@ -107,7 +108,7 @@ def test_summary_file_gets_a_markdown_report(
     summary.write_text("earlier step\n")
     args = ["--spec", str(with_missing_spec(tmp_path)), "--output", "github"]
     assert plan(seeded, *args, "--summary-file", str(summary)) == ExitCode.BUILD_NEEDED
-    assert capsys.readouterr().out.startswith("build-required=true\n")
+    assert read_outputs(capsys.readouterr().out)["build-required"] == "true"
     text = summary.read_text()
     assert text.startswith("earlier step\n### Image plan\n")  # appended, as GitHub expects
     assert "**Build needed**: `Pmtiles`." in text

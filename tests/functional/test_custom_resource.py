@@ -73,7 +73,7 @@ def invoke(
     if body["Status"] == "FAILED" or event["RequestType"] == "Delete":
         # The id CloudFormation knows; for a failed Create, the resource's stable key.
         assert answered == event.get("PhysicalResourceId", STABLE_ID)
-    else:
+    elif answered != event.get("PhysicalResourceId"):  # a rollback keeps the id it was sent
         # What was resolved, carried in an id that starts with the same stable key.
         assert answered.startswith(f"{STABLE_ID}:r1:{body['Data']['Revision']}:")
     return body

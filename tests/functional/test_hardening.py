@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
+from devkit.cloudformation import Stack, StatusServer
 from devkit.ecr_emulator import REGION
 from devkit.events import load_event
 from devkit.lambda_context import LambdaContext
@@ -284,9 +285,55 @@ def test_a_stack_outside_the_allowed_prefixes_fails_before_any_aws_call(
     for name in ("create.json", "update-tag-moved.json"):
         body = invoke(receiver, load_event(name))
         assert body["Status"] == "FAILED"
-        assert body["Reason"].startswith("Stack 'cloudtak-dev' may not use this image resolver")
+        assert body["Reason"] == (
+            "Stack 'cloudtak-dev' may not use this image resolver: the resolver's "
+            "AllowedStackPrefixes do not admit it. Ask the owner of the resolver's stack."
+        )
     assert sum(seeded_local.proxy.calls.values()) == 0
     assert invoke(receiver, load_event("delete.json"))["Status"] == "SUCCESS"
+
+
+def test_a_blank_prefix_entry_fails_forward_requests_for_the_owner_never_delete_or_rollback(
+    seeded_local: Ecr,
+    receiver: ResponseReceiver,
+    stacks: StatusServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(ENVIRONMENT_VARIABLE, "tak-,cloudtak-")
+    created = invoke(receiver, load_event("create.json"))
+    assert created["Status"] == "SUCCESS"
+    # A resolver deployed with "tak-,cloudtak-," before template.yaml's Rules refused it: its
+    # role reads every stack's status, so it stops answering forward requests until fixed.
+    monkeypatch.setenv(ENVIRONMENT_VARIABLE, "tak-,cloudtak-,")
+    seeded_local.proxy.reset()
+    for name in ("create.json", "update-tag-moved.json"):
+        body = invoke(receiver, load_event(name))
+        assert body["Status"] == "FAILED"
+        assert body["Reason"].startswith(
+            "This image resolver is misconfigured: its AllowedStackPrefixes has a blank entry"
+        )
+    assert sum(seeded_local.proxy.calls.values()) == 0
+    assert invoke(receiver, load_event("delete.json"))["Status"] == "SUCCESS"
+    # A rollback to the images the id records is answered from the id alone, without AWS.
+    create = load_event("create.json")
+    rollback = {
+        **create,
+        "RequestType": "Update",
+        "PhysicalResourceId": created["PhysicalResourceId"],
+        "OldResourceProperties": {**create["ResourceProperties"], "Version": "0000000"},
+    }
+    body = invoke(receiver, rollback)
+    assert (body["Status"], body["Data"]) == ("SUCCESS", created["Data"])
+    assert sum(seeded_local.proxy.calls.values()) == 0
+    # One whose id records nothing (made by 0.1) is resolved again, as for an allowed stack:
+    # the stack is one the real prefixes admit, and a FAILED rollback would strand it.
+    rolling = Stack(handler=handler, receiver=receiver, name="cloudtak-dev")
+    rolling.stack_id, rolling.status = create["StackId"], "UPDATE_ROLLBACK_IN_PROGRESS"
+    stacks.add(rolling)
+    legacy = {**rollback, "PhysicalResourceId": created["PhysicalResourceId"].split(":")[0]}
+    body = invoke(receiver, legacy)
+    assert body["Status"] == "SUCCESS"
+    assert body["Data"]["Api.Uri"] == created["Data"]["Api.Uri"]
 
 
 def test_a_stack_with_an_allowed_prefix_resolves(

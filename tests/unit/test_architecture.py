@@ -66,7 +66,7 @@ def test_the_engine_knows_neither_shell() -> None:
 
 def test_nouns_and_validation_do_not_import_the_engine_or_a_shell() -> None:
     base = {"resolver", "resolver.model", "resolver.errors", "resolver.references"}
-    base |= {"resolver.platforms", "resolver.properties"}
+    base |= {"resolver.partitions", "resolver.platforms", "resolver.properties"}
     downstream = (
         _importers("resolver.engine")
         | _importers("resolver.cloudformation")
@@ -86,7 +86,11 @@ def test_formatters_depend_on_the_model_not_on_the_engine() -> None:
         ("crhelper", {"resolver.cloudformation.crhelper_adapter"}),
         ("aws_lambda_powertools", {"resolver.cloudformation.app"}),
         ("yaml", _under("resolver.planner")),
-        ("botocore", _under("resolver.engine.ecr") | {"resolver.cloudformation.stack_status"}),
+        (
+            "botocore",
+            _under("resolver.engine.ecr")
+            | {"resolver.cloudformation.stack_status", "resolver.partitions"},  # its loader
+        ),
     ],
 )
 def test_each_library_is_imported_only_where_it_belongs(library: str, allowed: set[str]) -> None:
@@ -148,6 +152,27 @@ def test_the_cli_parses_arguments_without_boto3() -> None:
     assert _run("import sys, resolver.planner.cli; print('boto3' in sys.modules)") == "False"
 
 
+def test_help_loads_only_the_parser_and_its_vocabulary() -> None:
+    # `resolver --help` answers within 60 ms (`make bench`): no command, model, YAML or boto3.
+    loaded = _run(
+        "import contextlib, io, sys\n"
+        "from resolver.planner.cli import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['plan', '--help'])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in"
+        " {'resolver', 'boto3', 'botocore', 'yaml', 'dataclasses'}))"
+    )
+    assert loaded == str(
+        [
+            "resolver",
+            "resolver.planner",
+            "resolver.planner.cli",
+            "resolver.planner.exit_codes",
+            "resolver.planner.options",
+        ]
+    )
+
+
 def test_importing_the_handler_creates_no_client() -> None:
     code = (
         "import boto3, botocore.session\n"
@@ -182,6 +207,7 @@ TESTED_ELSEWHERE = {
     "resolver.planner.exit_codes": "tests/functional/test_cli.py",
     "resolver.cloudformation.services": "tests/unit/cloudformation/test_handler.py",
     "resolver.engine.digest_listing": "tests/functional/test_rollbacks.py (abbreviated records)",
+    "resolver.planner.options": "tests/functional/test_cli.py (the parser's choices and defaults)",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -326,6 +327,57 @@ def test_is_pattern(tag: str, expected: bool) -> None:
     assert is_pattern(tag) is expected
 
 
+# --- text properties hold printable characters only ------------------------------------------
+
+# A line break in Version once wrote a second GitHub step output (use-prebuilt-images=true).
+UNPRINTABLE = {
+    "\n": "000A",  # line feed
+    "\r": "000D",  # carriage return
+    "\x00": "0000",  # NUL
+    "\x1b": "001B",  # escape (terminal control sequences)
+    "\x85": "0085",  # C1 next line
+    "\u2028": "2028",  # line separator
+    "\u2029": "2029",  # paragraph separator
+    "\u202e": "202E",  # right-to-left override (text that reads as something else)
+    "\u200b": "200B",  # zero-width space
+}
+
+
+@pytest.mark.parametrize(("char", "code"), UNPRINTABLE.items())
+@pytest.mark.parametrize(
+    ("path", "build"),
+    [
+        ("Version", lambda text: props(Version=text)),
+        ("Revision", lambda text: props(Revision=text)),
+        ("Repository", lambda text: props(Repository=text)),
+        ("Images.Api.Tag", lambda text: props(Images={"Api": {"Tag": text}})),
+        ("Images.Api.Fallback", lambda text: props(Images={"Api": {"Tag": "x", "Fallback": text}})),
+        ("Images.Api.Platform", lambda text: props(Images={"Api": {"Tag": "x", "Platform": text}})),
+        ("OnMissing", lambda text: props(OnMissing=text)),
+    ],
+)
+def test_text_properties_refuse_unprintable_characters(
+    path: str, build: Callable[[str], dict[str, Any]], char: str, code: str
+) -> None:
+    text = f"3f9a{char}use-prebuilt-images=true"
+    with pytest.raises(InvalidPropertyError) as caught:
+        parse_request(build(text), default_registry=HOME)
+    assert caught.value.prop == path
+    message = str(caught.value)
+    assert message.startswith(f"{path}: '3f9a")
+    assert f"holds the unprintable character U+{code}. Text properties take printable" in message
+    assert message.isprintable()  # the message itself echoes the value escaped
+
+
+def test_surrounding_whitespace_is_still_trimmed_and_printable_text_kept() -> None:
+    # A YAML block scalar (Version: |) ends in a line break: trimmed, as before.
+    request = parse_request(
+        props(Version="\t3f9a1c2e\n", Revision="build 7 é☃ (nightly)"), default_registry=HOME
+    )
+    assert request.version == "3f9a1c2e"
+    assert request.images[0].ref.tag == "cloudtak-3f9a1c2e"
+
+
 # --- strict values: only "" means "not set" ----------------------------------------------------
 
 
@@ -448,8 +500,6 @@ class Catalog:
     [
         "arn:aws:ecr:xx-fake-9:123456789012:repository/app",
         "123456789012.dkr.ecr.zz-nowhere-1.amazonaws.com/app",
-        "arn:aws:ecr:cn-north-1:123456789012:repository/app",  # a region of another partition
-        "arn:aws-cn:ecr:us-west-2:123456789012:repository/app",
     ],
 )
 def test_a_region_without_ecr_in_its_partition_is_refused(repository: str) -> None:
@@ -459,6 +509,28 @@ def test_a_region_without_ecr_in_its_partition_is_refused(repository: str) -> No
     assert caught.value.prop == "Images.Api.Repository"
     assert "partition has no ECR endpoint" in str(caught.value)
     assert "Check the region" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("repository", "problem"),
+    [
+        ("arn:aws:ecr:cn-north-1:123456789012:repository/app", "in the aws-cn partition, not aws"),
+        (
+            "arn:aws-cn:ecr:us-west-2:123456789012:repository/app",
+            "in the aws partition, not aws-cn",
+        ),
+    ],
+)
+def test_a_region_of_another_partition_is_refused_naming_its_partition(
+    repository: str, problem: str
+) -> None:
+    # Refused when the reference is parsed, even where regions are not looked up (regions=None).
+    images = {"Api": {"Tag": "x", "Repository": repository}}
+    for regions in (Catalog(), None):
+        with pytest.raises(InvalidPropertyError) as caught:
+            parse_request(props(Images=images), default_registry=HOME, regions=regions)
+        assert caught.value.prop == "Images.Api.Repository"
+        assert problem in str(caught.value)
 
 
 def test_known_regions_pass_and_the_callers_own_region_is_never_looked_up() -> None:

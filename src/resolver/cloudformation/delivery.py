@@ -3,13 +3,14 @@
 CloudFormation waits (up to ``ServiceTimeout``, an hour by default) for a PUT of the body to the
 pre-signed ``ResponseURL``. A deployed function sends only to CloudFormation's response bucket for
 its own region and partition (a custom resource's ServiceToken is always in the stack's region),
-over HTTPS on port 443, in one of S3's documented endpoint forms:
+over HTTPS on port 443, in one of S3's documented endpoint forms, where ``<suffix>`` is the DNS
+suffix of the partition (``partitions``: ``amazonaws.com``, ``amazonaws.com.cn``, ``amazonaws.eu``,
+``c2s.ic.gov``…) and the endpoint is one of ``s3.<suffix>``, ``s3.<region>.<suffix>``,
+``s3-<region>.<suffix>`` (legacy), ``s3.dualstack.<region>.<suffix>``, ``s3-fips.<region>.<suffix>``
+or ``s3-fips.dualstack.<region>.<suffix>``:
 
-* virtual-hosted: ``cloudformation-custom-resource-response-<region without dashes>`` followed by
-  ``.s3.amazonaws.com``, ``.s3.<region>.amazonaws.com`` or ``.s3-<region>.amazonaws.com``
-  (``.amazonaws.com.cn`` in aws-cn);
-* path style: ``s3.amazonaws.com``, ``s3.<region>.amazonaws.com`` or ``s3-<region>.amazonaws.com``
-  followed by ``/<that bucket>/…``.
+* virtual-hosted: ``cloudformation-custom-resource-response-<region without dashes>.<endpoint>``;
+* path style: ``<endpoint>/<that bucket>/…``.
 
 The sources are listed in the README ("Trust boundary"). Any other bucket — even one named
 ``cloudformation-custom-resource-response-attacker`` — and any other host is refused.
@@ -33,12 +34,15 @@ from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import SplitResult, urlsplit
 
-from ..references import Registry, partition_of_region
+from .. import partitions
+from ..references import Registry
 
 logger = logging.getLogger(__name__)
 
 _BUCKET_PREFIX = "cloudformation-custom-resource-response-"
-_DOMAIN = {"aws": "amazonaws.com", "aws-us-gov": "amazonaws.com", "aws-cn": "amazonaws.com.cn"}
+# S3's regional endpoint names (README, "Trust boundary", cites each); ``s3.<suffix>`` is the
+# global one, without a region.
+_REGIONAL_ENDPOINTS = ("s3", "s3-fips", "s3.dualstack", "s3-fips.dualstack")
 
 # Either flag turns on local mode: ``sam local invoke`` sets AWS_SAM_LOCAL; the demo, the tests and
 # ``make invoke`` set IMAGE_RESOLVER_LOCAL.
@@ -76,7 +80,7 @@ class Destinations:
         """
         own = Registry.from_lambda_arn(function_arn)
         region = own.region if own else environ.get("AWS_REGION", "")
-        partition = own.partition if own else partition_of_region(region)
+        partition = own.partition if own else partitions.partition_of_region(region)
         flags = [name for name in LOCAL_FLAGS if environ.get(name, "").lower() in _TRUE]
         local = bool(flags)
         if local and in_real_lambda(function_arn=function_arn, environ=environ):
@@ -125,18 +129,20 @@ def _split(url: str) -> SplitResult | None:
 
 def _is_response_bucket(parts: SplitResult, destinations: Destinations) -> bool:
     """CloudFormation's response bucket of the function's region, HTTPS on 443, no user info."""
-    domain = _DOMAIN.get(destinations.partition)
+    partition = partitions.named(destinations.partition)
+    region = destinations.region
     if (
-        domain is None
-        or not destinations.region
+        partition is None
+        or not partition.has_region(region)
         or parts.scheme != "https"
         or parts.port not in (None, 443)
         or "@" in parts.netloc
     ):
         return False
-    region = destinations.region
+    suffix = partition.dns_suffix
     bucket = _BUCKET_PREFIX + region.replace("-", "")
-    endpoints = {f"s3.{domain}", f"s3.{region}.{domain}", f"s3-{region}.{domain}"}
+    endpoints = {f"s3.{suffix}", f"s3-{region}.{suffix}"}
+    endpoints.update(f"{name}.{region}.{suffix}" for name in _REGIONAL_ENDPOINTS)
     host = parts.hostname or ""
     if host in {f"{bucket}.{endpoint}" for endpoint in endpoints}:
         return True  # virtual-hosted style

@@ -18,7 +18,12 @@ from __future__ import annotations
 import logging
 
 from ..engine import Deadline, enforce, resolve
-from ..errors import ResolverError, RollbackTargetMissingError, StackNotAllowedError
+from ..errors import (
+    ResolverError,
+    RollbackTargetMissingError,
+    StackNotAllowedError,
+    StackPrefixesMisconfiguredError,
+)
 from ..model import (
     READY,
     OnRollbackTargetMissing,
@@ -52,8 +57,13 @@ def handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> Cf
 def _handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> CfnResponse:
     if event.request_type is RequestType.DELETE:
         return CfnResponse(Status.SUCCESS, physical_id_for(event), event.reply_to)
+    misconfigured: StackPrefixesMisconfiguredError | None = None
     try:
         services.allowed_stacks.check(event.stack_id)  # before any AWS call, DescribeStacks too
+    except StackPrefixesMisconfiguredError as exc:
+        # A stack the real prefixes admit, while the owner fixes the list: it goes no further
+        # forward, but its rollback is answered in full, as it would be for an allowed stack.
+        misconfigured = exc
     except StackNotAllowedError as exc:
         return _refused(event, context, exc)
     seconds = context.get_remaining_time_in_millis() / 1000 - RESPONSE_RESERVE_SECONDS
@@ -63,6 +73,8 @@ def _handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> C
     if event.request_type is RequestType.UPDATE and _rolling_back(event, services, deadline):
         return roll_back(event, context, services=services, deadline=deadline)
     try:
+        if misconfigured is not None:
+            raise misconfigured
         # Validated before any AWS call: an invalid Create is answered without one.
         request = parse_request(
             event.properties,

@@ -14,10 +14,13 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..errors import AwsCallError, InvalidPropertyError
+
+if TYPE_CHECKING:
+    from ..engine.ecr.clients import EcrClients
 
 # A slow answer is reported after this long, so an unreachable endpoint is never silent.
 SLOW_CALL_NOTICE_SECONDS = 2.0
@@ -26,6 +29,8 @@ SLOW_CALL_NOTICE_SECONDS = 2.0
 CONNECT_TIMEOUT_SECONDS = 3
 READ_TIMEOUT_SECONDS = 10
 MAX_ATTEMPTS = 3
+# What `make emulator` (devkit.serve) tells another terminal to export; its credentials are fake.
+EMULATOR_EXPORTS = "export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=ap-southeast-2"
 
 
 @dataclass(frozen=True)
@@ -48,15 +53,18 @@ def cli_config() -> Any:
 
 @dataclass(frozen=True)
 class Aws:
-    """The session and region every AWS call of one CLI run uses."""
+    """The clients every AWS call of one CLI run uses: ECR's, and the session for the others."""
 
-    session: Any
+    clients: EcrClients
     region: str
     endpoint_url: str | None
 
     @classmethod
     def start(cls, options: AwsOptions) -> Aws:
+        """A session checked before any call: endpoint, region and credentials."""
         import boto3  # noqa: PLC0415 - `resolver --help` does not pay for boto3
+
+        from ..engine.ecr.clients import EcrClients  # noqa: PLC0415
 
         endpoint_url = _checked_endpoint(options.endpoint_url)
         # boto3 reads AWS_DEFAULT_REGION; AWS_REGION is what Lambda and many CI setups export
@@ -74,8 +82,14 @@ class Aws:
                 "Pass --region, or set AWS_DEFAULT_REGION (AWS_REGION works too), "
                 "or give your profile a region.",
             )
-        _check_region(session, session.region_name)
-        return cls(session=session, region=session.region_name, endpoint_url=endpoint_url)
+        clients = EcrClients(session=session, endpoint_url=endpoint_url, config=cli_config())
+        _check_region(clients, session.region_name)
+        _check_credentials(session)
+        return cls(clients=clients, region=session.region_name, endpoint_url=endpoint_url)
+
+    @property
+    def session(self) -> Any:
+        return self.clients.session
 
     def client(self, service: str) -> Any:
         return self.session.client(
@@ -130,7 +144,7 @@ def _checked_endpoint(endpoint_url: str | None) -> str | None:
     return endpoint_url
 
 
-def _check_region(session: Any, region: str) -> None:
+def _check_region(clients: EcrClients, region: str) -> None:
     """Refuse a region that is a near miss of a known one: it is a typo, not a new region.
 
     A region botocore does not know and that resembles none is let through (a region newer than
@@ -138,8 +152,8 @@ def _check_region(session: Any, region: str) -> None:
     """
     known = {
         name
-        for partition in session.get_available_partitions()
-        for name in session.get_available_regions("ecr", partition_name=partition)
+        for partition in clients.session.get_available_partitions()
+        for name in clients.ecr_regions(partition)
     }
     if not known or region in known:
         return
@@ -151,6 +165,17 @@ def _check_region(session: Any, region: str) -> None:
             "is not an AWS region",
             f"Did you mean {close[0]}? (Set by --region, AWS_DEFAULT_REGION, AWS_REGION or the "
             "profile.)",
+        )
+
+
+def _check_credentials(session: Any) -> None:
+    """No credentials at all is said once, with the fix, instead of one NoCredentialsError per
+    image (or an STS failure) later."""
+    if session.get_credentials() is None:
+        raise AwsCallError(
+            "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or "
+            "AWS_PROFILE, or --profile). Against the local emulator, export the fake ones "
+            f"`make emulator` prints: {EMULATOR_EXPORTS}"
         )
 
 

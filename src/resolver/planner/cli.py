@@ -2,7 +2,8 @@
 
 Options become typed values here (``PlanOptions``, ``InvokeOptions``) and are validated with the
 option's own name, so a bad ``--wait`` is reported as ``--wait``, never as a template property.
-Nothing heavy is imported until a command runs: ``resolver --help`` stays fast.
+The parser needs only the light ``options`` module: ``resolver --help`` imports no command, no
+model and no boto3, and each command imports what it runs when it runs.
 """
 
 from __future__ import annotations
@@ -11,29 +12,52 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..errors import AwsCallError, InvalidPropertyError, LookupFailedError, ResolverError
-from ..properties import MAX_WAIT_SECONDS
-from .aws import AwsOptions
 from .exit_codes import ExitCode
-from .invoke import InvokeOptions, run_invoke
-from .plan import (
-    Colour,
-    Emit,
-    Output,
-    PlanOptions,
-    SpecSource,
-    TemplateSource,
-    run_plan,
-)
-from .report import ContextKeys, OverrideNames
+from .options import Colour, ContextKeys, Emit, Output, OverrideNames
+
+if TYPE_CHECKING:
+    from .aws import AwsOptions
+
+_PLAN_EPILOG = """\
+example (a SAM template with samconfig.toml beside it):
+  resolver plan --template template.yaml --config-env prod --parameter-overrides GitSha=3f9a1c2e
+
+exit codes:
+  0  every image was found
+  3  at least one image is missing: build it (or deploy with pre-built images off)
+  2  invalid input: options, template, parameters or properties (one line says which)
+  4  AWS could not answer: credentials, access denied, throttling, network
+  5  a gate blocks an image: the vulnerability gate (FailOnSeverity, RequireScan) or the
+     retention gate (OnRetentionRisk: Fail)
+  1  an unexpected error (a bug: please report it)
+With --emit, only 0 and 3 are answers to deploy with.
+"""
+
+_INVOKE_EPILOG = """\
+example (with `make emulator` running):
+  resolver invoke events/create.json --endpoint-url http://127.0.0.1:5000
+
+exit codes:
+  0  the custom resource answered SUCCESS
+  6  it answered FAILED (the response, with its Reason, is printed)
+  2  invalid input: options or the event file
+  4  AWS could not answer: credentials, region, network
+  1  an unexpected error (a bug: please report it)
+"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    command: Callable[[argparse.Namespace], ExitCode] = args.command
+    command: Callable[[argparse.Namespace], ExitCode] | None = args.command
+    if command is None:
+        parser.print_help(sys.stderr)
+        return int(ExitCode.INVALID)
+    from ..errors import AwsCallError, LookupFailedError, ResolverError  # noqa: PLC0415
+
     try:
         return int(command(args))
     except (LookupFailedError, AwsCallError) as exc:
@@ -53,7 +77,9 @@ def _fail(message: str, code: ExitCode) -> int:
 
 def _seconds(text: str) -> int:
     """``--wait``: whole seconds, 0 to 900 (the Lambda's own ceiling)."""
-    if not text.isdigit() or int(text) > MAX_WAIT_SECONDS:
+    from ..properties import MAX_WAIT_SECONDS  # noqa: PLC0415 - only when --wait is given
+
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_WAIT_SECONDS:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a number of seconds from 0 to {MAX_WAIT_SECONDS}"
         )
@@ -65,142 +91,178 @@ def _parser() -> argparse.ArgumentParser:
         prog="resolver",
         description="Resolve ECR images to digest-pinned URIs: the planner CI runs before a "
         "deploy, and a local invoke of the Custom::ImageResolver custom resource.",
+        epilog="Each command's --help lists its options, an example and its exit codes.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    parser.set_defaults(command=None)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _plan_parser(commands)
+    _invoke_parser(commands)
+    return parser
 
+
+def _plan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     plan = commands.add_parser(
         "plan",
         help="check a stack's images in ECR before deploying",
-        description="Check which images exist in ECR; exit 0 if all do, 3 if a build is needed.",
-        epilog="Exit codes: 0 all found, 3 build needed, 5 blocked by the vulnerability gate, "
-        "2 invalid input, 4 AWS lookup failed, 1 bug. With --emit, only 0 and 3 are answers to "
-        "deploy with.",
+        description="Check which of a stack's images exist in ECR, as the custom resource would\n"
+        "look them up: exit 0 if all do, 3 if a build is needed.",
+        epilog=_PLAN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    source = plan.add_mutually_exclusive_group(required=True)
+    given = plan.add_argument_group("input (one of --template and --spec)")
+    source = given.add_mutually_exclusive_group(required=True)
     source.add_argument("--template", type=Path, help="consumer CloudFormation/SAM template")
     source.add_argument("--spec", type=Path, help="YAML/JSON file with the resource's properties")
-    plan.add_argument("--resource", help="logical id of the Custom::ImageResolver resource")
-    plan.add_argument(
+    given.add_argument("--resource", help="logical id of the Custom::ImageResolver resource")
+
+    values = plan.add_argument_group("template parameters and the stack")
+    values.add_argument(
         "--parameter-overrides",
         nargs="+",
+        action="extend",
         default=[],
         metavar="K=V",
-        help="template parameter values",
+        help="template parameter values (repeatable)",
     )
-    plan.add_argument(
+    values.add_argument(
         "--config-file",
         type=Path,
         help="samconfig file (default: samconfig.toml beside the template)",
     )
-    plan.add_argument(
+    values.add_argument(
         "--config-env", default="default", help="samconfig environment (default: default)"
     )
-    plan.add_argument(
+    values.add_argument(
         "--import",
         dest="imports",
         nargs="+",
+        action="extend",
         default=[],
         metavar="NAME=VALUE",
-        help="answer Fn::ImportValue without asking CloudFormation",
+        help="answer Fn::ImportValue without asking CloudFormation (repeatable)",
     )
-    plan.add_argument(
+    values.add_argument(
+        "--stack-name",
+        help="the stack's name: AWS::StackName (default: stack_name from samconfig); also "
+        "check that the images the deployed stack runs (where a failed deploy would roll back "
+        "to) are still in ECR",
+    )
+
+    shown = plan.add_argument_group("output")
+    shown.add_argument("--output", choices=[o.value for o in Output], default=Output.TABLE.value)
+    shown.add_argument("--color", choices=[c.value for c in Colour], default=Colour.AUTO.value)
+    shown.add_argument(
+        "--summary-file",
+        type=Path,
+        metavar="FILE",
+        help="also append a Markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY)",
+    )
+
+    _emit_options(plan.add_argument_group("emit (what the deploy command takes)"))
+    aws = _aws_options(plan)
+    aws.add_argument(
         "--account-id",
         help="account for AWS::AccountId and bare repository names (default: from STS)",
     )
-    plan.add_argument(
+    aws.add_argument(
         "--wait",
         type=_seconds,
         default=0,
         metavar="SECONDS",
         help="poll this long (0-900) for missing images (the template's WaitSeconds is ignored)",
     )
-    plan.add_argument("--output", choices=[o.value for o in Output], default=Output.TABLE.value)
-    plan.add_argument(
+    plan.set_defaults(command=_plan)
+
+
+def _emit_options(emit: argparse._ArgumentGroup) -> None:
+    emit.add_argument(
         "--emit",
         choices=[e.value for e in Emit],
         help="print only what the deploy command takes: sam deploy --parameter-overrides "
         "values, or cdk deploy --context arguments (the report goes to stderr)",
     )
-    plan.add_argument(
+    names, keys = OverrideNames(), ContextKeys()
+    emit.add_argument(
         "--prebuilt-parameter",
-        default="UsePreBuiltImages",
-        help="parameter name for --emit (default: UsePreBuiltImages)",
+        default=names.use_prebuilt,
+        help=f"parameter name for --emit sam-overrides (default: {names.use_prebuilt})",
     )
-    plan.add_argument(
+    emit.add_argument(
         "--revision-parameter",
-        default="ImageRevision",
-        help="parameter name for --emit (default: ImageRevision)",
+        default=names.revision,
+        help=f"parameter name for --emit sam-overrides (default: {names.revision})",
     )
-    defaults = ContextKeys()
-    plan.add_argument(
+    emit.add_argument(
         "--prebuilt-context",
-        default=defaults.use_prebuilt,
+        default=keys.use_prebuilt,
         metavar="KEY",
-        help=f"context key for --emit cdk-context (default: {defaults.use_prebuilt})",
+        help=f"context key for --emit cdk-context (default: {keys.use_prebuilt})",
     )
-    plan.add_argument(
+    emit.add_argument(
         "--version-context",
-        default=defaults.version,
+        default=keys.version,
         metavar="KEY",
-        help=f"context key of the version for --emit cdk-context (default: {defaults.version})",
+        help=f"context key of the version for --emit cdk-context (default: {keys.version})",
     )
-    plan.add_argument(
+    emit.add_argument(
         "--version-context-format",
-        default=defaults.version_format,
+        default=keys.version_format,
         metavar="TEXT",
         help="the version context's value, {version} replaced (default: {version}; "
         "e.g. cloudtak-{version} to pass a tag)",
     )
-    plan.add_argument(
+    emit.add_argument(
         "--revision-context",
         metavar="KEY",
         help="also emit the revision under this context key (default: not emitted)",
     )
-    plan.add_argument(
-        "--summary-file",
-        type=Path,
-        metavar="FILE",
-        help="also append a Markdown report to FILE (e.g. $GITHUB_STEP_SUMMARY)",
-    )
-    plan.add_argument("--color", choices=[c.value for c in Colour], default=Colour.AUTO.value)
-    plan.add_argument(
-        "--stack-name",
-        help="a deployed stack: also check that the images it runs (where a failed deploy would "
-        "roll back to) are still in ECR",
-    )
-    _aws_options(plan)
-    plan.set_defaults(command=_plan)
 
+
+def _invoke_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     invoke = commands.add_parser(
         "invoke",
         help="run the custom resource on an event file and print its response",
-        description="Run the custom resource's core in-process on a CloudFormation event (e.g. "
-        "events/create.json) and print the response CloudFormation would receive; nothing is "
-        "sent anywhere.",
+        description="Run the custom resource's core in-process on a CloudFormation event (e.g.\n"
+        "events/create.json) and print the response CloudFormation would receive; nothing\n"
+        "is sent anywhere.",
+        epilog=_INVOKE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     invoke.add_argument("event", type=Path)
     invoke.add_argument(
         "--timeout", type=float, default=120.0, help="the Lambda timeout to emulate, in seconds"
     )
+    invoke.add_argument(
+        "--allowed-stack-prefixes",
+        metavar="PREFIXES",
+        help="the resolver stack's AllowedStackPrefixes, comma-separated: an event from another "
+        "stack fails as the function would fail it (default: "
+        "$IMAGE_RESOLVER_ALLOWED_STACK_PREFIXES, as the function reads it; empty allows all)",
+    )
     _aws_options(invoke)
     invoke.set_defaults(command=_invoke)
-    return parser
 
 
-def _aws_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--region", help="AWS region (default: from the environment or profile)")
-    parser.add_argument("--profile", help="AWS named profile")
-    parser.add_argument(
+def _aws_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    aws = parser.add_argument_group("AWS")
+    aws.add_argument("--region", help="AWS region (default: from the environment or profile)")
+    aws.add_argument("--profile", help="AWS named profile")
+    aws.add_argument(
         "--endpoint-url", help="ECR (and STS, CloudFormation) endpoint, e.g. a local emulator"
     )
+    return aws
 
 
 def _aws(args: argparse.Namespace) -> AwsOptions:
+    from .aws import AwsOptions  # noqa: PLC0415 - `resolver --help` skips the AWS side
+
     return AwsOptions(region=args.region, profile=args.profile, endpoint_url=args.endpoint_url)
 
 
 def _plan(args: argparse.Namespace) -> ExitCode:
+    from .plan import PlanOptions, SpecSource, TemplateSource, run_plan  # noqa: PLC0415
+
     source: TemplateSource | SpecSource
     if args.spec:
         source = SpecSource(args.spec, resource=args.resource or "Images")
@@ -238,6 +300,8 @@ def _plan(args: argparse.Namespace) -> ExitCode:
 
 def _imports(items: Sequence[str]) -> dict[str, str]:
     """``--import Name=Value``; export names may hold ``-`` and ``:``, so split at the first ``=``."""
+    from ..errors import InvalidPropertyError  # noqa: PLC0415
+
     pairs = {}
     for item in items:
         name, separator, value = item.partition("=")
@@ -253,4 +317,13 @@ def _imports(items: Sequence[str]) -> dict[str, str]:
 
 
 def _invoke(args: argparse.Namespace) -> ExitCode:
-    return run_invoke(InvokeOptions(event=args.event, timeout_seconds=args.timeout, aws=_aws(args)))
+    from .invoke import InvokeOptions, run_invoke  # noqa: PLC0415
+
+    return run_invoke(
+        InvokeOptions(
+            event=args.event,
+            timeout_seconds=args.timeout,
+            aws=_aws(args),
+            allowed_stack_prefixes=args.allowed_stack_prefixes,
+        )
+    )

@@ -7,13 +7,14 @@ prints the response body CloudFormation would receive.
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidPropertyError
-from .aws import Aws, AwsOptions, cli_config, waiting_notice
+from .aws import Aws, AwsOptions, waiting_notice
 from .exit_codes import ExitCode
 
 
@@ -22,6 +23,9 @@ class InvokeOptions:
     event: Path
     timeout_seconds: float = 120.0  # the Lambda timeout to emulate
     aws: AwsOptions = field(default_factory=AwsOptions)
+    # The resolver stack's AllowedStackPrefixes, comma-separated, as the function's environment
+    # carries them (None: read that environment variable here too, as the Lambda does).
+    allowed_stack_prefixes: str | None = None
 
 
 @dataclass
@@ -44,7 +48,7 @@ def run_invoke(options: InvokeOptions) -> ExitCode:
     from ..cloudformation.response import Status, encode  # noqa: PLC0415
     from ..cloudformation.services import Services  # noqa: PLC0415
     from ..cloudformation.stack_status import StackStatus  # noqa: PLC0415
-    from ..engine.ecr.clients import EcrClients  # noqa: PLC0415
+    from ..cloudformation.trust import ENVIRONMENT_VARIABLE, StackPolicy  # noqa: PLC0415
 
     try:
         raw = json.loads(options.event.read_text())
@@ -63,10 +67,16 @@ def run_invoke(options: InvokeOptions) -> ExitCode:
             f"is not usable: {event.reason}",
             "Use a file from events/ as a model.",
         )
+    # The same policy the function applies, parsed the same way: an event from a stack outside
+    # the prefixes fails here as it would there.
+    given = options.allowed_stack_prefixes
+    allowed_stacks = StackPolicy.from_environment(
+        os.environ if given is None else {ENVIRONMENT_VARIABLE: given}
+    )
     aws = Aws.start(options.aws)
-    clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url, config=cli_config())
+    clients = aws.clients
     stacks = StackStatus(clients=clients)
-    services = Services(clients=clients, stacks=stacks)
+    services = Services(clients=clients, stacks=stacks, allowed_stacks=allowed_stacks)
     # The event's own ServiceToken names the function (and so the account and region).
     function_arn = event.service_token or f"arn:aws:lambda:{aws.region}:000000000000:function:local"
     context = _LocalContext(

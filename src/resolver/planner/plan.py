@@ -12,7 +12,6 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,11 +24,11 @@ from ..errors import (
 from ..model import OnMissing, Resolution, ResolveRequest, RollbackState, RollbackTarget
 from ..properties import parse_request
 from ..references import Registry, partition_of_region
-from .aws import Aws, AwsOptions, Exports, cli_config, waiting_notice
+from .aws import Aws, AwsOptions, Exports, waiting_notice
 from .exit_codes import ExitCode
+from .options import Colour, ContextKeys, Emit, Output, OverrideNames
 from .report import (
-    ContextKeys,
-    OverrideNames,
+    ResponseForecast,
     as_cdk_context,
     as_github_outputs,
     as_json,
@@ -40,28 +39,10 @@ from .report import (
 
 if TYPE_CHECKING:
     from ..engine.ecr.clients import EcrClients
+    from .template import Parameters
 
 # Properties the planner decides itself: their template values are not read.
 _DECIDED_BY_THE_PLANNER = frozenset({"UsePreBuiltImages", "OnMissing", "WaitSeconds"})
-
-
-class Output(Enum):
-    TABLE = "table"
-    JSON = "json"
-    GITHUB = "github"
-
-
-class Emit(Enum):
-    """What ``--emit`` prints on stdout, for a deploy command (the report goes to stderr)."""
-
-    SAM_OVERRIDES = "sam-overrides"
-    CDK_CONTEXT = "cdk-context"
-
-
-class Colour(Enum):
-    AUTO = "auto"
-    ALWAYS = "always"
-    NEVER = "never"
 
 
 @dataclass(frozen=True)
@@ -95,34 +76,48 @@ class PlanOptions:
     override_names: OverrideNames = field(default_factory=OverrideNames)
     context_keys: ContextKeys = field(default_factory=ContextKeys)
     colour: Colour = Colour.AUTO
-    stack_name: str | None = None  # a deployed stack: check its images are still in ECR
+    # The stack the template deploys as (AWS::StackName), whose deployed images are checked too.
+    stack_name: str | None = None
     summary_file: Path | None = None  # also append a Markdown report here ($GITHUB_STEP_SUMMARY)
 
 
 @dataclass(frozen=True)
+class _Template:
+    """A consumer template and everything the files say about evaluating it."""
+
+    template: dict[str, Any]
+    logical_id: str
+    parameters: Parameters
+    stack_name: str | None  # --stack-name, else samconfig's stack_name
+    imports: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class _Planned:
-    """The resource's properties and logical id, and the parameters its template declares
-    (None for a spec)."""
+    """The resource's properties and logical id, the parameters its template declares (None for
+    a spec), and the stack's name where it is known."""
 
     properties: dict[str, Any]
     logical_id: str
     declared_parameters: frozenset[str] | None
+    stack_name: str | None = None
 
 
 def run_plan(options: PlanOptions) -> ExitCode:
     from ..engine import enforce, resolve  # noqa: PLC0415 - `resolver --help` skips boto3
-    from ..engine.ecr.clients import EcrClients  # noqa: PLC0415
 
+    # Files first: a typo in a path or the template is bad input (2), whatever AWS would say.
+    read = _read(options.source, stack_name=options.stack_name)
     aws = Aws.start(options.aws)
     account = options.account_id or aws.account_id()
-    source = _properties(options.source, aws, account)
+    source = read if isinstance(read, _Planned) else _evaluate(read, aws=aws, account=account)
     if source is None:
         return ExitCode.OK
     if options.emit is Emit.SAM_OVERRIDES:
         _warn_undeclared(options.override_names, source.declared_parameters)
     registry = Registry(account, aws.region, partition_of_region(aws.region))
     planned = {k: v for k, v in source.properties.items() if k not in _DECIDED_BY_THE_PLANNER}
-    clients = EcrClients(session=aws.session, endpoint_url=aws.endpoint_url, config=cli_config())
+    clients = aws.clients
     request = replace(
         parse_request(planned, default_registry=registry, regions=clients),
         use_prebuilt=True,
@@ -138,7 +133,12 @@ def run_plan(options: PlanOptions) -> ExitCode:
             if options.stack_name
             else None
         )
-    _report(options, resolution, target)
+    forecast, too_large = _predicted_response(
+        source, request, resolution, registry=registry, clients=clients
+    )
+    _report(options, resolution, target, forecast)
+    if too_large is not None:
+        raise too_large  # the Create would answer FAILED with this very message
     if resolution.build_required:
         return ExitCode.BUILD_NEEDED
     try:
@@ -169,51 +169,67 @@ def _warn_undeclared(names: OverrideNames, declared: frozenset[str] | None) -> N
             )
 
 
-def _properties(source: TemplateSource | SpecSource, aws: Aws, account: str) -> _Planned | None:
-    """What to plan; None when the template would not create the resource."""
-    if isinstance(source, SpecSource):
-        return _Planned(_read_spec(source.spec), source.resource, declared_parameters=None)
-    from . import template as te  # noqa: PLC0415 - YAML parsing only for this path
+def _read(source: TemplateSource | SpecSource, *, stack_name: str | None) -> _Template | _Planned:
+    """What the files say, read before any AWS call: a spec's properties, or a template with
+    its parameters (each read and checked once) and samconfig's settings."""
+    from . import template as te  # noqa: PLC0415 - YAML parsing only when planning
 
+    if stack_name is not None:
+        te.check_stack_name(stack_name, "--stack-name")
+    if isinstance(source, SpecSource):
+        spec = _read_spec(source.spec)
+        return _Planned(spec, source.resource, declared_parameters=None, stack_name=stack_name)
     template = te.load_template(source.template)
     logical_id, _ = te.find_resolver_resource(template, logical_id=source.resource)
     config = source.config_file or source.template.parent / "samconfig.toml"
     samconfig = (
-        te.read_samconfig_overrides(config, env=source.config_env)
+        te.read_samconfig(config, env=source.config_env)
         if source.config_file or config.exists()
-        else {}
+        else te.SamConfig()
     )
-    parameters = te.merge_parameters(
-        template, samconfig=samconfig, overrides=te.parse_overrides(source.parameter_overrides)
+    parameters = te.Parameters(
+        template,
+        te.parse_overrides(source.parameter_overrides),
+        samconfig=samconfig.parameter_overrides,
+        given_by="--parameter-overrides",
     )
-    pseudo = te.PseudoParameters.for_region(aws.region, account_id=account)
-    exports = Exports(aws, source.imports or {})
+    return _Template(
+        template,
+        logical_id,
+        parameters,
+        stack_name=stack_name or samconfig.stack_name,
+        imports=source.imports or {},
+    )
+
+
+def _evaluate(read: _Template, *, aws: Aws, account: str) -> _Planned | None:
+    """The resource's properties as CloudFormation would deliver them; None when the template
+    would not create the resource."""
+    from . import template as te  # noqa: PLC0415
+
+    pseudo = te.PseudoParameters.for_region(
+        aws.region, account_id=account, stack_name=read.stack_name
+    )
     try:
         properties = te.evaluate_properties(
-            template,
-            logical_id,
-            parameters=parameters,
-            imports=exports.get,
+            read.template,
+            read.logical_id,
+            parameters=read.parameters,
+            imports=Exports(aws, read.imports).get,
             pseudo=pseudo,
             skip={"ServiceToken"},
         )
     except ResourceNotCreatedError as exc:
         print(f"resolver: nothing to plan: {exc}", file=sys.stderr)
         return None
-    declared = template.get("Parameters")
-    names = frozenset(declared) if isinstance(declared, dict) else frozenset()
-    return _Planned(properties, logical_id, names)
+    return _Planned(properties, read.logical_id, frozenset(read.parameters), read.stack_name)
 
 
 def _read_spec(path: Path) -> dict[str, Any]:
-    import yaml  # noqa: PLC0415 - only the planner reads YAML
+    from . import template as te  # noqa: PLC0415 - only the planner reads YAML
 
-    try:
-        document = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise InvalidPropertyError(
-            "--spec", str(path), f"could not be read ({exc})", "Give a YAML or JSON file."
-        ) from exc
+    # The template reader's rules hold for a spec too: no aliases, no duplicate keys.
+    document = te.read_document(path, what="spec", option="--spec")
     if isinstance(document, dict) and isinstance(document.get("Properties"), dict):
         document = document["Properties"]
     if not isinstance(document, dict):
@@ -232,36 +248,101 @@ def _deployed_target(
     clients: EcrClients,
 ) -> RollbackTarget:
     """Are the images the deployed stack runs — where a failed deploy would return — still in
-    ECR? Read from the PhysicalResourceId, which records them."""
+    ECR? Read from the PhysicalResourceId, which records them, as the function checks it before
+    an Update moves on."""
     from ..cloudformation.physical_id import parse  # noqa: PLC0415
+    from ..cloudformation.rollback import rollback_target  # noqa: PLC0415
     from ..engine import Deadline  # noqa: PLC0415
-    from ..engine.replay import rollback_target  # noqa: PLC0415
 
     deployed = aws.physical_id(stack_name, logical_id)
     if deployed is None:
         return RollbackTarget(
             RollbackState.UNKNOWN, reason=f"stack {stack_name} has no resource {logical_id} yet"
         )
-    current = parse(deployed)
-    recorded = current.recorded(request) if current else None
-    if current is None or recorded is None:
-        reason = "the deployed resource does not record these images (made by an earlier "
-        reason += "version, too many images, or the template now names other images)"
-        return RollbackTarget(RollbackState.UNKNOWN, reason=reason)
-    target, _ = rollback_target(request, recorded, clients=clients, deadline=Deadline())
+    target, _ = rollback_target(parse(deployed), request, clients=clients, deadline=Deadline())
     return target
 
 
-def _report(options: PlanOptions, resolution: Resolution, target: RollbackTarget | None) -> None:
+# --- the response the Create would send --------------------------------------------------------
+
+# A stack's name is up to 128 characters; unknown, the longest is assumed: a plan that passes then
+# never meets a Create that fails for size.
+_LONGEST_STACK_NAME = "s" * 128
+_PLACEHOLDER_UUID = "00000000-0000-0000-0000-000000000000"  # StackId's and RequestId's length
+
+
+def _predicted_response(
+    source: _Planned,
+    request: ResolveRequest,
+    resolution: Resolution,
+    *,
+    registry: Registry,
+    clients: EcrClients,
+) -> tuple[ResponseForecast, InvalidPropertyError | None]:
+    """What the Create of this deployment would answer, sized by the function's own code
+    (``cloudformation.budget``): the forecast to report, and the error the Create would fail
+    with. With images missing, the deploy the plan points to is the one with pre-built images
+    off (every image its Fallback)."""
+    from ..cloudformation.budget import forward_answer  # noqa: PLC0415
+    from ..cloudformation.events import CfnEvent, ReplyTo, RequestType  # noqa: PLC0415
+
+    name = source.stack_name or _LONGEST_STACK_NAME
+    stack_id = (
+        f"arn:{registry.partition}:cloudformation:{registry.region}:{registry.account_id}"
+        f":stack/{name}/{_PLACEHOLDER_UUID}"
+    )
+    event = CfnEvent(
+        RequestType.CREATE,
+        ReplyTo("", stack_id, _PLACEHOLDER_UUID, source.logical_id),
+        source.properties,
+    )
+    assumed = source.stack_name is None
+    deployed: Resolution | None = resolution
+    if resolution.build_required:
+        deployed = _without_prebuilt(source.properties, registry=registry, clients=clients)
+    if deployed is None:
+        return ResponseForecast(None, None, assumed_stack_name=assumed), None
+    try:
+        answer = forward_answer(event, deployed, request.attributes)
+    except InvalidPropertyError as exc:
+        return ResponseForecast(None, None, assumed_stack_name=assumed), exc
+    forecast = ResponseForecast(
+        answer.response.size(), answer.record.value, assumed_stack_name=assumed
+    )
+    return forecast, None
+
+
+def _without_prebuilt(
+    properties: Mapping[str, Any], *, registry: Registry, clients: EcrClients
+) -> Resolution | None:
+    """The resolution of ``UsePreBuiltImages: false`` (no ECR call is made); None when the
+    properties do not allow it (an image without a Fallback): the Create would say so itself."""
+    from ..engine import resolve  # noqa: PLC0415
+
+    try:
+        request = parse_request(
+            {**properties, "UsePreBuiltImages": "false"}, default_registry=registry
+        )
+    except InvalidPropertyError:
+        return None
+    return resolve(request, clients=clients)
+
+
+def _report(
+    options: PlanOptions,
+    resolution: Resolution,
+    target: RollbackTarget | None,
+    forecast: ResponseForecast,
+) -> None:
     colour = options.colour is Colour.ALWAYS or (
         options.colour is Colour.AUTO and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     )
     if options.output is Output.JSON:
-        report = as_json(resolution, rollback_target=target)
+        report = as_json(resolution, rollback_target=target, forecast=forecast)
     elif options.output is Output.GITHUB:
         report = as_github_outputs(resolution, rollback_target=target)
     else:
-        report = as_table(resolution, colour=colour, rollback_target=target)
+        report = as_table(resolution, colour=colour, rollback_target=target, forecast=forecast)
     if options.summary_file is not None:
         _append(options.summary_file, as_markdown(resolution))
     if options.emit is Emit.SAM_OVERRIDES:

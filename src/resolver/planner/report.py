@@ -1,14 +1,17 @@
 """A ``Resolution`` for people and for CI: a table, a JSON document, GitHub step outputs and a
 Markdown step summary, ``sam deploy`` parameter overrides or ``cdk deploy`` context arguments.
-Pure functions of the model's typed results."""
+Functions of the model's typed results alone (GitHub outputs add a random delimiter)."""
 
 from __future__ import annotations
 
 import json
+import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from ..model import ImageResult, ImageStatus, Resolution, RollbackState, RollbackTarget
+from .options import ContextKeys, OverrideNames
 
 SCHEMA_VERSION = 1
 
@@ -16,26 +19,23 @@ _GREEN, _YELLOW, _RED, _BOLD = "32", "33", "31", "1"
 
 
 @dataclass(frozen=True)
-class OverrideNames:
-    """Parameter names of the consumer template that ``--emit sam-overrides`` fills in."""
+class ResponseForecast:
+    """The custom resource's response to this deployment's Create, as the function sizes it
+    (``cloudformation.budget``): its bytes and rollback record; None when it would not fit (the
+    plan then fails with the Create's own reason) or is not sized (pre-built images off without
+    Fallbacks)."""
 
-    use_prebuilt: str = "UsePreBuiltImages"
-    revision: str = "ImageRevision"
+    bytes: int | None
+    rollback_record: str | None
+    assumed_stack_name: bool  # the stack's name was not given: the longest was assumed
 
-
-@dataclass(frozen=True)
-class ContextKeys:
-    """CDK context keys that ``--emit cdk-context`` fills in.
-
-    ``version_format`` shapes the version's value: ``cloudtak-{version}`` gives the tag itself,
-    for stacks whose context carries a tag (``--context cloudtakImageTag=cloudtak-3f9a1c2e``).
-    ``revision`` is emitted only when named.
-    """
-
-    use_prebuilt: str = "usePreBuiltImages"
-    version: str = "imageVersion"
-    version_format: str = "{version}"
-    revision: str | None = None
+    def summary(self) -> str:
+        if self.bytes is None:
+            return ""
+        assumed = " (for a 128-character stack name: pass --stack-name)" * self.assumed_stack_name
+        return (
+            f"Response {self.bytes} of 4096 bytes{assumed}; rollback record {self.rollback_record}."
+        )
 
 
 def _selector(image: ImageResult) -> str:
@@ -43,7 +43,12 @@ def _selector(image: ImageResult) -> str:
     return ref.tag if ref.tag else (ref.digest or "")
 
 
-def as_json(resolution: Resolution, *, rollback_target: RollbackTarget | None = None) -> str:
+def as_json(
+    resolution: Resolution,
+    *,
+    rollback_target: RollbackTarget | None = None,
+    forecast: ResponseForecast | None = None,
+) -> str:
     """The documented, stable schema (README: "Planner JSON")."""
     document: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
@@ -53,6 +58,8 @@ def as_json(resolution: Resolution, *, rollback_target: RollbackTarget | None = 
         "version": resolution.version,
         "ecrCalls": resolution.ecr_calls,
         "rollbackTarget": rollback_target.summary() if rollback_target else None,
+        "responseBytes": forecast.bytes if forecast else None,
+        "rollbackRecord": forecast.rollback_record if forecast else None,
         "images": [
             {
                 "name": image.name,
@@ -79,17 +86,31 @@ def as_json(resolution: Resolution, *, rollback_target: RollbackTarget | None = 
 def as_github_outputs(
     resolution: Resolution, *, rollback_target: RollbackTarget | None = None
 ) -> str:
-    """``name=value`` lines for ``>> "$GITHUB_OUTPUT"``."""
-    lines = [
-        f"build-required={_bool(resolution.build_required)}",
-        f"use-prebuilt-images={_bool(not resolution.build_required)}",
-        f"missing-images={','.join(image.name for image in resolution.missing)}",
-        f"revision={resolution.revision}",
-        f"version={resolution.version or ''}",
-    ]
+    """Step outputs for ``>> "$GITHUB_OUTPUT"``, each in GitHub's delimited form (``name<<D``,
+    the value, ``D``), so no value — a line break in a Version — can set another output."""
+    outputs = {
+        "build-required": _bool(resolution.build_required),
+        "use-prebuilt-images": _bool(not resolution.build_required),
+        "missing-images": ",".join(image.name for image in resolution.missing),
+        "revision": resolution.revision,
+        "version": resolution.version or "",
+    }
     if rollback_target is not None:
-        lines.append(f"rollback-target={rollback_target.summary()}")
-    return "\n".join(lines)
+        outputs["rollback-target"] = rollback_target.summary()
+    delimiter = _delimiter(outputs.values())
+    return "\n".join(
+        f"{name}<<{delimiter}\n{value}\n{delimiter}" for name, value in outputs.items()
+    )
+
+
+def _delimiter(values: Iterable[str]) -> str:
+    """A delimiter no value holds: random (as GitHub's own toolkit makes them), and drawn again
+    in the unlikely case it occurs in a value."""
+    texts = list(values)
+    while True:
+        delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        if not any(delimiter in text for text in texts):
+            return delimiter
 
 
 def as_sam_overrides(resolution: Resolution, names: OverrideNames) -> str:
@@ -150,7 +171,11 @@ def _markdown_cell(text: str) -> str:
 
 
 def as_table(
-    resolution: Resolution, *, colour: bool, rollback_target: RollbackTarget | None = None
+    resolution: Resolution,
+    *,
+    colour: bool,
+    rollback_target: RollbackTarget | None = None,
+    forecast: ResponseForecast | None = None,
 ) -> str:
     def paint(text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if colour else text
@@ -210,6 +235,9 @@ def as_table(
         ready = rollback_target.state is RollbackState.READY
         target = f"Rollback target (the images deployed now): {rollback_target.summary()}"
         out.append(paint(target, _GREEN if ready else _YELLOW))
+    if forecast is not None and forecast.summary():
+        full = forecast.rollback_record == "Full"
+        out.append(paint(forecast.summary(), _GREEN if full else _YELLOW))
     return "\n".join(out)
 
 

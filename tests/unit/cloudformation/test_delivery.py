@@ -97,6 +97,90 @@ def test_everything_else_is_refused_outside_local_mode(url: str) -> None:
     assert target_for(url, destinations=SYDNEY) is Target.REFUSE
 
 
+# S3's FIPS and dual-stack endpoints, in every partition's DNS suffix, virtual-hosted and path
+# style: the forms of S3's endpoint table and of botocore's S3 endpoint rules (README, "Trust
+# boundary"). Each partition's response bucket is named after its region.
+ENDPOINT_FORMS = [
+    "s3.{region}.{suffix}",
+    "s3-{region}.{suffix}",
+    "s3.dualstack.{region}.{suffix}",
+    "s3-fips.{region}.{suffix}",
+    "s3-fips.dualstack.{region}.{suffix}",
+]
+HOMES = [
+    ("ap-southeast-2", "aws", "amazonaws.com"),
+    ("cn-north-1", "aws-cn", "amazonaws.com.cn"),
+    ("us-gov-west-1", "aws-us-gov", "amazonaws.com"),
+    ("us-iso-east-1", "aws-iso", "c2s.ic.gov"),
+    ("us-isob-east-1", "aws-iso-b", "sc2s.sgov.gov"),
+    ("eu-isoe-west-1", "aws-iso-e", "cloud.adc-e.uk"),
+    ("us-isof-south-1", "aws-iso-f", "csp.hci.ic.gov"),
+    ("eusc-de-east-1", "aws-eusc", "amazonaws.eu"),
+]
+
+
+def _bucket(region: str) -> str:
+    return f"cloudformation-custom-resource-response-{region.replace('-', '')}"
+
+
+@pytest.mark.parametrize(("region", "partition", "suffix"), HOMES)
+@pytest.mark.parametrize("form", ENDPOINT_FORMS)
+def test_fips_and_dual_stack_endpoints_of_every_partition_are_sent_to(
+    region: str, partition: str, suffix: str, form: str
+) -> None:
+    home = Destinations(region=region, partition=partition)
+    endpoint = form.format(region=region, suffix=suffix)
+    assert (
+        target_for(f"https://{_bucket(region)}.{endpoint}{KEY}", destinations=home) is Target.SEND
+    )
+    assert (
+        target_for(f"https://{endpoint}/{_bucket(region)}{KEY}", destinations=home) is Target.SEND
+    )
+
+
+FIPS_LOOK_ALIKES = [
+    # No region: S3's FIPS and dual-stack endpoints are regional only.
+    f"https://{BUCKET}.s3-fips.amazonaws.com{KEY}",
+    f"https://{BUCKET}.s3.dualstack.amazonaws.com{KEY}",
+    f"https://s3-fips.dualstack.amazonaws.com/{BUCKET}{KEY}",
+    # Invented spellings and orders.
+    f"https://{BUCKET}.s3-fips-ap-southeast-2.amazonaws.com{KEY}",
+    f"https://{BUCKET}.s3-dualstack.ap-southeast-2.amazonaws.com{KEY}",
+    f"https://{BUCKET}.s3.dualstack-ap-southeast-2.amazonaws.com{KEY}",
+    f"https://{BUCKET}.dualstack.s3-fips.ap-southeast-2.amazonaws.com{KEY}",
+    f"https://{BUCKET}.s3-fips.dualstack.fips.ap-southeast-2.amazonaws.com{KEY}",
+    f"https://{BUCKET}.s3-accelerate.dualstack.amazonaws.com{KEY}",
+    # Another region, partition suffix or dual-stack suffix (S3 uses the partition's DNS suffix).
+    f"https://{BUCKET}.s3-fips.us-east-1.amazonaws.com{KEY}",
+    f"https://{BUCKET}.s3-fips.ap-southeast-2.c2s.ic.gov{KEY}",
+    f"https://{BUCKET}.s3-fips.ap-southeast-2.api.aws{KEY}",
+    f"https://{BUCKET}.s3.dualstack.ap-southeast-2.amazonaws.com.evil.example{KEY}",
+    # Look-alike buckets and paths on genuine FIPS and dual-stack endpoints.
+    f"https://cloudformation-custom-resource-response-attacker.s3-fips.ap-southeast-2.amazonaws.com{KEY}",
+    f"https://{BUCKET}x.s3.dualstack.ap-southeast-2.amazonaws.com{KEY}",
+    f"https://s3-fips.dualstack.ap-southeast-2.amazonaws.com/{BUCKET}x{KEY}",
+    f"https://s3.dualstack.ap-southeast-2.amazonaws.com/x/{BUCKET}{KEY}",
+    # Right host, wrong scheme or port.
+    f"http://{BUCKET}.s3-fips.ap-southeast-2.amazonaws.com{KEY}",
+    f"https://{BUCKET}.s3.dualstack.ap-southeast-2.amazonaws.com:444{KEY}",
+]
+
+
+@pytest.mark.parametrize("url", FIPS_LOOK_ALIKES)
+def test_fips_and_dual_stack_look_alikes_are_refused(url: str) -> None:
+    assert target_for(url, destinations=SYDNEY) is Target.REFUSE
+
+
+def test_a_partition_is_sent_to_only_in_its_own_regions_and_suffix() -> None:
+    iso = Destinations(region="us-iso-east-1", partition="aws-iso")
+    genuine = f"https://cloudformation-custom-resource-response-usisoeast1.s3.us-iso-east-1.c2s.ic.gov{KEY}"
+    assert target_for(genuine, destinations=iso) is Target.SEND
+    commercial_suffix = genuine.replace("c2s.ic.gov", "amazonaws.com")
+    assert target_for(commercial_suffix, destinations=iso) is Target.REFUSE
+    wrong_partition = Destinations(region="us-iso-east-1", partition="aws-iso-b")
+    assert target_for(genuine, destinations=wrong_partition) is Target.REFUSE
+
+
 def test_without_a_known_region_no_aws_url_is_sent_to() -> None:
     url = f"https://{BUCKET}.s3.amazonaws.com{KEY}"
     assert target_for(url, destinations=Destinations(region="")) is Target.REFUSE
@@ -172,6 +256,30 @@ def test_local_flags_work_under_the_emulator_and_in_process(
 def test_the_region_comes_from_the_environment_without_a_function_arn() -> None:
     china = Destinations.for_function("", {"AWS_REGION": "cn-northwest-1"})
     assert (china.region, china.partition) == ("cn-northwest-1", "aws-cn")
+    sovereign = Destinations.for_function("", {"AWS_REGION": "eusc-de-east-1"})
+    assert (sovereign.region, sovereign.partition) == ("eusc-de-east-1", "aws-eusc")
+
+
+@pytest.mark.parametrize(
+    ("arn", "region", "partition"),
+    [
+        (
+            "arn:aws-iso-b:lambda:us-isob-east-1:123456789012:function:r",
+            "us-isob-east-1",
+            "aws-iso-b",
+        ),
+        (
+            "arn:aws-eusc:lambda:eusc-de-east-1:123456789012:function:r",
+            "eusc-de-east-1",
+            "aws-eusc",
+        ),
+    ],
+)
+def test_the_functions_own_partition_comes_from_its_arn(
+    arn: str, region: str, partition: str
+) -> None:
+    own = Destinations.for_function(arn, {"AWS_REGION": region})
+    assert (own.region, own.partition) == (region, partition)
 
 
 # --- a bounded PUT -------------------------------------------------------------------------------

@@ -316,9 +316,9 @@ def test_a_stack_outside_the_allowed_prefixes_fails_before_any_aws_call(stubber:
     update = replace(one_image(), request_type=RequestType.UPDATE)
     response = handle(update, Context(), services=svc)
     assert response.status is Status.FAILED
-    assert response.reason.startswith(
-        "Stack 'cloudtak-dev' may not use this image resolver: its name starts with none of "
-        "the resolver's AllowedStackPrefixes (tak-)."
+    assert response.reason == (
+        "Stack 'cloudtak-dev' may not use this image resolver: the resolver's "
+        "AllowedStackPrefixes do not admit it. Ask the owner of the resolver's stack."
     )
     assert stacks.asked == []  # not even DescribeStacks
     stubber.assert_no_pending_responses()  # and no ECR call (the stubber has none queued)

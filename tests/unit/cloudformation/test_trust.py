@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from resolver.cloudformation.trust import ENVIRONMENT_VARIABLE, StackPolicy
-from resolver.errors import StackNotAllowedError
+from resolver.errors import StackNotAllowedError, StackPrefixesMisconfiguredError, shown
 
 
 def stack(name: str, partition: str = "aws", region: str = "ap-southeast-2") -> str:
@@ -48,12 +48,38 @@ def test_a_stack_whose_name_starts_with_a_prefix_may_ask(stack_id: str) -> None:
 def test_any_other_stack_is_refused_naming_it(stack_id: str, named: str) -> None:
     with pytest.raises(StackNotAllowedError) as raised:
         StackPolicy(("tak-", "cloudtak-")).check(stack_id)
+    assert type(raised.value) is StackNotAllowedError
     assert raised.value.stack.startswith(named)
-    assert "AllowedStackPrefixes (tak-, cloudtak-)" in str(raised.value)
+    # Neither the prefixes nor a name that would pass: the refusal points at the owner.
+    assert str(raised.value) == (
+        f"Stack {shown(raised.value.stack)} may not use this image resolver: the resolver's "
+        "AllowedStackPrefixes do not admit it. Ask the owner of the resolver's stack."
+    )
 
 
 def test_the_prefixes_come_from_the_environment_template_yaml_sets() -> None:
-    environ = {ENVIRONMENT_VARIABLE: "tak-, cloudtak-,,"}
+    environ = {ENVIRONMENT_VARIABLE: " tak-, cloudtak-"}
     assert StackPolicy.from_environment(environ) == StackPolicy(("tak-", "cloudtak-"))
-    assert StackPolicy.from_environment({ENVIRONMENT_VARIABLE: ""}) == StackPolicy()
-    assert StackPolicy.from_environment({}) == StackPolicy()
+    # Only blank entries: every stack, as the template's role reads them too.
+    for blank in ("", ",", " , ", None):
+        environ = {} if blank is None else {ENVIRONMENT_VARIABLE: blank}
+        assert StackPolicy.from_environment(environ) == StackPolicy()
+
+
+@pytest.mark.parametrize("raw", ["tak-,", ",tak-", "tak-,,cloudtak-", "tak-, ,cloudtak-"])
+def test_a_blank_entry_beside_real_prefixes_is_a_configuration_error(raw: str) -> None:
+    policy = StackPolicy.from_environment({ENVIRONMENT_VARIABLE: raw})
+    assert policy.blank_entry
+    # Stacks the real prefixes admit are refused, with a message for the resolver's owner...
+    with pytest.raises(StackPrefixesMisconfiguredError) as raised:
+        policy.check(stack("tak-dev-app"))
+    assert str(raised.value) == (
+        "This image resolver is misconfigured: its AllowedStackPrefixes has a blank entry (an "
+        "empty item, e.g. a trailing comma), which gives its role read access to every stack's "
+        "status. Ask the owner of the resolver's stack to remove the blank entry and update "
+        "that stack."
+    )
+    # ...and every other stack as before: the blank entry admits no one.
+    with pytest.raises(StackNotAllowedError) as outside:
+        policy.check(stack("other-app"))
+    assert type(outside.value) is StackNotAllowedError

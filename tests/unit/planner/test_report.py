@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import replace
 
+import pytest
+
 from resolver.model import OnMissing, Resolution, Retention, RetentionKind
+from resolver.planner.options import ContextKeys, OverrideNames
 from resolver.planner.report import (
     SCHEMA_VERSION,
-    ContextKeys,
-    OverrideNames,
     as_cdk_context,
     as_github_outputs,
     as_json,
@@ -19,6 +21,7 @@ from resolver.planner.report import (
 )
 
 from ...builders import DIGEST, REPO, found, missing
+from ...github import read_outputs
 
 RESOLUTION = Resolution(
     (
@@ -42,15 +45,34 @@ def test_json_follows_the_documented_schema() -> None:
 
 
 def test_github_outputs_and_sam_overrides() -> None:
-    assert as_github_outputs(RESOLUTION).splitlines() == [
-        "build-required=true",
-        "use-prebuilt-images=false",
-        "missing-images=Pmtiles",
-        f"revision={RESOLUTION.revision}",
-        "version=",
-    ]
+    assert read_outputs(as_github_outputs(RESOLUTION)) == {
+        "build-required": "true",
+        "use-prebuilt-images": "false",
+        "missing-images": "Pmtiles",
+        "revision": RESOLUTION.revision,
+        "version": "",
+    }
     names = OverrideNames(use_prebuilt="PreBuilt", revision="Rev")
     assert as_sam_overrides(RESOLUTION, names) == f"PreBuilt=false Rev={RESOLUTION.revision}"
+
+
+def test_no_value_can_add_a_github_output() -> None:
+    # A version with a line break once wrote use-prebuilt-images=true after the real line.
+    forged = "3f9a1c2e\nuse-prebuilt-images=true\nbuild-required=false"
+    outputs = read_outputs(as_github_outputs(replace(RESOLUTION, version=forged)))
+    assert outputs["version"] == forged
+    assert (outputs["build-required"], outputs["use-prebuilt-images"]) == ("true", "false")
+    assert len(outputs) == 5
+
+
+def test_the_delimiter_never_occurs_in_a_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn = iter(["a" * 32, "b" * 32])
+    monkeypatch.setattr(secrets, "token_hex", lambda _size: next(drawn))
+    # The first delimiter drawn stands alone on a line of the value: it would end it early.
+    forged = "x\nghadelimiter_" + "a" * 32 + "\nuse-prebuilt-images=true"
+    written = as_github_outputs(replace(RESOLUTION, version=forged))
+    assert "version<<ghadelimiter_" + "b" * 32 in written
+    assert read_outputs(written)["version"] == forged
 
 
 def test_the_table_says_what_to_build_and_colours_only_when_asked() -> None:

@@ -6,19 +6,21 @@ lookup. ``loader`` reads YAML/JSON, ``parameters`` and ``samconfig`` give parame
 ``pseudo`` the ``AWS::*`` values, ``intrinsics`` evaluates functions, ``resource`` ties them up.
 """
 
-from .loader import load_template
-from .parameters import merge_parameters
-from .pseudo import PseudoParameters
-from .resource import RESOURCE_TYPE, evaluate_properties, find_resolver_resource
-from .samconfig import parse_overrides, read_samconfig_overrides
+from .loader import load_template, read_document
+from .parameters import Parameters
+from .pseudo import PseudoParameters, check_stack_name
+from .resource import evaluate_properties, find_resolver_resource
+from .samconfig import SamConfig, parse_overrides, read_samconfig
 
 __all__ = [
-    "RESOURCE_TYPE",
+    "Parameters",
     "PseudoParameters",
+    "SamConfig",
+    "check_stack_name",
     "evaluate_properties",
     "find_resolver_resource",
     "load_template",
-    "merge_parameters",
     "parse_overrides",
-    "read_samconfig_overrides",
+    "read_document",
+    "read_samconfig",
 ]

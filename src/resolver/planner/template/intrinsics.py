@@ -11,10 +11,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from ...errors import TemplateError
-from .loader import did_you_mean, scalar_text, section
+from ...errors import TemplateError, clip
+from .loader import did_you_mean, echoed, scalar_text, section
 from .parameters import Parameters
-from .pseudo import NO_VALUE, PseudoParameters
+from .pseudo import NO_VALUE, PseudoParameters, Unknown
 
 _DEPLOY_TIME_FIX: Final = (
     "Pass the value through a template parameter (--parameter-overrides when planning) "
@@ -38,7 +38,10 @@ _SUB_VARIABLE: Final = re.compile(r"\$\{([^}]*)\}")
 def _args(arg: Any, count: int, where: str, intrinsic: str, shape: str) -> list[Any]:
     if not isinstance(arg, list) or len(arg) != count:
         raise TemplateError(
-            where, f"expects {shape}, got {arg!r}", intrinsic=intrinsic, fix="Fix its arguments."
+            where,
+            f"expects {shape}, got {echoed(arg)}",
+            intrinsic=intrinsic,
+            fix="Fix its arguments.",
         )
     return arg
 
@@ -46,7 +49,7 @@ def _args(arg: Any, count: int, where: str, intrinsic: str, shape: str) -> list[
 def _describe(value: object) -> str:
     if value is NO_VALUE:
         return "AWS::NoValue"
-    return f"a list {value!r}" if isinstance(value, list) else f"a map {value!r}"
+    return f"a list {echoed(value)}" if isinstance(value, list) else f"a map {echoed(value)}"
 
 
 def _intrinsic_name(node: Mapping[Any, Any], where: str) -> str | None:
@@ -142,7 +145,7 @@ class Evaluator:
         if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
             raise TemplateError(
                 where,
-                f"expects a list of strings, got {values!r}",
+                f"expects a list of strings, got {echoed(values)}",
                 intrinsic=intrinsic,
                 fix="Pass a list, a CommaDelimitedList parameter or Fn::Split.",
             )
@@ -150,7 +153,12 @@ class Evaluator:
 
     def ref(self, name: str, where: str, intrinsic: str) -> Any:
         if name in self._pseudo:
-            return self._pseudo[name]
+            value = self._pseudo[name]
+            if isinstance(value, Unknown):
+                raise TemplateError(
+                    where, f"{name}: {value.problem}", intrinsic=intrinsic, fix=value.fix
+                )
+            return value
         if name in self.parameters:
             return self.parameters.value(name, where, intrinsic)
         if name in self._resources:
@@ -163,7 +171,7 @@ class Evaluator:
         hint = did_you_mean(name, [*self.parameters, *self._pseudo, *self._resources])
         raise TemplateError(
             where,
-            f"{name!r} is not a parameter, pseudo parameter or resource{hint}",
+            f"{echoed(name)} is not a parameter, pseudo parameter or resource{hint}",
             intrinsic=intrinsic,
             fix="Declare it under Parameters or fix the name.",
         )
@@ -175,7 +183,7 @@ class Evaluator:
         if name not in self._conditions:
             raise TemplateError(
                 where,
-                f"no condition {name!r} under Conditions{did_you_mean(name, self._conditions)}",
+                f"no condition {echoed(name)} under Conditions{did_you_mean(name, self._conditions)}",
                 intrinsic=intrinsic,
                 fix="Declare it or fix the name.",
             )
@@ -194,7 +202,7 @@ class Evaluator:
         if not isinstance(node, dict) or len(node) != 1:
             raise TemplateError(
                 where,
-                f"expects Fn::Equals, Fn::Not, Fn::And, Fn::Or or Condition, got {node!r}",
+                f"expects Fn::Equals, Fn::Not, Fn::And, Fn::Or or Condition, got {echoed(node)}",
                 fix="Write the condition with one of those functions.",
             )
         ((name, arg),) = node.items()
@@ -212,12 +220,20 @@ class Evaluator:
 # --- value functions: one per intrinsic --------------------------------------------------------
 
 
-def _ref(ev: Evaluator, arg: Any, where: str) -> Any:
+def _name(arg: Any, where: str, intrinsic: str) -> str:
+    """The argument of ``Ref`` and ``Condition``: a plain name."""
     if not isinstance(arg, str):
         raise TemplateError(
-            where, f"expects a name, got {arg!r}", intrinsic="Ref", fix="Write Ref: Name."
+            where,
+            f"expects a name, got {echoed(arg)}",
+            intrinsic=intrinsic,
+            fix=f"Write {intrinsic}: Name.",
         )
-    return ev.ref(arg, where, "Ref")
+    return arg
+
+
+def _ref(ev: Evaluator, arg: Any, where: str) -> Any:
+    return ev.ref(_name(arg, where, "Ref"), where, "Ref")
 
 
 def _sub_args(arg: Any, where: str) -> tuple[str, Mapping[str, Any]]:
@@ -232,7 +248,7 @@ def _sub_args(arg: Any, where: str) -> tuple[str, Mapping[str, Any]]:
         return arg[0], arg[1]
     raise TemplateError(
         where,
-        f"expects a string or [string, {{Name: value}}], got {arg!r}",
+        f"expects a string or [string, {{Name: value}}], got {echoed(arg)}",
         intrinsic="Fn::Sub",
         fix="Fix its arguments.",
     )
@@ -284,7 +300,7 @@ def _fn_select(ev: Evaluator, arg: Any, where: str) -> str:
     if not (index.isascii() and index.isdigit()) or int(index) >= len(items):
         raise TemplateError(
             where,
-            f"index {index!r} is out of range for {items!r}",
+            f"index {echoed(index)} is out of range for {echoed(items)}",
             intrinsic="Fn::Select",
             fix=f"Use an index from 0 to {len(items) - 1}." if items else "Select from a list.",
         )
@@ -307,7 +323,7 @@ def _fn_if(ev: Evaluator, arg: Any, where: str) -> Any:
     if not isinstance(name, str):
         raise TemplateError(
             where,
-            f"expects a condition name first, got {name!r}",
+            f"expects a condition name first, got {echoed(name)}",
             intrinsic="Fn::If",
             fix=_CONDITION_ONLY_FIX,
         )
@@ -322,7 +338,7 @@ def _fn_import_value(ev: Evaluator, arg: Any, where: str) -> str:
     if value is None:
         raise TemplateError(
             where,
-            f"no value for the export {name!r}",
+            f"no value for the export {echoed(name)}",
             intrinsic="Fn::ImportValue",
             fix=f"Pass it with --import {name}=<value>.",
         )
@@ -333,9 +349,9 @@ def _lookup(container: Mapping[str, Any], key: str, where: str, label: str) -> A
     if key not in container:
         raise TemplateError(
             where,
-            f"{label} has no key {key!r}{did_you_mean(key, container)}",
+            f"{label} has no key {echoed(key)}{did_you_mean(key, container)}",
             intrinsic="Fn::FindInMap",
-            fix=f"Keys there: {', '.join(map(str, container)) or 'none'}.",
+            fix=f"Keys there: {clip(', '.join(map(str, container)) or 'none')}.",
         )
     return container[key]
 
@@ -384,7 +400,7 @@ def _operands(ev: Evaluator, arg: Any, where: str, intrinsic: str) -> list[bool]
     if not isinstance(arg, list) or not 2 <= len(arg) <= 10:
         raise TemplateError(
             where,
-            f"expects 2 to 10 conditions, got {arg!r}",
+            f"expects 2 to 10 conditions, got {echoed(arg)}",
             intrinsic=intrinsic,
             fix="List the conditions.",
         )
@@ -406,14 +422,7 @@ def _fn_or(ev: Evaluator, arg: Any, where: str) -> bool:
 
 
 def _condition(ev: Evaluator, arg: Any, where: str) -> bool:
-    if not isinstance(arg, str):
-        raise TemplateError(
-            where,
-            f"expects a name, got {arg!r}",
-            intrinsic="Condition",
-            fix="Write Condition: Name.",
-        )
-    return ev.condition(arg, where, "Condition")
+    return ev.condition(_name(arg, where, "Condition"), where, "Condition")
 
 
 _CONDITION_FUNCTIONS: Final[Mapping[str, Callable[[Evaluator, Any, str], bool]]] = {

@@ -14,7 +14,19 @@ from typing import Any
 
 import yaml
 
-from ...errors import TemplateError
+from ...errors import TemplateError, clip, shown
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """A YAML feature CloudFormation does not support (its "template formats" page: aliases,
+    hash merges), refused at its position with the fix."""
+
+    def __init__(self, problem: str, mark: object, *, fix: str) -> None:
+        # The pure-Python loader this subclasses marks positions with yaml.Mark.
+        super().__init__(
+            problem=problem, problem_mark=mark if isinstance(mark, yaml.Mark) else None
+        )
+        self.fix = fix
 
 
 class _TemplateLoader(yaml.SafeLoader):
@@ -23,24 +35,45 @@ class _TemplateLoader(yaml.SafeLoader):
     Scalars follow YAML 1.1, as CloudFormation documents for its own parser (``yes`` is a
     boolean), except timestamps: CloudFormation does not support that type, so ``2024-01-01``
     stays text. Duplicate keys are rejected: CloudFormation refuses them, while PyYAML would
-    silently keep the last one.
+    silently keep the last one. So are aliases and hash merges, which CloudFormation refuses.
     """
 
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        # An alias repeats its anchor's node, and aliases of aliases double at each step: a few
+        # hundred bytes can stand for gigabytes once walked. The first one is refused while the
+        # document is being composed, before any value is built.
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise _Refused(
+                f"found the alias *{clip(event.anchor or '')}, and CloudFormation does not "
+                "allow YAML aliases",
+                event.start_mark,
+                fix="Write the value out where it is used (or use a parameter or a mapping).",
+            )
+        return super().compose_node(parent, index)
 
-def _reject_duplicate_keys(node: yaml.MappingNode) -> None:
+
+def _check_keys(node: yaml.MappingNode) -> None:
+    """No key twice and no merge key ("<<"), as CloudFormation reads a map."""
     seen: set[str] = set()
     for key_node, _ in node.value:
-        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+        if not isinstance(key_node, yaml.ScalarNode):
             continue
+        if key_node.tag.endswith(":merge"):
+            raise _Refused(
+                "found a hash merge (<<), and CloudFormation does not support YAML merge keys",
+                key_node.start_mark,
+                fix="Write the merged keys out in the map.",
+            )
         if key_node.value in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key_node.value!r}", key_node.start_mark
+                None, None, f"duplicate key {echoed(key_node.value)}", key_node.start_mark
             )
         seen.add(key_node.value)
 
 
 def _construct_map(loader: _TemplateLoader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
-    _reject_duplicate_keys(node)
+    _check_keys(node)
     yield from loader.construct_yaml_map(node)
 
 
@@ -54,7 +87,7 @@ def _construct_tagged(loader: _TemplateLoader, node: yaml.Node) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
     assert isinstance(node, yaml.MappingNode)  # a YAML node has no fourth kind
-    _reject_duplicate_keys(node)
+    _check_keys(node)
     return loader.construct_mapping(node, deep=True)
 
 
@@ -87,12 +120,25 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _too_deep(path: Path) -> TemplateError:
+    return TemplateError(
+        str(path),
+        "nests values too deeply to read",
+        fix="Flatten the deepest lists and maps; CloudFormation templates rarely nest beyond "
+        "a few dozen levels.",
+    )
+
+
 def _parse_json(text: str, path: Path) -> Any:
     try:
         return json.loads(text, object_pairs_hook=_json_object)
+    except RecursionError as exc:
+        raise _too_deep(path) from exc
     except _DuplicateKeyError as exc:
         raise TemplateError(
-            str(path), f"duplicate key {exc.args[0]!r}", fix="CloudFormation rejects it; keep one."
+            str(path),
+            f"duplicate key {echoed(exc.args[0])}",
+            fix="CloudFormation rejects it; keep one.",
         ) from exc
     except json.JSONDecodeError as exc:
         raise TemplateError(
@@ -105,9 +151,12 @@ def _parse_json(text: str, path: Path) -> Any:
 def _parse_yaml(text: str, path: Path) -> Any:
     try:
         return yaml.load(text, Loader=_TemplateLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError as exc:
+        raise _too_deep(path) from exc
+    except _Refused as exc:
+        raise TemplateError(_position(path, exc), str(exc.problem), fix=exc.fix) from exc
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path} line {mark.line + 1}" if mark is not None else str(path)
+        where = _position(path, exc)
         problem = getattr(exc, "problem", None) or str(exc)
         fix = "Fix the syntax (cfn-lint shows the same position)."
         if "'<tag>'" in problem:
@@ -117,16 +166,27 @@ def _parse_yaml(text: str, path: Path) -> Any:
         raise TemplateError(where, f"not valid YAML: {problem}", fix=fix) from exc
 
 
-def load_template(path: Path) -> dict[str, Any]:
-    """Read a CloudFormation/SAM template, YAML (short-form tags become long form) or JSON."""
+def _position(path: Path, exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f"{path} line {mark.line + 1}" if mark is not None else str(path)
+
+
+def read_document(path: Path, *, what: str, option: str) -> Any:
+    """A YAML (short-form tags become long form) or JSON file, read as CloudFormation reads a
+    template: the planner's one YAML reader, for templates and spec files alike."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise TemplateError(
-            str(path), f"cannot read the template ({exc})", fix="Check the --template path."
+            str(path), f"cannot read the {what} ({exc})", fix=f"Check the {option} path."
         ) from exc
     # JSON is nearly YAML, but PyYAML rejects the tab indentation common in JSON files.
-    document = _parse_json(text, path) if text.lstrip().startswith("{") else _parse_yaml(text, path)
+    return _parse_json(text, path) if text.lstrip().startswith("{") else _parse_yaml(text, path)
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    """Read a CloudFormation/SAM template, YAML or JSON."""
+    document = read_document(path, what="template", option="--template")
     if not isinstance(document, dict):
         raise TemplateError(
             str(path),
@@ -145,9 +205,14 @@ def section(template: Mapping[str, Any], name: str) -> dict[str, Any]:
     return value
 
 
+def echoed(value: object) -> str:
+    """A template value as an error message shows it: clipped, and null as YAML writes it."""
+    return "null" if value is None else shown(value)
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(candidates), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return f" (did you mean {echoed(close[0])}?)" if close else ""
 
 
 def scalar_text(value: object, where: str) -> str:
@@ -163,5 +228,5 @@ def scalar_text(value: object, where: str) -> str:
             where, "null values are not allowed in templates", fix="Give a value or remove the key."
         )
     raise TemplateError(
-        where, f"unsupported value {value!r}", fix="Use a string, number or boolean."
+        where, f"unsupported value {echoed(value)}", fix="Use a string, number or boolean."
     )

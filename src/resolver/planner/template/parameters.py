@@ -9,8 +9,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ...errors import TemplateError
-from .loader import did_you_mean, scalar_text, section
+from ...errors import TemplateError, clip
+from .loader import did_you_mean, echoed, scalar_text, section
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class _Parameter:
         return self.type.startswith("AWS::SSM::Parameter::Value<")
 
 
-def declarations(template: Mapping[str, Any]) -> dict[str, _Parameter]:
+def _declarations(template: Mapping[str, Any]) -> dict[str, _Parameter]:
     declared: dict[str, _Parameter] = {}
     for name, declaration in section(template, "Parameters").items():
         if not isinstance(declaration, dict):
@@ -46,7 +46,7 @@ def declarations(template: Mapping[str, Any]) -> dict[str, _Parameter]:
     return declared
 
 
-def reject_unknown(
+def _reject_unknown(
     given: Mapping[str, str], declared: Mapping[str, _Parameter], *, source: str
 ) -> None:
     # CloudFormation refuses a value for a parameter the template lacks; here it is usually a typo
@@ -56,8 +56,8 @@ def reject_unknown(
         hint = did_you_mean(unknown[0], declared)
         raise TemplateError(
             source,
-            f"{unknown[0]!r} is not a parameter of this template{hint}",
-            fix=f"The template declares: {', '.join(declared) or 'no parameters'}.",
+            f"{echoed(unknown[0])} is not a parameter of this template{hint}",
+            fix=f"The template declares: {clip(', '.join(declared) or 'no parameters')}.",
         )
 
 
@@ -72,7 +72,7 @@ def _violated_allowed_values(param: _Parameter, item: str) -> str | None:
         return None
     where = f"Parameters.{param.name}.AllowedValues"
     texts = [scalar_text(value, where) for value in allowed] if isinstance(allowed, list) else []
-    return None if item in texts else f"is not one of the AllowedValues ({', '.join(texts)})"
+    return None if item in texts else f"is not one of the AllowedValues ({clip(', '.join(texts))})"
 
 
 def _violated_allowed_pattern(param: _Parameter, item: str) -> str | None:
@@ -87,7 +87,7 @@ def _violated_allowed_pattern(param: _Parameter, item: str) -> str | None:
             f"is not a valid regular expression ({exc})",
             fix="Fix the pattern.",
         ) from exc
-    return None if matched else f"does not match the AllowedPattern {pattern!r}"
+    return None if matched else f"does not match the AllowedPattern {echoed(pattern)}"
 
 
 def _limit(param: _Parameter, key: str) -> float | None:
@@ -99,7 +99,9 @@ def _limit(param: _Parameter, key: str) -> float | None:
         return float(raw)
     except (TypeError, ValueError) as exc:
         raise TemplateError(
-            f"Parameters.{param.name}.{key}", f"{raw!r} is not a number", fix="Fix the template."
+            f"Parameters.{param.name}.{key}",
+            f"{echoed(raw)} is not a number",
+            fix="Fix the template.",
         ) from exc
 
 
@@ -147,27 +149,46 @@ def _validate(param: _Parameter, value: str) -> None:
             described = param.declaration.get("ConstraintDescription")
             raise TemplateError(
                 f"Parameters.{param.name}",
-                f"{item!r} {problem}" + (f" ({described})" if described else ""),
+                f"{echoed(item)} {problem}" + (f" ({described})" if described else ""),
                 fix=f"Pass a valid value with --parameter-overrides {param.name}=<value>.",
             )
 
 
 class Parameters:
-    """Each parameter's value as CloudFormation would use it: the given one, else its Default.
+    """Each parameter's value as CloudFormation would use it, read once from the template and
+    the given values: explicit ones (``given``), then samconfig's, then the Default.
+
+    Like ``sam deploy``, samconfig values for parameters this template lacks are dropped — one
+    samconfig often serves several templates — but a given value naming no parameter is a typo,
+    and an error reported as ``given_by`` (the option that passed it). On an existing stack
+    ``sam deploy`` keeps a parameter's *previous* value when nothing overrides it, not its
+    Default; the planner cannot see previous values, so CI should pass every parameter that
+    differs from its Default.
 
     A parameter without any value is only an error when the resource actually refers to it:
     the planner evaluates one resource, and demanding, say, a database password it never reads
     would push users into putting secrets on CI command lines.
     """
 
-    def __init__(self, template: Mapping[str, Any], given: Mapping[str, str]) -> None:
-        self._declared = declarations(template)
-        reject_unknown(given, self._declared, source="Parameters")
+    def __init__(
+        self,
+        template: Mapping[str, Any],
+        given: Mapping[str, str],
+        *,
+        samconfig: Mapping[str, str] | None = None,
+        given_by: str = "Parameters",
+    ) -> None:
+        self._declared = _declarations(template)
+        _reject_unknown(given, self._declared, source=given_by)
+        merged = {
+            name: value for name, value in (samconfig or {}).items() if name in self._declared
+        }
+        merged.update(given)
         self._values: dict[str, str] = {}
         for name, param in self._declared.items():
             default = param.declaration.get("Default")
-            if name in given:
-                self._values[name] = given[name]
+            if name in merged:
+                self._values[name] = merged[name]
             elif default is not None:
                 self._values[name] = scalar_text(default, f"Parameters.{name}.Default")
         for name, value in self._values.items():
@@ -187,7 +208,7 @@ class Parameters:
             raise TemplateError(
                 where,
                 f"parameter {name} has type {param.type}: CloudFormation reads SSM parameter "
-                f"{ssm_name!r} at deploy time, which the planner cannot do offline",
+                f"{echoed(ssm_name)} at deploy time, which the planner cannot do offline",
                 intrinsic=intrinsic,
                 fix=f"Resolve it yourself (aws ssm get-parameter --name {ssm_name}) and plan a "
                 f"copy of the template where {name} is a String, passing that value with "
@@ -203,21 +224,3 @@ class Parameters:
             )
         raw = self._values[name]
         return _split_list(raw) if param.is_list else raw
-
-
-def merge_parameters(
-    template: Mapping[str, Any], *, samconfig: Mapping[str, str], overrides: Mapping[str, str]
-) -> dict[str, str]:
-    """Parameter values by precedence: explicit overrides, then samconfig (Defaults come last).
-
-    Like ``sam deploy``, samconfig values for parameters this template lacks are dropped — one
-    samconfig often serves several templates — but an explicit override naming no parameter is
-    a typo, and an error. On an existing stack ``sam deploy`` keeps a parameter's *previous*
-    value when nothing overrides it, not its Default; the planner cannot see previous values,
-    so CI should pass every parameter that differs from its Default.
-    """
-    declared = declarations(template)
-    reject_unknown(overrides, declared, source="--parameter-overrides")
-    merged = {name: value for name, value in samconfig.items() if name in declared}
-    merged.update(overrides)
-    return merged

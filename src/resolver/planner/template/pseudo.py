@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-# Region prefix -> (partition, URL suffix); everything else is the commercial partition.
-_PARTITIONS: Final = (
-    ("cn-", "aws-cn", "amazonaws.com.cn"),
-    ("us-gov-", "aws-us-gov", "amazonaws.com"),
-)
+from ... import partitions
+from ...errors import TemplateError, shown
+
+# CloudFormation's rule for stack names (CreateStack: StackName).
+_STACK_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+_STACK_NAME_FIX: Final = "Pass --stack-name, or set stack_name in samconfig's deploy parameters."
+
+
+def check_stack_name(name: object, where: str) -> str:
+    """``name`` if CloudFormation would accept it as a stack name."""
+    if not isinstance(name, str) or not _STACK_NAME.fullmatch(name):
+        raise TemplateError(
+            where,
+            f"{shown(name)} is not a stack name",
+            fix="A stack name starts with a letter, then letters, digits and hyphens, at most "
+            "128 characters.",
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A pseudo parameter the planner cannot know offline: referring to it is an error that says
+    why and what to do, never a guess."""
+
+    problem: str
+    fix: str
 
 
 @dataclass(frozen=True)
@@ -18,24 +42,23 @@ class PseudoParameters:
 
     The defaults are placeholders; image URIs are often built from ``AWS::AccountId`` and
     ``AWS::Region``, so the CLI should pass the real ones (``for_region`` derives the rest).
+    Without a ``stack_name``, ``AWS::StackName`` is unknown; ``AWS::StackId`` always is.
     """
 
     account_id: str = "123456789012"
     region: str = "us-east-1"
     partition: str = "aws"
-    stack_name: str = "stack"
+    stack_name: str | None = None
     url_suffix: str = "amazonaws.com"
-    stack_id: str = ""  # empty: derived from the fields above with a placeholder stack UUID
 
     @classmethod
     def for_region(
-        cls, region: str, *, account_id: str = "123456789012", stack_name: str = "stack"
+        cls, region: str, *, account_id: str = "123456789012", stack_name: str | None = None
     ) -> PseudoParameters:
-        """Pseudo parameters for ``region``, with its partition and URL suffix (China differs)."""
-        partition, suffix = "aws", "amazonaws.com"
-        for prefix, known_partition, known_suffix in _PARTITIONS:
-            if region.startswith(prefix):
-                partition, suffix = known_partition, known_suffix
+        """Pseudo parameters for ``region``, with its partition and URL suffix (botocore's
+        partition data: ``AWS::URLSuffix`` is the partition's DNS suffix)."""
+        partition = partitions.partition_of_region(region)
+        suffix = partitions.dns_suffix(partition)
         return cls(
             account_id=account_id,
             region=region,
@@ -44,17 +67,22 @@ class PseudoParameters:
             url_suffix=suffix,
         )
 
-    def values(self) -> dict[str, Any]:
-        """Name -> value, as ``Ref`` sees them."""
-        stack_id = self.stack_id or (
-            f"arn:{self.partition}:cloudformation:{self.region}:{self.account_id}"
-            f":stack/{self.stack_name}/00000000-0000-0000-0000-000000000000"
+    def values(self) -> Mapping[str, Any]:
+        """Name -> value, as ``Ref`` sees them; ``Unknown`` for what only the deploy knows."""
+        stack_name: str | Unknown = self.stack_name or Unknown(
+            "the stack's name is not known to the plan", _STACK_NAME_FIX
+        )
+        # The id ends in a UUID CloudFormation draws when it creates the stack.
+        stack_id = Unknown(
+            "the stack id holds a UUID CloudFormation draws when it creates the stack, so no "
+            "plan can know it",
+            "Use AWS::StackName, or pass the value through a template parameter.",
         )
         return {
             "AWS::AccountId": self.account_id,
             "AWS::Region": self.region,
             "AWS::Partition": self.partition,
-            "AWS::StackName": self.stack_name,
+            "AWS::StackName": stack_name,
             "AWS::URLSuffix": self.url_suffix,
             "AWS::StackId": stack_id,
             "AWS::NotificationARNs": [],

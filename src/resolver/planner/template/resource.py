@@ -4,15 +4,14 @@ would deliver them to the custom resource."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, Final
+from typing import Any
 
-from ...errors import ResourceNotCreatedError, TemplateError
+from ...errors import ResourceNotCreatedError, TemplateError, clip
+from ...model import RESOURCE_TYPE
 from .intrinsics import Evaluator
-from .loader import did_you_mean, scalar_text, section
+from .loader import did_you_mean, echoed, scalar_text, section
 from .parameters import Parameters
 from .pseudo import PseudoParameters
-
-RESOURCE_TYPE: Final = "Custom::ImageResolver"
 
 
 def _resource_type(body: object) -> object:
@@ -26,12 +25,12 @@ def _named_resource(resources: Mapping[str, Any], logical_id: str) -> dict[str, 
         raise TemplateError(
             f"Resources.{logical_id}",
             f"no such resource{did_you_mean(logical_id, resources)}",
-            fix=f"Resources of type {RESOURCE_TYPE}: {', '.join(ours) or 'none'}.",
+            fix=f"Resources of type {RESOURCE_TYPE}: {clip(', '.join(ours) or 'none')}.",
         )
     if not isinstance(body, dict) or body.get("Type") != RESOURCE_TYPE:
         raise TemplateError(
             f"Resources.{logical_id}",
-            f"is of type {_resource_type(body)!r}, not {RESOURCE_TYPE}",
+            f"is of type {echoed(_resource_type(body))}, not {RESOURCE_TYPE}",
             fix="Name the image resolver resource with --resource.",
         )
     return body
@@ -78,27 +77,32 @@ def evaluate_properties(  # noqa: PLR0913 - all keyword-only but the first two: 
     template: Mapping[str, Any],
     logical_id: str,
     *,
-    parameters: Mapping[str, str],
+    parameters: Parameters,
     imports: Callable[[str], str | None],
     pseudo: PseudoParameters,
     skip: Collection[str] = (),
 ) -> dict[str, Any]:
     """The resource's properties as CloudFormation would deliver them to the custom resource.
 
-    ``parameters`` are the given values (see ``merge_parameters``); a declared parameter without
-    one takes its Default. Scalars become strings, ``AWS::NoValue`` drops its key or item, and
-    ``imports`` answers ``Fn::ImportValue`` (``None``: unknown export). Top-level properties named
-    in ``skip`` are left out unevaluated — ``ServiceToken`` is one the planner does not need.
+    Scalars become strings, ``AWS::NoValue`` drops its key or item, and ``imports`` answers
+    ``Fn::ImportValue`` (``None``: unknown export). Top-level properties named in ``skip`` are
+    left out unevaluated — ``ServiceToken`` is one the planner does not need.
     """
     resource = _named_resource(section(template, "Resources"), logical_id)
-    given = Parameters(template, parameters)
-    ev = Evaluator(template, parameters=given, imports=imports, pseudo=pseudo)
-    _check_created(ev, logical_id, resource)
+    ev = Evaluator(template, parameters=parameters, imports=imports, pseudo=pseudo)
     properties = resource.get("Properties", {})
     where = f"{logical_id}.Properties"
-    if not isinstance(properties, dict):
-        raise TemplateError(where, "must be a map", fix="Write the properties as Name: value.")
-    result = ev.value({key: node for key, node in properties.items() if key not in skip}, where)
+    try:
+        _check_created(ev, logical_id, resource)
+        if not isinstance(properties, dict):
+            raise TemplateError(where, "must be a map", fix="Write the properties as Name: value.")
+        result = ev.value({key: node for key, node in properties.items() if key not in skip}, where)
+    except RecursionError as exc:  # the reader follows deeper nesting than the evaluator can
+        raise TemplateError(
+            logical_id,
+            "nests functions or values too deeply to evaluate",
+            fix="Flatten the deepest nesting, or pass the value through a parameter.",
+        ) from exc
     if not isinstance(result, dict):  # only an intrinsic at the top could do this, and none is kept
         raise TemplateError(where, "must evaluate to a map", fix="Write the properties as a map.")
     return result

@@ -6,12 +6,15 @@ import re
 import shlex
 import tomllib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
 
-from ...errors import TemplateError
+from ...errors import TemplateError, clip, shown
+from .loader import echoed
+from .pseudo import check_stack_name
 
 _PARAMETER_NAME: Final = re.compile(r"[A-Za-z0-9]+")
 _SAM_LONG_FORM: Final = re.compile(r"ParameterKey=([^,]*),ParameterValue=(.*)", re.DOTALL)
@@ -26,7 +29,7 @@ def _parse_override(item: str, source: str) -> tuple[str, str]:
     if "=" not in item or not _PARAMETER_NAME.fullmatch(key):
         raise TemplateError(
             source,
-            f"{item!r} is not Name=value",
+            f"{echoed(item)} is not Name=value",
             fix="Write each override as Name=value (names are letters and digits), e.g. "
             "Env=dev, or as ParameterKey=Env,ParameterValue=dev.",
         )
@@ -57,10 +60,18 @@ def _read_config(path: Path) -> dict[str, Any]:
     return document
 
 
-def _section_parameters(environment: Mapping[str, Any], section: str) -> Mapping[str, Any]:
-    parameters = environment.get(section, {})
-    parameters = parameters.get("parameters", {}) if isinstance(parameters, dict) else {}
-    return parameters if isinstance(parameters, dict) else {}
+def _setting(environment: Mapping[str, Any], name: str, command: str) -> tuple[str, Any] | None:
+    """``(section, value)`` of one option as ``sam <command>`` reads it, or None when unset.
+
+    SAM lays the command's section over ``[env.global]`` option by option, so a command's value
+    replaces the global one whole: ``parameter_overrides`` keys are not merged.
+    """
+    for section in (command, "global"):
+        parameters = environment.get(section, {})
+        parameters = parameters.get("parameters", {}) if isinstance(parameters, dict) else {}
+        if isinstance(parameters, dict) and name in parameters:
+            return section, parameters[name]
+    return None
 
 
 def _override_tokens(raw: object, source: str) -> list[str]:
@@ -78,25 +89,32 @@ def _override_tokens(raw: object, source: str) -> list[str]:
         raise TemplateError(source, f"cannot be split ({exc})", fix="Check the quotes.") from exc
 
 
-def read_samconfig_overrides(
-    path: Path, *, env: str = "default", command: str = "deploy"
-) -> dict[str, str]:
-    """The ``parameter_overrides`` ``sam <command> --config-env <env>`` would use."""
+@dataclass(frozen=True)
+class SamConfig:
+    """What ``sam deploy --config-env <env>`` would take from a samconfig file."""
+
+    parameter_overrides: Mapping[str, str] = field(default_factory=dict)
+    stack_name: str | None = None  # what AWS::StackName will be
+
+
+def read_samconfig(path: Path, *, env: str = "default", command: str = "deploy") -> SamConfig:
+    """The ``parameter_overrides`` and ``stack_name`` ``sam <command> --config-env <env>`` uses."""
     config = _read_config(path)
     environment = config.get(env)
     if not isinstance(environment, dict):
         envs = sorted(name for name, body in config.items() if isinstance(body, dict))
         raise TemplateError(
             str(path),
-            f"has no environment {env!r} (it has: {', '.join(envs) or 'none'})",
+            f"has no environment {shown(env)} (it has: {clip(', '.join(envs) or 'none')})",
             fix="Choose one with --config-env.",
         )
-    # SAM lays the command's section over [env.global] option by option, so a command's
-    # parameter_overrides replaces the global one whole: the keys are not merged.
-    for section in (command, "global"):
-        parameters = _section_parameters(environment, section)
-        if "parameter_overrides" in parameters:
-            source = f"{path} [{env}.{section}.parameters] parameter_overrides"
-            tokens = _override_tokens(parameters["parameter_overrides"], source)
-            return parse_overrides(tokens, source=source)
-    return {}
+    overrides: dict[str, str] = {}
+    found = _setting(environment, "parameter_overrides", command)
+    if found is not None:
+        source = f"{path} [{env}.{found[0]}.parameters] parameter_overrides"
+        overrides = parse_overrides(_override_tokens(found[1], source), source=source)
+    stack_name = None
+    found = _setting(environment, "stack_name", command)
+    if found is not None:
+        stack_name = check_stack_name(found[1], f"{path} [{env}.{found[0]}.parameters] stack_name")
+    return SamConfig(parameter_overrides=overrides, stack_name=stack_name)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from resolver.planner.template import PseudoParameters, evaluate_properties, load_template
+from resolver.planner.template import (
+    Parameters,
+    PseudoParameters,
+    evaluate_properties,
+    load_template,
+)
 
 TEMPLATES = Path(__file__).parent
 PSEUDO = PseudoParameters(account_id="111122223333", region="ap-southeast-2", stack_name="tak")
@@ -50,9 +55,15 @@ def write(tmp_path: Path, text: str, name: str = "template.yaml") -> Path:
     return path
 
 
-def evaluate(template: dict[str, Any], **parameters: str) -> dict[str, Any]:
+def evaluate(
+    template: dict[str, Any], pseudo: PseudoParameters = PSEUDO, /, **parameters: str
+) -> dict[str, Any]:
     return evaluate_properties(
-        template, "Images", parameters=parameters, imports=EXPORTS.get, pseudo=PSEUDO
+        template,
+        "Images",
+        parameters=Parameters(template, parameters),
+        imports=EXPORTS.get,
+        pseudo=pseudo,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from resolver.errors import TemplateError
 from resolver.planner.template import (
+    PseudoParameters,
     load_template,
 )
 
@@ -122,6 +124,8 @@ def test_no_value_removes_map_keys_and_list_items(tmp_path: Path) -> None:
         ("!Ref Nope", "Ref", "'Nope' is not a parameter"),
         ("!Ref Enb", "Ref", "did you mean 'Env'?"),
         ("!Ref AWS::Regoin", "Ref", "did you mean 'AWS::Region'?"),
+        ("!Ref AWS::StackId", "Ref", "AWS::StackId: the stack id holds a UUID"),
+        ("!Sub 'x-${AWS::StackId}'", "Fn::Sub", "no plan can know it"),
         ("!Sub '${Names}'", "Fn::Sub", "Fn::Sub substitutes strings only"),
         ("!Sub '${AWS::NoValue}'", "Fn::Sub", "AWS::NoValue"),
         ("!Select [5, !Ref Names]", "Fn::Select", "index '5' is out of range"),
@@ -194,3 +198,38 @@ def test_a_condition_must_be_a_condition_function(tmp_path: Path) -> None:
     text = TEMPLATE.replace("IsProd: !Equals [!Ref Env, prod]", "IsProd: !Ref Env")
     with pytest.raises(TemplateError, match=r"^Conditions\.IsProd: Ref: is not a condition"):
         evaluate(load_template(write(tmp_path, text.replace("VALUE", "!If [IsProd, a, b]"))))
+
+
+def test_the_stack_name_is_never_guessed(tmp_path: Path) -> None:
+    template = load_template(
+        write(tmp_path, TEMPLATE.replace("VALUE", "!Sub '${AWS::StackName}-api'"))
+    )
+    unnamed = PseudoParameters.for_region("ap-southeast-2", account_id="111122223333")
+    with pytest.raises(TemplateError) as caught:
+        evaluate(template, unnamed)
+    assert str(caught.value).startswith(
+        "Images.Properties.Value: Fn::Sub: AWS::StackName: the stack's name is not known to the plan. "
+        "Pass --stack-name, or set stack_name in samconfig"
+    )
+    named = replace(unnamed, stack_name="tak-prod")
+    assert evaluate(template, named) == {"Value": "tak-prod-api"}
+
+
+@pytest.mark.parametrize(
+    ("expression", "parameters", "clipped"),
+    [
+        (f"!Ref {'N' * 5000}", {}, "'NNN"),
+        (f"!Select [0, {'x' * 5000}]", {}, "got 'xxx"),
+        (f"!FindInMap [Regions, {'k' * 5000}, Suffix]", {}, "no key 'kkk"),
+        ("!Ref Env", {"Env": "e" * 5000}, "'eee"),  # AllowedValues [dev, prod]
+        (f"{{Ref: Env, {'o' * 1000}: x}}", {}, "found Ref, ooo"),
+    ],
+)
+def test_errors_clip_the_values_they_echo(
+    tmp_path: Path, expression: str, parameters: dict[str, str], clipped: str
+) -> None:
+    with pytest.raises(TemplateError) as caught:
+        value_of(tmp_path, expression, **parameters)
+    message = str(caught.value)
+    assert clipped in message
+    assert len(message) < 1000 and "..." in message

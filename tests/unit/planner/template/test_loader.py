@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +107,71 @@ def test_a_missing_template_file(tmp_path: Path) -> None:
 
 def test_template_errors_are_resolver_errors() -> None:
     assert issubclass(TemplateError, ResolverError)
+
+
+# --- hostile templates: refused as bad input, before any work they ask for ------------------------
+
+# A sub-1 KB "billion laughs" under the resolver's properties: each level names the one before
+# nine times, so walking level i visits 9**i strings (9**9 ≈ 387 million at the last).
+ALIAS_BOMB = (
+    "Resources:\n  Images:\n    Type: Custom::ImageResolver\n    Properties:\n"
+    '      L0: &l0 ["lol"]\n'
+    + "".join(f"      L{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 10))
+    + "      Images: *l9\n"
+)
+
+
+def test_an_alias_bomb_is_refused_before_anything_is_built(tmp_path: Path) -> None:
+    assert len(ALIAS_BOMB) < 1024
+    path = write(tmp_path, ALIAS_BOMB)
+    tracemalloc.start()
+    try:
+        with pytest.raises(TemplateError) as caught:
+            load_template(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert str(caught.value).startswith(
+        f"{path} line 6: found the alias *l0, and CloudFormation does not allow YAML aliases. "
+        "Write the value out"
+    )
+    assert peak < 1_000_000  # bytes: bounded by the file, never by what it would expand to
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("Base: &base {a: 1}\nOther: *base\n", r"line 2: found the alias \*base"),
+        ("Other:\n  <<: {a: 1}\n  b: 2\n", r"line 2: found a hash merge \(<<\)"),
+    ],
+)
+def test_aliases_and_hash_merges_are_refused_as_cloudformation_does(
+    tmp_path: Path, text: str, says: str
+) -> None:
+    with pytest.raises(TemplateError, match=says):
+        load_template(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("t.yaml", "A: " + "[" * 5000 + "]" * 5000 + "\n"),
+        ("t.yaml", "A:\n" + "".join("  " * i + "- \n" for i in range(1, 1500))),
+        ("t.json", '{"A": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    ],
+)
+def test_deep_nesting_is_a_template_error(tmp_path: Path, name: str, text: str) -> None:
+    with pytest.raises(TemplateError, match=r"t\.(yaml|json): nests values too deeply to read"):
+        load_template(write(tmp_path, text, name))
+
+
+def test_echoed_values_are_clipped(tmp_path: Path) -> None:
+    text = f"Resources:\n  A: {{Type: x}}\n  A: {'x' * 10_000}\n"
+    with pytest.raises(TemplateError) as caught:
+        load_template(write(tmp_path, text))
+    assert "duplicate key 'A'" in str(caught.value)
+    huge = "k" * 10_000
+    with pytest.raises(TemplateError) as caught:
+        load_template(write(tmp_path, f'{{"{huge}": 1, "{huge}": 2}}', "t.json"))
+    message = str(caught.value)
+    assert len(message) < 500 and "kkk..." in message

@@ -9,8 +9,8 @@ import pytest
 
 from resolver.errors import TemplateError
 from resolver.planner.template import (
+    Parameters,
     load_template,
-    merge_parameters,
 )
 
 from .conftest import TEMPLATE, evaluate, value_of, write
@@ -31,20 +31,21 @@ def test_parameter_precedence(
     tmp_path: Path, samconfig: dict[str, str], overrides: dict[str, str], expected: str
 ) -> None:
     template = load_template(write(tmp_path, TEMPLATE.replace("VALUE", "!Ref GitSha")))
-    parameters = merge_parameters(template, samconfig=samconfig, overrides=overrides)
-    assert evaluate(template, **parameters)["Value"] == expected
+    parameters = Parameters(template, overrides, samconfig=samconfig)
+    assert parameters.value("GitSha", "Value", "Ref") == expected
 
 
 def test_samconfig_values_for_other_templates_are_dropped_like_sam_does() -> None:
     template = {"Parameters": {"Env": {"Type": "String"}}}
-    merged = merge_parameters(template, samconfig={"Env": "dev", "LogLevel": "INFO"}, overrides={})
-    assert merged == {"Env": "dev"}
+    parameters = Parameters(template, {}, samconfig={"Env": "dev", "LogLevel": "INFO"})
+    assert list(parameters) == ["Env"]
+    assert parameters.value("Env", "Value", "Ref") == "dev"
 
 
 def test_an_override_for_no_parameter_is_a_typo() -> None:
     template = {"Parameters": {"GitSha": {"Type": "String"}}}
     with pytest.raises(TemplateError, match=r"'GitSah' is not a parameter .*did you mean 'GitSha'"):
-        merge_parameters(template, samconfig={}, overrides={"GitSah": "x"})
+        Parameters(template, {"GitSah": "x"}, given_by="--parameter-overrides")
 
 
 def test_evaluate_rejects_values_for_undeclared_parameters(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from resolver.errors import ResourceNotCreatedError, TemplateError
 from resolver.planner.template import (
+    Parameters,
     evaluate_properties,
     find_resolver_resource,
     load_template,
@@ -25,7 +27,7 @@ def test_consumer_template_evaluates_as_cloudformation_delivers_it() -> None:
     properties = evaluate_properties(
         template,
         logical_id,
-        parameters={"GitSha": "3f9a1c2e", "LocalImage": "team/local:pmtiles"},
+        parameters=Parameters(template, {"GitSha": "3f9a1c2e", "LocalImage": "team/local:pmtiles"}),
         imports=EXPORTS.get,
         pseudo=PSEUDO,
     )
@@ -54,7 +56,7 @@ def test_skip_leaves_properties_out_unevaluated() -> None:
     properties = evaluate_properties(
         template,
         "Images",
-        parameters={"GitSha": "3f9a1c2e"},
+        parameters=Parameters(template, {"GitSha": "3f9a1c2e"}),
         imports={"TAK-dev-BaseInfra-EcrArtifactsRepoArn": "repo"}.get,  # no ServiceToken export
         pseudo=PSEUDO,
         skip={"ServiceToken"},
@@ -113,4 +115,38 @@ def test_resource_discovery_errors(
 def test_evaluate_refuses_a_resource_of_another_type() -> None:
     template = {"Resources": {"Images": RESOLVER, "Fn": FUNCTION}}
     with pytest.raises(TemplateError, match="not Custom::ImageResolver"):
-        evaluate_properties(template, "Fn", parameters={}, imports=EXPORTS.get, pseudo=PSEUDO)
+        evaluate_properties(
+            template, "Fn", parameters=Parameters(template, {}), imports=EXPORTS.get, pseudo=PSEUDO
+        )
+
+
+# --- hostile nesting: a template error (exit 2), never a crash ---------------------------------
+
+
+def _resolver_with(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"Resources": {"Images": {**RESOLVER, "Properties": properties, **extra}}}
+
+
+def _deep(depth: int, wrap: Callable[[Any], Any], leaf: Any) -> Any:
+    node = leaf
+    for _ in range(depth):
+        node = wrap(node)
+    return node
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        _resolver_with({"Value": _deep(5000, lambda node: {"Fn::Join": ["", [node]]}, "x")}),
+        _resolver_with({"Value": _deep(5000, lambda node: {"Nested": node}, "x")}),
+        {
+            **_resolver_with({"Value": "x"}, Condition="Deep"),
+            "Conditions": {
+                "Deep": _deep(5000, lambda node: {"Fn::Not": [node]}, {"Fn::Equals": ["a", "b"]})
+            },
+        },
+    ],
+)
+def test_nesting_too_deep_to_evaluate_is_a_template_error(template: dict[str, Any]) -> None:
+    with pytest.raises(TemplateError, match=r"^Images: nests functions or values too deeply"):
+        evaluate(template)

@@ -9,7 +9,7 @@ import pytest
 from resolver.errors import TemplateError
 from resolver.planner.template import (
     parse_overrides,
-    read_samconfig_overrides,
+    read_samconfig,
 )
 
 from .conftest import write
@@ -79,18 +79,18 @@ def test_read_samconfig_overrides(
     tmp_path: Path, env: str, command: str, expected: dict[str, str]
 ) -> None:
     path = write(tmp_path, SAMCONFIG, "samconfig.toml")
-    assert read_samconfig_overrides(path, env=env, command=command) == expected
+    assert read_samconfig(path, env=env, command=command).parameter_overrides == expected
 
 
 def test_samconfig_yaml_is_read_too(tmp_path: Path) -> None:
     text = "version: 0.1\ndev:\n  deploy:\n    parameters:\n      parameter_overrides: Env=dev\n"
     path = write(tmp_path, text, "samconfig.yaml")
-    assert read_samconfig_overrides(path, env="dev") == {"Env": "dev"}
+    assert read_samconfig(path, env="dev").parameter_overrides == {"Env": "dev"}
 
 
 def test_the_project_samconfig_reads() -> None:
     path = Path(__file__).parents[4] / "samconfig.toml"
-    assert read_samconfig_overrides(path, env="prod") == {
+    assert read_samconfig(path, env="prod").parameter_overrides == {
         "LogLevel": "INFO",
         "LogRetentionDays": "90",
     }
@@ -109,7 +109,7 @@ def test_the_project_samconfig_reads() -> None:
 def test_samconfig_errors(tmp_path: Path, text: str, env: str, says: str) -> None:
     path = write(tmp_path, text, "samconfig.toml")
     with pytest.raises(TemplateError) as caught:
-        read_samconfig_overrides(path, env=env)
+        read_samconfig(path, env=env)
     assert str(caught.value).startswith(str(path))
     assert says in str(caught.value)
 
@@ -117,4 +117,38 @@ def test_samconfig_errors(tmp_path: Path, text: str, env: str, says: str) -> Non
 def test_samconfig_override_error_names_the_section(tmp_path: Path) -> None:
     path = write(tmp_path, "[dev.deploy.parameters]\nparameter_overrides = 'Env dev'\n", "s.toml")
     with pytest.raises(TemplateError, match=r"\[dev\.deploy\.parameters\] parameter_overrides"):
-        read_samconfig_overrides(path, env="dev")
+        read_samconfig(path, env="dev")
+
+
+@pytest.mark.parametrize(
+    ("env", "command", "expected"),
+    [
+        ("default", "deploy", "tak"),  # [default.global.parameters], as sam deploy reads it
+        ("dev", "deploy", None),
+    ],
+)
+def test_samconfig_gives_the_stack_name(
+    tmp_path: Path, env: str, command: str, expected: str | None
+) -> None:
+    path = write(tmp_path, SAMCONFIG, "samconfig.toml")
+    assert read_samconfig(path, env=env, command=command).stack_name == expected
+
+
+def test_the_deploy_sections_stack_name_beats_the_global_one(tmp_path: Path) -> None:
+    text = (
+        '[prod.global.parameters]\nstack_name = "everywhere"\n'
+        '[prod.deploy.parameters]\nstack_name = "tak-prod"\n'
+    )
+    path = write(tmp_path, text, "samconfig.toml")
+    assert read_samconfig(path, env="prod").stack_name == "tak-prod"
+
+
+@pytest.mark.parametrize("value", ['"tak prod"', '"1tak"', "3", '"' + "t" * 129 + '"'])
+def test_a_samconfig_stack_name_cloudformation_would_refuse_is_named(
+    tmp_path: Path, value: str
+) -> None:
+    path = write(tmp_path, f"[prod.deploy.parameters]\nstack_name = {value}\n", "s.toml")
+    with pytest.raises(
+        TemplateError, match=r"\[prod\.deploy\.parameters\] stack_name: .* is not a"
+    ):
+        read_samconfig(path, env="prod")
