@@ -33,6 +33,7 @@ from ..model import (
     DEFAULT_ATTRIBUTES,
     READY,
     OnMissing,
+    OnRetentionRisk,
     OnVulnerable,
     RecordedImage,
     Resolution,
@@ -160,8 +161,15 @@ def _previous(
         return replayed.resolution, [*notes, *replayed.unverified]
     # Not recorded (an id from an earlier version, or a record that did not fit): resolve the
     # previous properties again, reporting rather than enforcing, and say that it is not exact.
+    # No gate may judge on the way back: one that cannot read findings would raise, and a
+    # vulnerable or expiring image is still the one the stack ran.
+    ungated = tuple(
+        replace(spec, fail_on=None, on_retention_risk=OnRetentionRisk.REPORT)
+        for spec in request.images
+    )
     lenient = replace(
         request,
+        images=ungated,
         on_missing=OnMissing.REPORT if request.on_missing is OnMissing.FAIL else request.on_missing,
         on_vulnerable=OnVulnerable.REPORT,
         require_scan=False,
