@@ -404,9 +404,14 @@ def test_plan_ignores_the_templates_wait_unless_asked(
     spec = str(spec_file(tmp_path, properties))
     assert plan(seeded, "--spec", spec) == EXIT_BUILD_NEEDED
     assert slept == []
+    capsys.readouterr()
     assert plan(seeded, "--spec", spec, "--wait", "5") == EXIT_BUILD_NEEDED
     assert slept == [2.0, 3.0]  # 5 s of backoff, then the answer
-    capsys.readouterr()
+    said = [line for line in capsys.readouterr().err.splitlines() if "still waiting" in line]
+    assert said == [
+        "resolver: still waiting for Pmtiles (0 s of 5 s)",
+        "resolver: still waiting for Pmtiles (2 s of 5 s)",
+    ]
 
 
 def test_invoke_rejects_a_misspelled_request_type_in_one_line(

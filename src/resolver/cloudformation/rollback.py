@@ -28,7 +28,7 @@ from dataclasses import replace
 
 from ..engine import Deadline, resolve
 from ..engine.ecr.clients import EcrClients
-from ..errors import ResolverError
+from ..errors import LookupFailedError, ResolverError
 from ..model import (
     DEFAULT_ATTRIBUTES,
     READY,
@@ -161,21 +161,26 @@ def _previous(
         return replayed.resolution, [*notes, *replayed.unverified]
     # Not recorded (an id from an earlier version, or a record that did not fit): resolve the
     # previous properties again, reporting rather than enforcing, and say that it is not exact.
-    # No gate may judge on the way back: one that cannot read findings would raise, and a
-    # vulnerable or expiring image is still the one the stack ran.
-    ungated = tuple(
-        replace(spec, fail_on=None, on_retention_risk=OnRetentionRisk.REPORT)
-        for spec in request.images
-    )
     lenient = replace(
         request,
-        images=ungated,
         on_missing=OnMissing.REPORT if request.on_missing is OnMissing.FAIL else request.on_missing,
         on_vulnerable=OnVulnerable.REPORT,
         require_scan=False,
         wait_seconds=0,
     )
-    resolution = resolve(lenient, clients=services.clients, deadline=deadline)
+    try:
+        resolution = resolve(lenient, clients=services.clients, deadline=deadline)
+    except LookupFailedError as exc:
+        # A gate that cannot read the findings it judges fails a Create; on the way back the
+        # images are answered without it (the stack ran them), and the log says what was not read.
+        notes.append(f"the gates' findings ({exc})")
+        ungated = tuple(
+            replace(spec, fail_on=None, on_retention_risk=OnRetentionRisk.REPORT)
+            for spec in request.images
+        )
+        resolution = resolve(
+            replace(lenient, images=ungated), clients=services.clients, deadline=deadline
+        )
     return resolution, [*notes, "the previous images were not recorded in the id: resolved again"]
 
 

@@ -21,7 +21,15 @@ from ..errors import (
     RetentionRiskError,
     VulnerableImagesError,
 )
-from ..model import OnMissing, Resolution, ResolveRequest, RollbackState, RollbackTarget
+from ..model import (
+    OnMissing,
+    Resolution,
+    ResolveRequest,
+    RollbackState,
+    RollbackTarget,
+    Waiting,
+    WaitingFor,
+)
 from ..properties import parse_request
 from ..references import Registry, partition_of_region
 from .aws import Aws, AwsOptions, Exports, waiting_notice
@@ -125,7 +133,7 @@ def run_plan(options: PlanOptions) -> ExitCode:
         wait_seconds=options.wait_seconds,
     )
     with waiting_notice(f"ECR ({aws.where('ecr')})", polling_seconds=options.wait_seconds):
-        resolution = resolve(request, clients=clients)
+        resolution = resolve(request, clients=clients, observer=_say_still_waiting)
         target = (
             _deployed_target(
                 options.stack_name, source.logical_id, request, aws=aws, clients=clients
@@ -150,6 +158,16 @@ def run_plan(options: PlanOptions) -> ExitCode:
         print(f"resolver: {exc}", file=sys.stderr)
         return ExitCode.RETENTION_RISK
     return ExitCode.OK
+
+
+def _say_still_waiting(waiting: Waiting) -> None:
+    """``--wait`` (and a scan still in progress) is never silent: one line per round."""
+    what = "a scan of " if waiting.reason is WaitingFor.SCAN else ""
+    print(
+        f"resolver: still waiting for {what}{', '.join(waiting.images)} "
+        f"({waiting.slept:.0f} s of {waiting.budget:.0f} s)",
+        file=sys.stderr,
+    )
 
 
 def _warn_undeclared(names: OverrideNames, declared: frozenset[str] | None) -> None:
