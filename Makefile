@@ -37,7 +37,8 @@ help:
 	@echo "make typecheck  mypy --strict"
 	@echo "make clean    remove virtualenvs and build output"
 
-$(VENV)/.installed: pyproject.toml
+# The version lives in src/resolver/__init__.py: a new one reinstalls (the metadata carries it).
+$(VENV)/.installed: pyproject.toml src/resolver/__init__.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

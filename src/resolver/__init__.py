@@ -9,4 +9,4 @@ knows neither shell; both shells are thin.
 # The one place the version is written: pyproject.toml reads it (hatch), the Lambda's user agent and
 # `resolver --version` import it; template.yaml's SemanticVersion and CHANGELOG.md's top entry must
 # match it (tests/unit/test_release.py).
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -155,19 +155,6 @@ class RetentionRiskError(ResolverError):
         )
 
 
-class ListingTooLargeError(ResolverError):
-    """A repository holds more tagged images than the resolver will list."""
-
-    def __init__(self, repository: str, limit: int) -> None:
-        self.repository = repository
-        self.limit = limit
-        super().__init__(
-            f"Repository {repository} has more than {limit} tagged images, the most the resolver "
-            "lists to match a tag pattern or find Version: latest. Use an exact Tag, or add a "
-            "lifecycle policy that expires old images."
-        )
-
-
 class UnreadableManifestError(ResolverError):
     """ECR returned an image document the resolver cannot read.
 

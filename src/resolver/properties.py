@@ -329,7 +329,6 @@ def parse_request(
         use_prebuilt=use_prebuilt,
         attributes=top["Attributes"] or DEFAULT_ATTRIBUTES,
         version=version,
-        latest_version=latest,
         wait_seconds=top["WaitSeconds"] or 0,
         on_vulnerable=top["OnVulnerable"] or OnVulnerable.FAIL,
         require_scan=bool(top["RequireScan"]),

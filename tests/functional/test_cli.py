@@ -104,6 +104,8 @@ def test_json_output_schema(
         "version",
         "ecrCalls",
         "rollbackTarget",
+        "responseBytes",
+        "rollbackRecord",
         "images",
     }
     assert document["version"] == "3f9a1c2e"
@@ -402,9 +404,14 @@ def test_plan_ignores_the_templates_wait_unless_asked(
     spec = str(spec_file(tmp_path, properties))
     assert plan(seeded, "--spec", spec) == EXIT_BUILD_NEEDED
     assert slept == []
+    capsys.readouterr()
     assert plan(seeded, "--spec", spec, "--wait", "5") == EXIT_BUILD_NEEDED
     assert slept == [2.0, 3.0]  # 5 s of backoff, then the answer
-    capsys.readouterr()
+    said = [line for line in capsys.readouterr().err.splitlines() if "still waiting" in line]
+    assert said == [
+        "resolver: still waiting for Pmtiles (0 s of 5 s)",
+        "resolver: still waiting for Pmtiles (2 s of 5 s)",
+    ]
 
 
 def test_invoke_rejects_a_misspelled_request_type_in_one_line(
@@ -628,3 +635,68 @@ def test_invoke_applies_the_allowed_stack_prefixes_as_the_function_does(
     assert seeded.calls() == 0
     assert invoke(seeded, "create.json", "--allowed-stack-prefixes", "cloudtak-") == EXIT_OK
     assert json.loads(capsys.readouterr().out)["Status"] == "SUCCESS"
+
+
+# --- the response budget: the plan fails exactly when the Create would ---------------------------
+
+
+def found_images_spec(ecr: Ecr, tmp_path: Path, count: int) -> Path:
+    """``count`` images of the first user's repository, each pushed, named like Api or Pmtiles."""
+    repository = "tak-dev-baseinfra-artifacts"
+    ensure_repository(ecr.client(), repository)
+    images = {}
+    for number in range(count):
+        tag = f"i{number:03d}-3f9a1c2e"
+        with contextlib.suppress(Exception):  # pushed by an earlier count already
+            push(ecr.client(), repository, tag, manifest(tag))
+        images[f"I{number:03d}x"] = {"Tag": tag}
+    return spec_file(tmp_path, {"Repository": repository, "Attributes": "Uri", "Images": images})
+
+
+def created_by_the_function(spec: Path, receiver: ResponseReceiver) -> dict[str, Any]:
+    """What the Lambda answers a Create of the spec's properties, for stack cloudtak-dev."""
+    from devkit.lambda_context import LambdaContext
+    from resolver.cloudformation.app import handler
+
+    event = load_event("create.json")
+    event["ResourceProperties"] = {
+        "ServiceToken": event["ServiceToken"],
+        **yaml.safe_load(spec.read_text()),
+    }
+    event["ResponseURL"] = receiver.url("create")
+    handler(event, LambdaContext())
+    return receiver.take(timeout=10).body
+
+
+def test_the_plan_fails_for_size_exactly_when_the_create_would(
+    seeded: Ecr,
+    tmp_path: Path,
+    receiver: ResponseReceiver,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """22 images with [Uri] fit, 23 do not (README: the response budget): the plan and the
+    function size the response with the same code, so CI is never green for a deploy that the
+    size alone would fail. Before, the plan said "No build needed", exit 0, for both."""
+    monkeypatch.setenv("IMAGE_RESOLVER_LOCAL", "true")
+    for count, fits in ((22, True), (23, False)):
+        spec = found_images_spec(seeded, tmp_path, count)
+        code = plan(seeded, "--spec", str(spec), "--stack-name", "cloudtak-dev", "--output", "json")
+        out, err = capsys.readouterr()
+        created = created_by_the_function(spec, receiver)
+        if fits:
+            assert (code, created["Status"]) == (EXIT_OK, "SUCCESS")
+            forecast = json.loads(out)
+            assert forecast["responseBytes"] == len(json.dumps(created, separators=(",", ":")))
+            assert forecast["rollbackRecord"] == created["Data"]["RollbackRecord"] == "Dropped"
+        else:
+            assert (code, created["Status"]) == (EXIT_INVALID, "FAILED")
+            assert err.strip().splitlines()[-1] == f"resolver: {created['Reason']}"
+
+
+def test_without_a_stack_name_the_longest_is_assumed_and_said(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert plan(seeded, "--spec", str(found_images_spec(seeded, tmp_path, 3))) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "(for a 128-character stack name: pass --stack-name); rollback record Full." in out

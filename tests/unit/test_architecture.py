@@ -141,7 +141,8 @@ def test_stages_only_some_requests_need_are_not_loaded_by_the_function() -> None
         "import sys, resolver.cloudformation.app\n"
         "print(sorted(m for m in sys.modules if m.startswith('resolver.engine.')"
         " and m.rsplit('.', 1)[1] in {'discovery', 'waiting', 'metadata', 'gate', 'retention',"
-        " 'lifecycle', 'absence', 'lifecycle_policy', 'pull_through_cache', 'scan_findings'}))"
+        " 'lifecycle', 'absence', 'lifecycle_policy', 'pull_through_cache', 'scan_findings',"
+        " 'backoff'}))"
     )
     assert loaded == "[]"
 

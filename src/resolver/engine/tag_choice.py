@@ -34,8 +34,6 @@ class ListedImage:
     digest: str
     tags: tuple[str, ...]
     pushed_at: datetime
-    size_in_bytes: int | None = None
-    media_type: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,22 @@ from ..errors import (
     RetentionRiskError,
     VulnerableImagesError,
 )
-from ..model import OnMissing, Resolution, ResolveRequest, RollbackState, RollbackTarget
+from ..model import (
+    OnMissing,
+    Resolution,
+    ResolveRequest,
+    RollbackState,
+    RollbackTarget,
+    Waiting,
+    WaitingFor,
+)
 from ..properties import parse_request
 from ..references import Registry, partition_of_region
 from .aws import Aws, AwsOptions, Exports, waiting_notice
 from .exit_codes import ExitCode
 from .options import Colour, ContextKeys, Emit, Output, OverrideNames
 from .report import (
+    ResponseForecast,
     as_cdk_context,
     as_github_outputs,
     as_json,
@@ -93,12 +102,13 @@ class _Template:
 
 @dataclass(frozen=True)
 class _Planned:
-    """The resource's properties and logical id, and the parameters its template declares
-    (None for a spec)."""
+    """The resource's properties and logical id, the parameters its template declares (None for
+    a spec), and the stack's name where it is known."""
 
     properties: dict[str, Any]
     logical_id: str
     declared_parameters: frozenset[str] | None
+    stack_name: str | None = None
 
 
 def run_plan(options: PlanOptions) -> ExitCode:
@@ -123,7 +133,7 @@ def run_plan(options: PlanOptions) -> ExitCode:
         wait_seconds=options.wait_seconds,
     )
     with waiting_notice(f"ECR ({aws.where('ecr')})", polling_seconds=options.wait_seconds):
-        resolution = resolve(request, clients=clients)
+        resolution = resolve(request, clients=clients, observer=_say_still_waiting)
         target = (
             _deployed_target(
                 options.stack_name, source.logical_id, request, aws=aws, clients=clients
@@ -131,7 +141,12 @@ def run_plan(options: PlanOptions) -> ExitCode:
             if options.stack_name
             else None
         )
-    _report(options, resolution, target)
+    forecast, too_large = _predicted_response(
+        source, request, resolution, registry=registry, clients=clients
+    )
+    _report(options, resolution, target, forecast)
+    if too_large is not None:
+        raise too_large  # the Create would answer FAILED with this very message
     if resolution.build_required:
         return ExitCode.BUILD_NEEDED
     try:
@@ -143,6 +158,16 @@ def run_plan(options: PlanOptions) -> ExitCode:
         print(f"resolver: {exc}", file=sys.stderr)
         return ExitCode.RETENTION_RISK
     return ExitCode.OK
+
+
+def _say_still_waiting(waiting: Waiting) -> None:
+    """``--wait`` (and a scan still in progress) is never silent: one line per round."""
+    what = "a scan of " if waiting.reason is WaitingFor.SCAN else ""
+    print(
+        f"resolver: still waiting for {what}{', '.join(waiting.images)} "
+        f"({waiting.slept:.0f} s of {waiting.budget:.0f} s)",
+        file=sys.stderr,
+    )
 
 
 def _warn_undeclared(names: OverrideNames, declared: frozenset[str] | None) -> None:
@@ -170,7 +195,8 @@ def _read(source: TemplateSource | SpecSource, *, stack_name: str | None) -> _Te
     if stack_name is not None:
         te.check_stack_name(stack_name, "--stack-name")
     if isinstance(source, SpecSource):
-        return _Planned(_read_spec(source.spec), source.resource, declared_parameters=None)
+        spec = _read_spec(source.spec)
+        return _Planned(spec, source.resource, declared_parameters=None, stack_name=stack_name)
     template = te.load_template(source.template)
     logical_id, _ = te.find_resolver_resource(template, logical_id=source.resource)
     config = source.config_file or source.template.parent / "samconfig.toml"
@@ -214,7 +240,7 @@ def _evaluate(read: _Template, *, aws: Aws, account: str) -> _Planned | None:
     except ResourceNotCreatedError as exc:
         print(f"resolver: nothing to plan: {exc}", file=sys.stderr)
         return None
-    return _Planned(properties, read.logical_id, frozenset(read.parameters))
+    return _Planned(properties, read.logical_id, frozenset(read.parameters), read.stack_name)
 
 
 def _read_spec(path: Path) -> dict[str, Any]:
@@ -240,36 +266,101 @@ def _deployed_target(
     clients: EcrClients,
 ) -> RollbackTarget:
     """Are the images the deployed stack runs — where a failed deploy would return — still in
-    ECR? Read from the PhysicalResourceId, which records them."""
+    ECR? Read from the PhysicalResourceId, which records them, as the function checks it before
+    an Update moves on."""
     from ..cloudformation.physical_id import parse  # noqa: PLC0415
+    from ..cloudformation.rollback import rollback_target  # noqa: PLC0415
     from ..engine import Deadline  # noqa: PLC0415
-    from ..engine.replay import rollback_target  # noqa: PLC0415
 
     deployed = aws.physical_id(stack_name, logical_id)
     if deployed is None:
         return RollbackTarget(
             RollbackState.UNKNOWN, reason=f"stack {stack_name} has no resource {logical_id} yet"
         )
-    current = parse(deployed)
-    recorded = current.recorded(request) if current else None
-    if current is None or recorded is None:
-        reason = "the deployed resource does not record these images (made by an earlier "
-        reason += "version, too many images, or the template now names other images)"
-        return RollbackTarget(RollbackState.UNKNOWN, reason=reason)
-    target, _ = rollback_target(request, recorded, clients=clients, deadline=Deadline())
+    target, _ = rollback_target(parse(deployed), request, clients=clients, deadline=Deadline())
     return target
 
 
-def _report(options: PlanOptions, resolution: Resolution, target: RollbackTarget | None) -> None:
+# --- the response the Create would send --------------------------------------------------------
+
+# A stack's name is up to 128 characters; unknown, the longest is assumed: a plan that passes then
+# never meets a Create that fails for size.
+_LONGEST_STACK_NAME = "s" * 128
+_PLACEHOLDER_UUID = "00000000-0000-0000-0000-000000000000"  # StackId's and RequestId's length
+
+
+def _predicted_response(
+    source: _Planned,
+    request: ResolveRequest,
+    resolution: Resolution,
+    *,
+    registry: Registry,
+    clients: EcrClients,
+) -> tuple[ResponseForecast, InvalidPropertyError | None]:
+    """What the Create of this deployment would answer, sized by the function's own code
+    (``cloudformation.budget``): the forecast to report, and the error the Create would fail
+    with. With images missing, the deploy the plan points to is the one with pre-built images
+    off (every image its Fallback)."""
+    from ..cloudformation.budget import forward_answer  # noqa: PLC0415
+    from ..cloudformation.events import CfnEvent, ReplyTo, RequestType  # noqa: PLC0415
+
+    name = source.stack_name or _LONGEST_STACK_NAME
+    stack_id = (
+        f"arn:{registry.partition}:cloudformation:{registry.region}:{registry.account_id}"
+        f":stack/{name}/{_PLACEHOLDER_UUID}"
+    )
+    event = CfnEvent(
+        RequestType.CREATE,
+        ReplyTo("", stack_id, _PLACEHOLDER_UUID, source.logical_id),
+        source.properties,
+    )
+    assumed = source.stack_name is None
+    deployed: Resolution | None = resolution
+    if resolution.build_required:
+        deployed = _without_prebuilt(source.properties, registry=registry, clients=clients)
+    if deployed is None:
+        return ResponseForecast(None, None, assumed_stack_name=assumed), None
+    try:
+        answer = forward_answer(event, deployed, request.attributes)
+    except InvalidPropertyError as exc:
+        return ResponseForecast(None, None, assumed_stack_name=assumed), exc
+    forecast = ResponseForecast(
+        answer.response.size(), answer.record.value, assumed_stack_name=assumed
+    )
+    return forecast, None
+
+
+def _without_prebuilt(
+    properties: Mapping[str, Any], *, registry: Registry, clients: EcrClients
+) -> Resolution | None:
+    """The resolution of ``UsePreBuiltImages: false`` (no ECR call is made); None when the
+    properties do not allow it (an image without a Fallback): the Create would say so itself."""
+    from ..engine import resolve  # noqa: PLC0415
+
+    try:
+        request = parse_request(
+            {**properties, "UsePreBuiltImages": "false"}, default_registry=registry
+        )
+    except InvalidPropertyError:
+        return None
+    return resolve(request, clients=clients)
+
+
+def _report(
+    options: PlanOptions,
+    resolution: Resolution,
+    target: RollbackTarget | None,
+    forecast: ResponseForecast,
+) -> None:
     colour = options.colour is Colour.ALWAYS or (
         options.colour is Colour.AUTO and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     )
     if options.output is Output.JSON:
-        report = as_json(resolution, rollback_target=target)
+        report = as_json(resolution, rollback_target=target, forecast=forecast)
     elif options.output is Output.GITHUB:
         report = as_github_outputs(resolution, rollback_target=target)
     else:
-        report = as_table(resolution, colour=colour, rollback_target=target)
+        report = as_table(resolution, colour=colour, rollback_target=target, forecast=forecast)
     if options.summary_file is not None:
         _append(options.summary_file, as_markdown(resolution))
     if options.emit is Emit.SAM_OVERRIDES:

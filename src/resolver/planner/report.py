@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ..model import ImageResult, ImageStatus, Resolution, RollbackState, RollbackTarget
@@ -17,12 +18,37 @@ SCHEMA_VERSION = 1
 _GREEN, _YELLOW, _RED, _BOLD = "32", "33", "31", "1"
 
 
+@dataclass(frozen=True)
+class ResponseForecast:
+    """The custom resource's response to this deployment's Create, as the function sizes it
+    (``cloudformation.budget``): its bytes and rollback record; None when it would not fit (the
+    plan then fails with the Create's own reason) or is not sized (pre-built images off without
+    Fallbacks)."""
+
+    bytes: int | None
+    rollback_record: str | None
+    assumed_stack_name: bool  # the stack's name was not given: the longest was assumed
+
+    def summary(self) -> str:
+        if self.bytes is None:
+            return ""
+        assumed = " (for a 128-character stack name: pass --stack-name)" * self.assumed_stack_name
+        return (
+            f"Response {self.bytes} of 4096 bytes{assumed}; rollback record {self.rollback_record}."
+        )
+
+
 def _selector(image: ImageResult) -> str:
     ref = image.image_ref
     return ref.tag if ref.tag else (ref.digest or "")
 
 
-def as_json(resolution: Resolution, *, rollback_target: RollbackTarget | None = None) -> str:
+def as_json(
+    resolution: Resolution,
+    *,
+    rollback_target: RollbackTarget | None = None,
+    forecast: ResponseForecast | None = None,
+) -> str:
     """The documented, stable schema (README: "Planner JSON")."""
     document: dict[str, Any] = {
         "schemaVersion": SCHEMA_VERSION,
@@ -32,6 +58,8 @@ def as_json(resolution: Resolution, *, rollback_target: RollbackTarget | None = 
         "version": resolution.version,
         "ecrCalls": resolution.ecr_calls,
         "rollbackTarget": rollback_target.summary() if rollback_target else None,
+        "responseBytes": forecast.bytes if forecast else None,
+        "rollbackRecord": forecast.rollback_record if forecast else None,
         "images": [
             {
                 "name": image.name,
@@ -145,7 +173,11 @@ def _markdown_cell(text: str) -> str:
 
 
 def as_table(
-    resolution: Resolution, *, colour: bool, rollback_target: RollbackTarget | None = None
+    resolution: Resolution,
+    *,
+    colour: bool,
+    rollback_target: RollbackTarget | None = None,
+    forecast: ResponseForecast | None = None,
 ) -> str:
     def paint(text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if colour else text
@@ -205,6 +237,9 @@ def as_table(
         ready = rollback_target.state is RollbackState.READY
         target = f"Rollback target (the images deployed now): {rollback_target.summary()}"
         out.append(paint(target, _GREEN if ready else _YELLOW))
+    if forecast is not None and forecast.summary():
+        full = forecast.rollback_record == "Full"
+        out.append(paint(forecast.summary(), _GREEN if full else _YELLOW))
     return "\n".join(out)
 
 

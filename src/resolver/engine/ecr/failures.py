@@ -66,3 +66,5 @@ def failure_from(exc: ClientError | BotoCoreError) -> EcrFailure:
 TIMED_OUT = EcrFailure("Timeout", "ECR did not answer before the time limit")
 # What a batched read reports for an id that ECR's answer does not mention.
 NO_RESULT = EcrFailure("NoResult", "ECR's answer did not mention this image")
+# The code of a repository listing past the most images the resolver lists (``describe_images``).
+LISTING_TOO_LARGE = "ListingTooLarge"
