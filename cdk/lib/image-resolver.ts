@@ -68,15 +68,27 @@ export interface ImageResolverProps {
   readonly attributes?: string[];
   /** Free text; changing it makes CloudFormation call the resolver again (the planner's revision). */
   readonly revision?: string;
-  /** Poll for missing images for up to this many seconds (0–900). @default 0 */
+  /**
+   * Poll for missing images for up to this many seconds (0–900).
+   * @default 0
+   */
   readonly waitSeconds?: number;
-  /** Vulnerability gate for every image. @default - no gate */
+  /**
+   * Vulnerability gate for every image.
+   * @default - no gate
+   */
   readonly failOnSeverity?: Severity;
   /** @default OnVulnerable.FAIL */
   readonly onVulnerable?: OnVulnerable;
-  /** Under a gate, an image never scanned is blocked. @default false */
+  /**
+   * Under a gate, an image never scanned is blocked.
+   * @default false
+   */
   readonly requireScan?: boolean;
-  /** How long to wait for a scan in progress (0–900). @default 60 */
+  /**
+   * How long to wait for a scan in progress (0–900).
+   * @default 60
+   */
   readonly scanWaitSeconds?: number;
   /** @default OnRetentionRisk.REPORT */
   readonly onRetentionRisk?: OnRetentionRisk;
@@ -333,11 +345,10 @@ export class ImageResolver extends Construct {
           "image's fallback: keep usePrebuiltImages true with imagesToBuild (per-image builds), or drop imagesToBuild",
       );
     }
-    if (planned !== undefined) return (name) => planned.includes(name);
-    // Without a plan, build every fallback that may be deployed (a deploy-time value may be false).
+    // Only a fallback that may be deployed is worth building (a deploy-time value may be false).
     const prebuiltForSure = prebuilt === undefined || prebuilt === 'true';
     const mayFallBack = !prebuiltForSure || props.onMissing === OnMissing.FALLBACK;
-    return () => mayFallBack;
+    return (name) => mayFallBack && (planned === undefined || planned.includes(name));
   }
 }
 

@@ -272,6 +272,11 @@ describe('fallbackBuild: an asset only for the images that need a build', () => 
     expect(dockerImages(built({ onMissing: OnMissing.FAIL, usePrebuiltImages: 'false' }).scope)).toHaveLength(4);
   });
 
+  test('a fallback that is never deployed is never built', () => {
+    // OnMissing: Fail deploys no fallback: a missing image fails the deploy, built or not.
+    expect(dockerImages(built({ onMissing: OnMissing.FAIL, imagesToBuild: 'Pmtiles' }).scope)).toHaveLength(0);
+  });
+
   test('the asset\'s repository is granted to ECS with the others', () => {
     const { scope, images } = built({ imagesToBuild: 'Api' });
     new ecs.FargateTaskDefinition(scope, 'Task').addContainer('api', { image: images.containerImage('Api'), memoryLimitMiB: 512 });
