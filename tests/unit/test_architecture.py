@@ -139,10 +139,10 @@ def test_stages_only_some_requests_need_are_not_loaded_by_the_function() -> None
     # Cold start pays for what every request runs; these load on first use (`make bench`).
     loaded = _run(
         "import sys, resolver.cloudformation.app\n"
-        "print(sorted(m for m in sys.modules if m.startswith('resolver.engine.')"
+        "print(sorted(m for m in sys.modules if m.startswith('resolver.')"
         " and m.rsplit('.', 1)[1] in {'discovery', 'waiting', 'metadata', 'gate', 'retention',"
         " 'lifecycle', 'absence', 'lifecycle_policy', 'pull_through_cache', 'scan_findings',"
-        " 'backoff'}))"
+        " 'backoff', 'rollback', 'replay', 'digest_listing'}))"
     )
     assert loaded == "[]"
 
