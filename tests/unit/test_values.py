@@ -39,14 +39,19 @@ def pair(*, order: bool = False) -> tuple[type[Any], type[Any]]:
             "__post_init__": __post_init__,
         }
 
-    stdlib = dataclass(frozen=True, order=order)(type("Thing", (), body()))
-    ours = frozen(order=order)(type("Thing", (), body()))
+    stdlib: type[Any] = dataclass(frozen=True, order=order)(type("Thing", (), body()))
+    ours: type[Any] = frozen(order=order)(type("Thing", (), body()))
     return stdlib, ours
 
 
 def test_construction_defaults_factories_and_post_init_agree() -> None:
     stdlib, ours = pair()
-    for args, kwargs in [(("Api",), {}), (("Api", 3), {"tags": ("a",)}), ((), {"name": "X"})]:
+    cases: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        (("Api",), {}),
+        (("Api", 3), {"tags": ("a",)}),
+        ((), {"name": "X"}),
+    ]
+    for args, kwargs in cases:
         a, b = stdlib(*args, **kwargs), ours(*args, **kwargs)
         assert [getattr(a, f.name) for f in dataclasses.fields(a)] == [
             getattr(b, f.name) for f in dataclasses.fields(b)
