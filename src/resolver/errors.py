@@ -9,7 +9,8 @@ value, image) compose a message that names what is wrong, where, and the fix.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from .values import frozen
 
 # A value echoed in a message is cut to this many characters: enough to recognise it, never a
 # wall of text (a 5,000-character Repository once made a 4,000-character Reason).
@@ -55,7 +56,7 @@ def shown(value: object) -> str:
     return "(absent)" if value is None else clip(repr(value))
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageProblem:
     """One image that could not be resolved, described for a person."""
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from enum import Enum
 
 from .platforms import LAMBDA_DEFAULT_PLATFORM, Platform
 from .references import ImageRef
+from .values import frozen
 
 # The custom resource's type: the template reader looks for it, the CDK construct declares it.
 RESOURCE_TYPE = "Custom::ImageResolver"
@@ -89,7 +90,7 @@ METADATA_ATTRIBUTES = frozenset({Attribute.PUSHED_AT, Attribute.SIZE_IN_BYTES, A
 DEFAULT_ATTRIBUTES = (Attribute.URI, Attribute.DIGEST, Attribute.STATUS, Attribute.BUILD_REQUIRED)
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageSpec:
     """One requested image. With ``match`` other than EXACT, ``ref.tag`` holds the glob or the
     ``{version}`` template that discovery turns into a concrete tag."""
@@ -109,7 +110,7 @@ class ImageSpec:
         return self.platform or (LAMBDA_DEFAULT_PLATFORM if self.for_lambda else None)
 
 
-@dataclass(frozen=True)
+@frozen
 class ResolveRequest:
     images: tuple[ImageSpec, ...]
     on_missing: OnMissing = OnMissing.FAIL
@@ -137,7 +138,7 @@ class ResolveRequest:
 # --- what ECR says about an image --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageDetails:
     """DescribeImages: asked for only when ``PushedAt``/``SizeInBytes``/``Tags`` is selected.
 
@@ -162,7 +163,7 @@ class ScanState(Enum):
 FINDING_SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED")
 
 
-@dataclass(frozen=True)
+@frozen
 class ScanReport:
     state: ScanState
     counts: Mapping[str, int] = field(default_factory=dict)  # ECR severity name -> findings
@@ -237,7 +238,7 @@ class RetentionKind(Enum):
     UNKNOWN = "Unknown"  # the policy or the listing could not be read
 
 
-@dataclass(frozen=True)
+@frozen
 class Retention:
     """How long a pinned image survives its repository's lifecycle policy, as things stand."""
 
@@ -261,7 +262,7 @@ class Source(Enum):
     NONE = "none"
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageResult:
     spec: ImageSpec
     status: ImageStatus
@@ -302,7 +303,7 @@ class ImageResult:
         return self.spec.ref.tag_uri if self.spec.match is TagMatch.EXACT else ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Resolution:
     images: tuple[ImageResult, ...]
     on_missing: OnMissing
@@ -328,7 +329,7 @@ class Resolution:
 # --- what was deployed before ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class RecordedImage:
     """One image as an earlier resolution answered it: enough to answer the same again.
 
@@ -348,7 +349,7 @@ class RollbackState(Enum):
     UNKNOWN = "Unknown"
 
 
-@dataclass(frozen=True)
+@frozen
 class RollbackTarget:
     """Whether the images an Update replaces are still in ECR: the way back if it fails."""
 
@@ -376,7 +377,7 @@ class WaitingFor(Enum):
     SCAN = "scan"  # ScanWaitSeconds: scans still in progress
 
 
-@dataclass(frozen=True)
+@frozen
 class Waiting:
     """A wait about to sleep again: ``images`` still awaited, ``slept`` of ``budget`` seconds
     spent so far. What ``resolve``'s observer hears, e.g. to print "still waiting for Pmtiles

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import partial
 
 from ..references import ImageRef, Registry
+from ..values import frozen
 from .ecr.clients import EcrClients
 from .ecr.describe_images import ACTIVATING, ARCHIVED, list_stored_images
 from .ecr.failures import TIMED_OUT, EcrFailure, FailureKind
@@ -39,14 +39,14 @@ from .fanout import Deadline, Report, run_all
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@frozen
 class Archived:
     """In the archive storage class (or being restored from it): listed, but no pull."""
 
     detail: str
 
 
-@dataclass(frozen=True)
+@frozen
 class NotCached:
     """Under a pull-through cache rule, and not imported: unknown, so a lookup failure."""
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from ..model import Observer, Waiting, WaitingFor
+from ..values import frozen
 from .fanout import Deadline
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@frozen
 class Backoff:
     """A delay schedule: ``first``, then ``factor`` times the last, never above ``ceiling``."""
 

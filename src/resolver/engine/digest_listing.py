@@ -10,17 +10,17 @@ this.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import partial
 
 from ..references import Repository
+from ..values import frozen
 from .ecr.clients import EcrClients
 from .ecr.describe_images import list_stored_images
 from .ecr.failures import TIMED_OUT, EcrFailure
 from .fanout import Deadline, run_all
 
 
-@dataclass(frozen=True)
+@frozen
 class Digests:
     listed: Mapping[Repository, frozenset[str]]
     unlisted: Mapping[Repository, str]  # why ECR could not list it

@@ -18,9 +18,10 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar, cast
+
+from ..values import frozen
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -54,7 +55,7 @@ class SystemClock:
 SYSTEM_CLOCK: Clock = SystemClock()
 
 
-@dataclass(frozen=True)
+@frozen
 class Deadline:
     """A point in time on ``clock`` (``None``: no limit) that every call and wait respects."""
 
@@ -78,7 +79,7 @@ class Deadline:
 NO_DEADLINE = Deadline()
 
 
-@dataclass(frozen=True)
+@frozen
 class Report(Generic[K, V]):
     """What a fanned-out read answered, key by key, and the AWS calls it took."""
 

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UnreadableManifestError
 from ..platforms import ARM64, ARM64_DEFAULT_VARIANT, Platform, normalised
+from ..values import frozen
 
 DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -41,7 +41,7 @@ _UNKNOWN = "unknown"
 _DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
 
 
-@dataclass(frozen=True)
+@frozen
 class IndexEntry:
     """One ``manifests[]`` entry of an index."""
 
@@ -57,7 +57,7 @@ class IndexEntry:
         return self.platform is not None and not self.attestation and not self.artifact_type
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageIndex:
     """A parsed image index: every entry, attestations included, in document order."""
 

@@ -10,15 +10,15 @@ one, a lookup failure for any problem — once, for every image together.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from ..errors import ImageProblem
 from ..model import ImageStatus
 from ..references import ImageRef
+from ..values import frozen
 from .ecr.failures import FailureKind
 
 
-@dataclass(frozen=True)
+@frozen
 class Found:
     """In ECR, with a digest to deploy."""
 
@@ -29,7 +29,7 @@ class Found:
     children: tuple[str, ...] = ()  # an unpinned index's runnable images (scanned one by one)
 
 
-@dataclass(frozen=True)
+@frozen
 class Absent:
     """Not deployable from ECR: a build is needed (or pre-built images are off)."""
 
@@ -43,7 +43,7 @@ class Absent:
 Outcome = Found | Absent | ImageProblem
 
 
-@dataclass(frozen=True)
+@frozen
 class Round:
     """What one lookup round answered: an outcome per image looked for, ECR calls, the version
     ``Version: latest`` chose."""

@@ -17,7 +17,7 @@ replaces still in ECR, so that a failure can go back to them?
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ..errors import UnreadableManifestError
 from ..model import (
@@ -34,6 +34,7 @@ from ..model import (
     TagMatch,
 )
 from ..references import ImageRef
+from ..values import frozen
 from .ecr.batch_get_image import FetchedImage, fetch_images
 from .ecr.clients import EcrClients
 from .ecr.failures import EcrFailure, FailureKind
@@ -44,7 +45,7 @@ from .pipeline import describe, undescribed
 from .policy import decide
 
 
-@dataclass(frozen=True)
+@frozen
 class Replay:
     resolution: Resolution
     unverified: tuple[str, ...]  # what could not be read again, for a warning

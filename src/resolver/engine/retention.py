@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
 from ..model import ImageResult, ImageStatus, ResolveRequest, Retention, RetentionKind
 from ..references import Repository
+from ..values import frozen
 from .ecr.clients import EcrClients
 from .ecr.describe_images import StoredListing, list_stored_images
 from .ecr.failures import LISTING_TOO_LARGE, TIMED_OUT, EcrFailure
@@ -96,7 +97,7 @@ def _bases(
     return bases, calls
 
 
-@dataclass(frozen=True)
+@frozen
 class _Until:
     """The evaluator's budget: any number of tag matches, until the deadline."""
 

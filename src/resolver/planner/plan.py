@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,7 @@ from ..model import (
 )
 from ..properties import parse_request
 from ..references import Registry, partition_of_region
+from ..values import frozen
 from .aws import Aws, AwsOptions, Exports, waiting_notice
 from .exit_codes import ExitCode
 from .options import Colour, ContextKeys, Emit, Output, OverrideNames
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 _DECIDED_BY_THE_PLANNER = frozenset({"UsePreBuiltImages", "OnMissing", "WaitSeconds"})
 
 
-@dataclass(frozen=True)
+@frozen
 class TemplateSource:
     """A consumer template, evaluated as CloudFormation would with these inputs."""
 
@@ -65,7 +66,7 @@ class TemplateSource:
     imports: Mapping[str, str] | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class SpecSource:
     """A YAML/JSON file holding the resource's properties."""
 
@@ -73,7 +74,7 @@ class SpecSource:
     resource: str = "Images"  # its logical id in a deployed stack (--stack-name)
 
 
-@dataclass(frozen=True)
+@frozen
 class PlanOptions:
     source: TemplateSource | SpecSource
     aws: AwsOptions = field(default_factory=AwsOptions)
@@ -89,7 +90,7 @@ class PlanOptions:
     summary_file: Path | None = None  # also append a Markdown report here ($GITHUB_STEP_SUMMARY)
 
 
-@dataclass(frozen=True)
+@frozen
 class _Template:
     """A consumer template and everything the files say about evaluating it."""
 
@@ -100,7 +101,7 @@ class _Template:
     imports: Mapping[str, str]
 
 
-@dataclass(frozen=True)
+@frozen
 class _Planned:
     """The resource's properties and logical id, the parameters its template declares (None for
     a spec), and the stack's name where it is known."""

@@ -91,7 +91,7 @@ def test_the_way_back_is_unknown_without_a_usable_record(stubber: Stubber) -> No
     previous = parse_request(
         one_image().properties, default_registry=Registry("123456789012", "ap-southeast-2")
     )
-    clients = EcrClients(client=stubber.client)  # type: ignore[attr-defined]
+    clients = EcrClients(client=stubber.client)
     unknown, calls = rollback_target(None, previous, clients=clients, deadline=Deadline())
     assert (unknown.state, calls) == (RollbackState.UNKNOWN, 0)
     assert "earlier version" in unknown.reason

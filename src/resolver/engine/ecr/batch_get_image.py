@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ...references import ImageRef, Repository
+from ...values import frozen
 from ..fanout import Deadline, Report
 from .batches import read_batched
 from .clients import EcrClients, timed
@@ -34,7 +35,7 @@ ACCEPTED_MEDIA_TYPES = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class FetchedImage:
     """An image ECR returned: its digest and manifest document."""
 

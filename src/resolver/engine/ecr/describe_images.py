@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from ...model import ImageDetails
 from ...references import Repository
+from ...values import frozen
 from ..fanout import Deadline, Report
 from .batches import Target, read_batched
 from .clients import EcrClients, timed
@@ -44,13 +44,13 @@ X = TypeVar("X")
 # --- a repository's images, page by page --------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Listing:
     images: tuple[ListedImage, ...]
     pages: int  # DescribeImages calls made
 
 
-@dataclass(frozen=True)
+@frozen
 class StoredListing:
     images: tuple[StoredImage, ...]
     pages: int  # DescribeImages calls made

@@ -8,10 +8,11 @@ that could not be looked up may well exist, so it must never become "build neede
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 from botocore.exceptions import BotoCoreError, ClientError
+
+from ...values import frozen
 
 
 class FailureKind(Enum):
@@ -35,7 +36,7 @@ def classify(code: str) -> FailureKind:
 _MAYBE_THERE = frozenset({"ImageNotFound", "ImageInaccessible", "RepositoryNotFoundException"})
 
 
-@dataclass(frozen=True)
+@frozen
 class EcrFailure:
     code: str
     message: str
