@@ -33,7 +33,7 @@ from ..model import (
 from ..properties import parse_request
 from ..references import Registry, partition_of_region
 from ..values import frozen
-from .aws import Aws, AwsOptions, Exports, waiting_notice
+from .aws import Aws, AwsOptions, Exports, SsmParameters, waiting_notice
 from .exit_codes import ExitCode
 from .options import Colour, ContextKeys, Emit, Output, OverrideNames
 from .report import (
@@ -200,6 +200,14 @@ def _read(source: TemplateSource | SpecSource, *, stack_name: str | None) -> _Te
         return _Planned(spec, source.resource, declared_parameters=None, stack_name=stack_name)
     template = te.load_template(source.template)
     logical_id, _ = te.find_resolver_resource(template, logical_id=source.resource)
+    for function in te.rebuilt_by_sam(template, logical_id):
+        print(
+            f"resolver: warning: {function} takes its image from {logical_id}, but its Metadata "
+            "has Dockerfile and DockerContext: sam build builds that image and writes it over "
+            "the ImageUri the resolver pins (sam deploy then pushes the build). Remove them, or "
+            "set Metadata: SkipBuild: true.",
+            file=sys.stderr,
+        )
     config = source.config_file or source.template.parent / "samconfig.toml"
     samconfig = (
         te.read_samconfig(config, env=source.config_env)
@@ -237,6 +245,7 @@ def _evaluate(read: _Template, *, aws: Aws, account: str) -> _Planned | None:
             imports=Exports(aws, read.imports).get,
             pseudo=pseudo,
             skip={"ServiceToken"},
+            ssm=SsmParameters(aws).get,
         )
     except ResourceNotCreatedError as exc:
         print(f"resolver: nothing to plan: {exc}", file=sys.stderr)
