@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import yaml
 
@@ -371,7 +372,7 @@ def test_invoke_prints_the_response_and_sends_nothing(
     code = main(
         ["invoke", str(EVENTS_DIR / "create-missing.json"), "--endpoint-url", seeded.proxy.endpoint]
     )
-    assert code == ExitCode.RESOURCE_FAILED == 6  # not 1, which means a bug
+    assert code == 6 and ExitCode(code) is ExitCode.RESOURCE_FAILED  # not 1, which means a bug
     body = json.loads(capsys.readouterr().out)
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith("1 image is missing from ECR: Pmtiles")
@@ -396,17 +397,22 @@ def test_console_script_and_module_entry_point() -> None:
 def test_plan_ignores_the_templates_wait_unless_asked(
     seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import resolver.engine.fanout
+    import time
 
     slept: list[float] = []
-    monkeypatch.setattr(resolver.engine.fanout.time, "sleep", slept.append)
+    monkeypatch.setattr(time, "sleep", slept.append)  # the system clock's, which waits use
     properties = {**load_event("create-missing.json")["ResourceProperties"], "WaitSeconds": "600"}
     spec = str(spec_file(tmp_path, properties))
     assert plan(seeded, "--spec", spec) == EXIT_BUILD_NEEDED
     assert slept == []
+    capsys.readouterr()
     assert plan(seeded, "--spec", spec, "--wait", "5") == EXIT_BUILD_NEEDED
     assert slept == [2.0, 3.0]  # 5 s of backoff, then the answer
-    capsys.readouterr()
+    said = [line for line in capsys.readouterr().err.splitlines() if "still waiting" in line]
+    assert said == [
+        "resolver: still waiting for Pmtiles (0 s of 5 s)",
+        "resolver: still waiting for Pmtiles (2 s of 5 s)",
+    ]
 
 
 def test_invoke_rejects_a_misspelled_request_type_in_one_line(
@@ -695,3 +701,72 @@ def test_without_a_stack_name_the_longest_is_assumed_and_said(
     assert plan(seeded, "--spec", str(found_images_spec(seeded, tmp_path, 3))) == EXIT_OK
     out = capsys.readouterr().out
     assert "(for a 128-character stack name: pass --stack-name); rollback record Full." in out
+
+
+# --- parameters CI publishes to SSM ---------------------------------------------------------------
+
+
+def test_an_ssm_parameter_is_read_as_cloudformation_reads_it(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CI publishes the version to SSM; the template takes it through an
+    AWS::SSM::Parameter::Value<String> parameter. The plan reads the parameter, as the deploy
+    will, rather than refusing it."""
+    ssm = boto3.client(
+        "ssm",
+        region_name="ap-southeast-2",
+        endpoint_url=seeded.emulator.endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    ssm.put_parameter(Name="/cloudtak/image-version", Value="3f9a1c2e", Type="String")
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        yaml.safe_dump(
+            {
+                "Parameters": {
+                    "ImageVersion": {
+                        "Type": "AWS::SSM::Parameter::Value<String>",
+                        "Default": "/cloudtak/image-version",
+                    }
+                },
+                "Resources": {
+                    "Images": {
+                        "Type": "Custom::ImageResolver",
+                        "Properties": {
+                            "ServiceToken": "arn:aws:lambda:ap-southeast-2:123456789012:function:r",
+                            "Repository": "tak-dev-baseinfra-artifacts",
+                            "Version": {"Ref": "ImageVersion"},
+                            "Images": {"Api": {"Tag": "cloudtak-{version}"}},
+                        },
+                    }
+                },
+            }
+        )
+    )
+    assert plan(seeded, "--template", str(template), "--output", "json") == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["version"] == "3f9a1c2e"
+    missing = str(template).replace("template.yaml", "other.yaml")
+    Path(missing).write_text(template.read_text().replace("/cloudtak/image-version", "/nope"))
+    assert plan(seeded, "--template", missing) == EXIT_INVALID
+    assert "SSM parameter /nope: does not exist" in capsys.readouterr().err
+
+
+def test_a_function_sam_build_would_rebuild_is_warned_about(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from resolver.planner.template import load_template
+
+    template = load_template(ROOT / "examples" / "consumer-ecs-lambda.yaml")
+    functions = [
+        name
+        for name, body in template["Resources"].items()
+        if body.get("Type") in ("AWS::Serverless::Function", "AWS::Lambda::Function")
+    ]
+    for name in functions:
+        template["Resources"][name]["Metadata"] = {"Dockerfile": "Dockerfile", "DockerContext": "."}
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(template))
+    plan(seeded, "--template", str(path), "--parameter-overrides", "ImageVersion=1a2b3c4d")
+    err = capsys.readouterr().err
+    assert functions and all(f"warning: {name} takes its image from" in err for name in functions)

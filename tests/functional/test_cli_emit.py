@@ -28,7 +28,9 @@ def test_cdk_context_when_every_image_exists(
     code = plan(seeded, "--spec", str(all_found_spec(tmp_path)), "--emit", "cdk-context")
     assert code == ExitCode.OK
     captured = capsys.readouterr()
-    assert captured.out == "--context usePreBuiltImages=true --context imageVersion=3f9a1c2e\n"
+    assert captured.out == (
+        "--context usePreBuiltImages=true --context imageVersion=3f9a1c2e --context missingImages=\n"
+    )
     assert "No build needed." in captured.err  # the report goes to stderr
 
 
@@ -55,7 +57,7 @@ def test_cdk_context_leaves_out_a_version_there_is_none_of(
     spec.write_text(json.dumps({"Images": {"Pinned": {"Repository": "other-repo", "Tag": "v1"}}}))
     assert plan(seeded, "--spec", str(spec), "--emit", "cdk-context") == ExitCode.OK
     captured = capsys.readouterr()
-    assert captured.out == "--context usePreBuiltImages=true\n"
+    assert captured.out == "--context usePreBuiltImages=true --context missingImages=\n"
     assert "no version was resolved" in captured.err
 
 

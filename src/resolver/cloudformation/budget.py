@@ -19,17 +19,17 @@ same ``forward_answer``, so a plan fails exactly when the Create would.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from ..errors import InvalidPropertyError
 from ..model import READY, Attribute, ProtectionReport, Resolution, RollbackTarget
+from ..values import frozen
 from .attributes import build_data
 from .events import CfnEvent
 from .physical_id import PhysicalId, Pinned, RecordKind, candidates
 from .response import MAX_BODY_BYTES, CfnResponse, Status
 
 
-@dataclass(frozen=True)
+@frozen
 class Answer:
     """A SUCCESS response that fits, and how much of the set its id records."""
 
@@ -70,7 +70,7 @@ def fits(response: CfnResponse) -> bool:
     return response.size() <= MAX_BODY_BYTES
 
 
-@dataclass(frozen=True)
+@frozen
 class _Draft:
     """A forward answer but for its id: what ``Data`` holds."""
 

@@ -50,7 +50,7 @@ import itertools
 import json
 import re
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -64,6 +64,7 @@ from ..model import (
     TagMatch,
 )
 from ..references import Repository
+from ..values import frozen
 from .events import PHYSICAL_ID_LIMIT, CfnEvent
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class Pinned(Enum):
     SOME = "p"  # Protect was on, and a tag was refused (or not verified)
 
 
-@dataclass(frozen=True)
+@frozen
 class PhysicalId:
     """A parsed ``r1`` id. ``images`` is None when the set was not carried (``DROPPED``); in an
     abbreviated record a ``RecordedImage``'s digests are ``sha256:`` and a hex prefix."""

@@ -15,12 +15,12 @@ surviving id shares).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from functools import partial
 
 from ..engine import Deadline
 from ..engine.ecr.clients import EcrClients, bounded_config
 from ..engine.fanout import run_all
+from ..values import frozen
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ BUDGET_SECONDS = 3.0
 _CONFIG = bounded_config(connect_timeout=1, read_timeout=2, max_attempts=1)
 
 
-@dataclass(frozen=True)
+@frozen
 class ResourceNow:
     """A resource as CloudFormation holds it now: its physical id, or None when it (or its
     stack) no longer exists."""
@@ -52,7 +52,8 @@ class StackStatus:
             return None
         left = deadline.remaining()
         budget = Deadline.after(BUDGET_SECONDS if left is None else min(BUDGET_SECONDS, left))
-        (status,) = run_all([partial(self._status, region, stack_id)], deadline=budget)
+        jobs = {stack_id: partial(self._status, region, stack_id)}
+        status = run_all(jobs, deadline=budget, late=None)[stack_id]
         if status is None:
             logger.warning(
                 "Could not read the stack status in time", extra={"budget_s": BUDGET_SECONDS}
@@ -81,8 +82,7 @@ class StackStatus:
         left = deadline.remaining()
         budget = Deadline.after(BUDGET_SECONDS if left is None else min(BUDGET_SECONDS, left))
         job = partial(self._resource, region, stack_id, logical_id)
-        (answer,) = run_all([job], deadline=budget)
-        return answer
+        return run_all({logical_id: job}, deadline=budget, late=None)[logical_id]
 
     def _resource(self, region: str, stack_id: str, logical_id: str) -> ResourceNow | None:
         try:

@@ -59,6 +59,7 @@ from functools import cached_property
 from typing import Any, Protocol, TypeVar
 
 from ..model import PROTECTION_TAG_PREFIX, Retention, RetentionKind
+from ..values import frozen
 
 E = TypeVar("E", bound=Enum)
 
@@ -92,7 +93,7 @@ class StorageClass(Enum):
     ARCHIVE = "archive"
 
 
-@dataclass(frozen=True)
+@frozen
 class StoredImage:
     """One image of the repository, as DescribeImages describes it."""
 
@@ -155,7 +156,7 @@ class Counted:
 # --- tag patterns --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Glob:
     """A ``tagPatternList`` pattern: ``*`` matches any run of characters, including none, and
     nothing else is special (``.``, ``?``, ``[`` stand for themselves).
@@ -202,7 +203,7 @@ class Glob:
 # --- the policy ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Rule:
     priority: int
     tag_status: TagStatus
@@ -270,7 +271,7 @@ class Rule:
         return f"{'+'.join(str(glob) for glob in self._globs)} {noun}"
 
 
-@dataclass(frozen=True)
+@frozen
 class LifecyclePolicy:
     rules: tuple[Rule, ...]  # in priority order, lowest rulePriority first
 
@@ -360,7 +361,7 @@ class _When(Enum):
     NEVER = "never"  # its date falls past the calendar
 
 
-@dataclass(frozen=True)
+@frozen
 class _Fate:
     """What the governing rule does with the image, and why (``reason``, for a person)."""
 
@@ -369,7 +370,7 @@ class _Fate:
     reason: str
 
 
-@dataclass(frozen=True)
+@frozen
 class _Ranking:
     """A count rule's selection, newest first, as sort keys: where any image would stand in it."""
 

@@ -13,12 +13,12 @@ import sys
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..errors import AwsCallError, InvalidPropertyError
+from ..errors import AwsCallError, InvalidPropertyError, TemplateError
 from ..references import Registry, Repository
+from ..values import frozen
 
 if TYPE_CHECKING:
     from ..engine.ecr.clients import EcrClients
@@ -34,7 +34,7 @@ MAX_ATTEMPTS = 3
 EMULATOR_EXPORTS = "export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=ap-southeast-2"
 
 
-@dataclass(frozen=True)
+@frozen
 class AwsOptions:
     region: str | None = None
     profile: str | None = None
@@ -52,7 +52,7 @@ def cli_config() -> Any:
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class Aws:
     """The clients every AWS call of one CLI run uses: ECR's, and the session for the others."""
 
@@ -306,3 +306,35 @@ class Exports:
                 f"could not list CloudFormation exports ({type(exc).__name__}: {exc}); "
                 "pass the values with --import Name=Value"
             ) from exc
+
+
+class SsmParameters:
+    """``AWS::SSM::Parameter::Value<…>`` template parameters: the SSM parameters they name, read
+    as CloudFormation reads them at deploy time (the current version), each once."""
+
+    def __init__(self, aws: Aws) -> None:
+        self._aws = aws
+        self._read: dict[str, str] = {}
+
+    def get(self, name: str) -> str:
+        if name not in self._read:
+            with waiting_notice(f"SSM ({self._aws.where('ssm')}) for parameter {name}"):
+                self._read[name] = self._value(name)
+        return self._read[name]
+
+    def _value(self, name: str) -> str:
+        try:
+            answer = self._aws.client("ssm").get_parameter(Name=name)
+        except Exception as exc:  # botocore raises several unrelated types here
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            if code == "ParameterNotFound":
+                raise TemplateError(
+                    f"SSM parameter {name}",
+                    "does not exist, so CloudFormation would fail the deploy too",
+                    fix="Publish it (CI: aws ssm put-parameter), or pass another name.",
+                ) from exc
+            raise AwsCallError(
+                f"could not read SSM parameter {name} ({type(exc).__name__}: {exc}); check "
+                "ssm:GetParameter on it, or pass the template parameter a plain value"
+            ) from exc
+        return str(answer["Parameter"]["Value"])

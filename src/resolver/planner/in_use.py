@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import partial
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidPropertyError
 from ..model import RESOURCE_TYPE
 from ..references import Registry, Repository, parse_repository, partition_of_region
+from ..values import frozen
 from .aws import Aws, AwsOptions, waiting_notice
 from .exit_codes import ExitCode
 from .options import InUseOutput
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 _CUSTOM = ("Custom::", "AWS::CloudFormation::CustomResource")
 
 
-@dataclass(frozen=True)
+@frozen
 class InUseOptions:
     stack_names: tuple[str, ...] = ()  # empty: every stack of the account and region
     repositories: tuple[str, ...] = ()  # empty: every repository of the account and region
@@ -46,7 +47,7 @@ class InUseOptions:
     account_id: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class _Resource:
     stack: str
     logical_id: str
@@ -54,7 +55,7 @@ class _Resource:
     record: str  # Full / Abbreviated / Dropped / None
 
 
-@dataclass(frozen=True)
+@frozen
 class _Row:
     resource: _Resource
     located: Located
@@ -162,23 +163,23 @@ def _tagged_set(resource: _Resource, parsed: PhysicalId) -> tuple[str, str] | No
 
 def _listings(aws: Aws, repositories: Sequence[Repository]) -> Listings:
     from ..engine.ecr.describe_images import StoredListing, list_stored_images  # noqa: PLC0415
+    from ..engine.ecr.failures import LISTING_TOO_LARGE, TIMED_OUT  # noqa: PLC0415
     from ..engine.fanout import NO_DEADLINE, run_all  # noqa: PLC0415
-    from ..errors import AwsCallError, ListingTooLargeError  # noqa: PLC0415
+    from ..errors import AwsCallError  # noqa: PLC0415
     from ..protection.inventory import Listings  # noqa: PLC0415
 
-    repos = sorted(set(repositories))
-    jobs = [partial(list_stored_images, aws.clients, repo) for repo in repos]
-    try:
-        answers = run_all(jobs, deadline=NO_DEADLINE)
-    except ListingTooLargeError as exc:
-        raise AwsCallError(f"{exc} (resolver in-use: name the repositories to search)") from exc
+    jobs = {
+        repo: partial(list_stored_images, aws.clients, repo) for repo in sorted(set(repositories))
+    }
     listed = {}
-    for repo, answer in zip(repos, answers, strict=True):
-        if not isinstance(answer, StoredListing):
-            if getattr(answer, "code", "") == "RepositoryNotFoundException":
-                continue  # a --repository that does not exist holds nothing in use
-            raise AwsCallError(f"could not list {repo.describe()}: {answer}")
-        listed[repo] = answer.images
+    for repo, answer in run_all(jobs, deadline=NO_DEADLINE, late=TIMED_OUT).items():
+        if isinstance(answer, StoredListing):
+            listed[repo] = answer.images
+        elif answer.code == "RepositoryNotFoundException":
+            continue  # a --repository that does not exist holds nothing in use
+        else:
+            hint = " (name the repositories to search)" if answer.code == LISTING_TOO_LARGE else ""
+            raise AwsCallError(f"could not list {repo.describe()}: {answer}{hint}")
     return Listings(listed)
 
 

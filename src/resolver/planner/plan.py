@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,10 +28,13 @@ from ..model import (
     ResolveRequest,
     RollbackState,
     RollbackTarget,
+    Waiting,
+    WaitingFor,
 )
 from ..properties import parse_request, protect_of
 from ..references import Registry, partition_of_region
-from .aws import Aws, AwsOptions, Exports, waiting_notice
+from ..values import frozen
+from .aws import Aws, AwsOptions, Exports, SsmParameters, waiting_notice
 from .exit_codes import ExitCode
 from .options import Colour, ContextKeys, Emit, Output, OverrideNames
 from .report import (
@@ -52,7 +55,7 @@ if TYPE_CHECKING:
 _DECIDED_BY_THE_PLANNER = frozenset({"UsePreBuiltImages", "OnMissing", "WaitSeconds"})
 
 
-@dataclass(frozen=True)
+@frozen
 class TemplateSource:
     """A consumer template, evaluated as CloudFormation would with these inputs."""
 
@@ -64,7 +67,7 @@ class TemplateSource:
     imports: Mapping[str, str] | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class SpecSource:
     """A YAML/JSON file holding the resource's properties."""
 
@@ -72,7 +75,7 @@ class SpecSource:
     resource: str = "Images"  # its logical id in a deployed stack (--stack-name)
 
 
-@dataclass(frozen=True)
+@frozen
 class PlanOptions:
     source: TemplateSource | SpecSource
     aws: AwsOptions = field(default_factory=AwsOptions)
@@ -88,7 +91,7 @@ class PlanOptions:
     summary_file: Path | None = None  # also append a Markdown report here ($GITHUB_STEP_SUMMARY)
 
 
-@dataclass(frozen=True)
+@frozen
 class _Template:
     """A consumer template and everything the files say about evaluating it."""
 
@@ -99,7 +102,7 @@ class _Template:
     imports: Mapping[str, str]
 
 
-@dataclass(frozen=True)
+@frozen
 class _Planned:
     """The resource's properties and logical id, the parameters its template declares (None for
     a spec), and the stack's name where it is known."""
@@ -132,7 +135,7 @@ def run_plan(options: PlanOptions) -> ExitCode:
         wait_seconds=options.wait_seconds,
     )
     with waiting_notice(f"ECR ({aws.where('ecr')})", polling_seconds=options.wait_seconds):
-        resolution = resolve(request, clients=clients)
+        resolution = resolve(request, clients=clients, observer=_say_still_waiting)
         target = (
             _deployed_target(
                 options.stack_name, source.logical_id, request, aws=aws, clients=clients
@@ -159,6 +162,16 @@ def run_plan(options: PlanOptions) -> ExitCode:
         print(f"resolver: {exc}", file=sys.stderr)
         return ExitCode.RETENTION_RISK
     return ExitCode.OK
+
+
+def _say_still_waiting(waiting: Waiting) -> None:
+    """``--wait`` (and a scan still in progress) is never silent: one line per round."""
+    what = "a scan of " if waiting.reason is WaitingFor.SCAN else ""
+    print(
+        f"resolver: still waiting for {what}{', '.join(waiting.images)} "
+        f"({waiting.slept:.0f} s of {waiting.budget:.0f} s)",
+        file=sys.stderr,
+    )
 
 
 def _warn_undeclared(names: OverrideNames, declared: frozenset[str] | None) -> None:
@@ -190,6 +203,14 @@ def _read(source: TemplateSource | SpecSource, *, stack_name: str | None) -> _Te
         return _Planned(spec, source.resource, declared_parameters=None, stack_name=stack_name)
     template = te.load_template(source.template)
     logical_id, _ = te.find_resolver_resource(template, logical_id=source.resource)
+    for function in te.rebuilt_by_sam(template, logical_id):
+        print(
+            f"resolver: warning: {function} takes its image from {logical_id}, but its Metadata "
+            "has Dockerfile and DockerContext: sam build builds that image and writes it over "
+            "the ImageUri the resolver pins (sam deploy then pushes the build). Remove them, or "
+            "set Metadata: SkipBuild: true.",
+            file=sys.stderr,
+        )
     config = source.config_file or source.template.parent / "samconfig.toml"
     samconfig = (
         te.read_samconfig(config, env=source.config_env)
@@ -227,6 +248,7 @@ def _evaluate(read: _Template, *, aws: Aws, account: str) -> _Planned | None:
             imports=Exports(aws, read.imports).get,
             pseudo=pseudo,
             skip={"ServiceToken"},
+            ssm=SsmParameters(aws).get,
         )
     except ResourceNotCreatedError as exc:
         print(f"resolver: nothing to plan: {exc}", file=sys.stderr)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from ..model import ImageResult, ImageStatus, Resolution, RollbackState, RollbackTarget
+from ..values import frozen
 from .options import ContextKeys, OverrideNames
 
 SCHEMA_VERSION = 1
@@ -18,7 +18,7 @@ SCHEMA_VERSION = 1
 _GREEN, _YELLOW, _RED, _BOLD = "32", "33", "31", "1"
 
 
-@dataclass(frozen=True)
+@frozen
 class ResponseForecast:
     """The custom resource's response to this deployment's Create, as the function sizes it
     (``cloudformation.budget``): its bytes and rollback record; None when it would not fit (the
@@ -125,13 +125,15 @@ def as_cdk_context(resolution: Resolution, keys: ContextKeys) -> list[str]:
     """``--context key=value`` arguments for ``cdk deploy`` (or ``npm run deploy --``).
 
     Without a version (no ``Version`` property) the version's context is left out rather than
-    set to an empty string, which a stack would take for a real tag.
+    set to an empty string, which a stack would take for a real tag. The missing images' names
+    are always there, ``""`` when none is: a stack tells "nothing to build" from "no plan".
     """
     pairs = [(keys.use_prebuilt, _bool(not resolution.build_required))]
     if resolution.version:
         pairs.append((keys.version, keys.version_format.replace("{version}", resolution.version)))
     if keys.revision:
         pairs.append((keys.revision, resolution.revision))
+    pairs.append((keys.missing, ",".join(image.name for image in resolution.missing)))
     return [part for key, value in pairs for part in ("--context", f"{key}={value}")]
 
 

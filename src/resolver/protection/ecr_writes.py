@@ -14,17 +14,18 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import partial
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..engine.ecr.batch_get_image import FetchedImage
-from ..engine.ecr.batches import per_repository
+from ..engine.ecr.batches import read_batched
 from ..engine.ecr.clients import EcrClients
 from ..engine.ecr.failures import TIMED_OUT, EcrFailure, failure_from
 from ..engine.fanout import Deadline, run_all
 from ..references import Repository
+from ..values import frozen
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ ALREADY_THERE = "ImageAlreadyExistsException"
 TAG_IMMUTABLE = "ImageTagAlreadyExistsException"
 
 
-@dataclass(frozen=True)
+@frozen
 class TagWrite:
     """``tag`` added to the image ``digest`` of ``repository``, from its exact manifest."""
 
@@ -55,7 +56,7 @@ def exact_write(repository: Repository, image: FetchedImage, tag: str) -> TagWri
     return TagWrite(repository, image.digest, tag, manifest, image.media_type)
 
 
-@dataclass(frozen=True)
+@frozen
 class Writes:
     failures: Mapping[TagWrite, EcrFailure]  # the writes ECR refused (the others were made)
     calls: int
@@ -63,13 +64,9 @@ class Writes:
 
 def put_tags(writes: Sequence[TagWrite], *, clients: EcrClients, deadline: Deadline) -> Writes:
     """Each tag added (one ``PutImage`` each: the API takes one image), concurrently."""
-    jobs = [partial(_put, clients, write) for write in writes]
-    answers = run_all(jobs, deadline=deadline)
-    failures = {
-        write: answer if answer is not None else TIMED_OUT
-        for write, answer in zip(writes, answers, strict=True)
-        if not isinstance(answer, _Done)
-    }
+    jobs = {write: partial(_put, clients, write) for write in writes}
+    answers = run_all(jobs, deadline=deadline, late=TIMED_OUT)
+    failures = {w: answer for w, answer in answers.items() if isinstance(answer, EcrFailure)}
     return Writes(failures, calls=len(writes))
 
 
@@ -100,7 +97,7 @@ def _put(clients: EcrClients, write: TagWrite) -> _Done | EcrFailure:
     return _Done()
 
 
-@dataclass(frozen=True)
+@frozen
 class Removals:
     failures: Mapping[tuple[Repository, str], EcrFailure]  # (repository, tag) not removed
     calls: int
@@ -114,32 +111,32 @@ def delete_tags(
     A tag ECR does not find counts as removed (a Delete replayed). The caller makes sure no tag
     sent here is its image's last (ECR would delete the image).
     """
-    chunks = per_repository(targets, repository=lambda t: t[0], key=lambda t: t[1])
-    jobs = [partial(_delete, clients, repo, [tag for _, tag in chunk]) for repo, chunk in chunks]
-    failures: dict[tuple[Repository, str], EcrFailure] = {}
-    for (_, chunk), answer in zip(chunks, run_all(jobs, deadline=deadline), strict=True):
-        if isinstance(answer, dict):
-            failures.update(answer)
-        else:
-            failures.update(dict.fromkeys(chunk, answer or TIMED_OUT))
-    return Removals(failures, calls=len(chunks))
+    report = read_batched(
+        targets,
+        repository=lambda target: target[0],
+        key=lambda target: target[1],
+        read=partial(_delete, clients),
+        deadline=deadline,
+    )
+    failures = {t: answer for t, answer in report.answers.items() if isinstance(answer, EcrFailure)}
+    return Removals(failures, calls=report.calls)
 
 
 def _delete(
-    clients: EcrClients, repo: Repository, tags: list[str]
-) -> dict[tuple[Repository, str], EcrFailure] | EcrFailure:
+    clients: EcrClients, repo: Repository, chunk: list[tuple[Repository, str]]
+) -> dict[tuple[Repository, str], _Done | EcrFailure] | EcrFailure:
     try:
         answer = clients.for_region(repo.registry.region).batch_delete_image(
             registryId=repo.registry.account_id,
             repositoryName=repo.name,
-            imageIds=[{"imageTag": tag} for tag in tags],
+            imageIds=[{"imageTag": tag} for _, tag in chunk],
         )
     except (ClientError, BotoCoreError) as exc:
         return failure_from(exc)
-    failed: dict[tuple[Repository, str], EcrFailure] = {}
+    failed: dict[str, EcrFailure] = {}
     for failure in answer.get("failures", []):
-        tag = failure.get("imageId", {}).get("imageTag")
         code = str(failure.get("failureCode", "Unknown"))
-        if tag in tags and code != "ImageNotFound":
-            failed[(repo, tag)] = EcrFailure(code, str(failure.get("failureReason") or ""))
-    return failed
+        if code != "ImageNotFound":
+            reason = str(failure.get("failureReason") or "")
+            failed[str(failure.get("imageId", {}).get("imageTag"))] = EcrFailure(code, reason)
+    return {target: failed.get(target[1], _Done()) for target in chunk}

@@ -19,14 +19,15 @@ incomplete inventory could delete a running image.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..engine.lifecycle import StoredImage
 from ..references import Repository
+from ..values import frozen
 from .naming import of_set
 
 
-@dataclass(frozen=True)
+@frozen
 class Wanted:
     """What one resource's id says it pins."""
 
@@ -36,7 +37,7 @@ class Wanted:
     why_not: str = ""  # set when the id itself says nothing usable (an earlier version's)
 
 
-@dataclass(frozen=True)
+@frozen
 class Located:
     """Where a resource's images are: (repository, digest) pairs, and what was not found."""
 
@@ -45,19 +46,20 @@ class Located:
     notes: tuple[str, ...] = ()  # ambiguities resolved by keeping every candidate
 
 
-@dataclass(frozen=True)
+@frozen
 class Listings:
     """Every searched repository's images, indexed once."""
 
     by_repository: Mapping[Repository, tuple[StoredImage, ...]]
-    _where: dict[str, list[Repository]] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
 
-    def __post_init__(self) -> None:
+    @cached_property
+    def _where(self) -> dict[str, list[Repository]]:
+        """Each listed digest's repositories."""
+        where: dict[str, list[Repository]] = {}
         for repo, images in sorted(self.by_repository.items()):
             for image in images:
-                self._where.setdefault(image.digest, []).append(repo)
+                where.setdefault(image.digest, []).append(repo)
+        return where
 
     def locate(self, wanted: Wanted) -> Located:
         if wanted.why_not:

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 
 from ..model import PROTECTION_TAG_PREFIX, RELEASED_TAG_PREFIX
+from ..values import frozen
 
 STACK_CHARS = 40
 LOGICAL_ID_CHARS = 30
@@ -38,7 +38,7 @@ MAX_TAG_CHARS = 126
 _UNSAFE = re.compile(r"[^A-Za-z0-9-]")
 
 
-@dataclass(frozen=True)
+@frozen
 class Owner:
     """The resource that pins images: its stack's id (the ARN) and its logical id."""
 

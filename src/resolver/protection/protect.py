@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from ..engine.ecr.batch_get_image import FetchedImage, fetch_images
 from ..engine.ecr.clients import EcrClients
@@ -37,6 +36,7 @@ from ..model import (
     Source,
 )
 from ..references import ImageRef, Repository
+from ..values import frozen
 from .ecr_writes import ALREADY_THERE, TAG_IMMUTABLE, TagWrite, exact_write, put_tags
 from .naming import Owner
 
@@ -48,7 +48,7 @@ MAX_REASON_CHARS = 32
 UNVERIFIABLE = "manifest not verifiable"
 
 
-@dataclass(frozen=True)
+@frozen
 class Pin:
     """One image to protect: its name, where it is, the digest to tag, and the tag."""
 
@@ -63,7 +63,7 @@ class Pin:
         return f"{self.repository.name}@{self.digest} in {registry.account_id}/{registry.region}"
 
 
-@dataclass(frozen=True)
+@frozen
 class Protection:
     """What ``protect`` did: the report, the tags it wrote (to take back when a ``Required``
     protection fails), and each refusal described for a person."""

@@ -30,6 +30,7 @@ from ..engine.ecr.failures import EcrFailure, FailureKind
 from ..engine.fanout import Deadline
 from ..model import ImageDetails
 from ..references import ImageRef, Repository
+from ..values import frozen
 from .ecr_writes import ALREADY_THERE, TagWrite, delete_tags, exact_write, put_tags
 from .naming import released
 
@@ -38,7 +39,7 @@ logger = logging.getLogger(__name__)
 Target = tuple[Repository, str]  # a tag, by repository
 
 
-@dataclass(frozen=True)
+@frozen
 class Released:
     removed: tuple[Target, ...]  # removed, or already gone
     replaced: tuple[Target, ...]  # removed after an unpinned-… tag took over (the image's last)
@@ -92,7 +93,7 @@ class _Plan:
     kept: dict[Target, str]  # left in place, and why
 
 
-@dataclass(frozen=True)
+@frozen
 class _Found:
     """Where each wanted tag is: on which image (with its manifest), gone, or unknown."""
 

@@ -89,15 +89,18 @@ def test_cdk_context_arguments() -> None:
     versioned = replace(RESOLUTION, version="3f9a1c2e")
     assert as_cdk_context(versioned, ContextKeys()) == [
         "--context", "usePreBuiltImages=false", "--context", "imageVersion=3f9a1c2e",
+        "--context", "missingImages=Pmtiles",
     ]  # fmt: skip
     keys = ContextKeys(
         use_prebuilt="pre", version="tag", version_format="cloudtak-{version}", revision="rev"
     )
     assert as_cdk_context(versioned, keys)[1::2] == [
-        "pre=false", "tag=cloudtak-3f9a1c2e", f"rev={RESOLUTION.revision}",
+        "pre=false", "tag=cloudtak-3f9a1c2e", f"rev={RESOLUTION.revision}", "missingImages=Pmtiles",
     ]  # fmt: skip
     # No version: its context is left out, never set to an empty string.
-    assert as_cdk_context(RESOLUTION, ContextKeys()) == ["--context", "usePreBuiltImages=false"]
+    assert as_cdk_context(RESOLUTION, ContextKeys()) == [
+        "--context", "usePreBuiltImages=false", "--context", "missingImages=Pmtiles",
+    ]  # fmt: skip
 
 
 def test_markdown_summary_escapes_cells_and_states_the_decision() -> None:
