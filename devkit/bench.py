@@ -53,6 +53,7 @@ from .ecr_emulator import (
 from .ecr_proxy import EcrProxy
 
 RUNS = 5
+HOME = Registry(ACCOUNT_ID, REGION)
 LATENCY_SECONDS = 0.05
 REPOSITORIES = ("bench/api", "bench/worker", "bench/web", "bench/etl")
 TAGS_PER_REPOSITORY = 10
@@ -200,7 +201,7 @@ def clients_for(endpoint: str) -> EcrClients:
     """Clients as the Lambda makes them, with botocore finding ``endpoint`` in the environment."""
     clients = EcrClients()
     with patched_environ({"AWS_ENDPOINT_URL_ECR": endpoint}):
-        clients.for_region(REGION)  # created now, while the environment names the endpoint
+        clients.for_registry(HOME)  # created now, while the environment names the endpoint
     return clients
 
 
@@ -215,7 +216,7 @@ def lookup_bench() -> None:
         first_repo = next(iter(images))[0]
         one = {key: digest for key, digest in images.items() if key[0] == first_repo}
         resolver = clients_for(proxy.endpoint)
-        by_hand = clients_for(proxy.endpoint).for_region(REGION)  # same config, own connections
+        by_hand = clients_for(proxy.endpoint).for_registry(HOME)  # same config, own connections
         direct = clients_for(ecr.endpoint)
         with ThreadPoolExecutor(max_workers=len(REPOSITORIES)) as pool:
             results = {
@@ -228,7 +229,7 @@ def lookup_bench() -> None:
                 "trip": measure("trip", lambda: round_trip(by_hand, one), one, proxy.calls),
                 "moto ours": measure("moto ours", lambda: ours(request, direct), images, None),
                 "moto trip": measure(
-                    "moto trip", lambda: round_trip(direct.for_region(REGION), one), one, None
+                    "moto trip", lambda: round_trip(direct.for_registry(HOME), one), one, None
                 ),
             }
     print_lookups(images, results)
