@@ -8,6 +8,7 @@ A report, not a test: targets are marked PASS or MISS and the exit status is 0 e
    loop (one ``DescribeImages`` per image); a competent loop (one batched ``BatchGetImage`` per
    repository, in turn); the same with a small thread pool (the strongest fair baseline); and a
    single ``BatchGetImage`` (the floor). Each gets one untimed warm-up call, as in a warm Lambda.
+   1b. The same lookup through a role, beside it without one (``bench_roles``).
 2. Cold start, as Lambda pays it before the first ECR call: importing the handler module of the
    *built* artifact (``src/Makefile``, bytecode included) and creating the first ECR client,
    against the floor any Python Lambda calling ECR pays (``import boto3`` and one ECR client).
@@ -40,6 +41,7 @@ from resolver.references import Registry
 
 from .bench_coldstart import cold_start_bench, planner_bench
 from .bench_discovery import discovery_bench
+from .bench_roles import roles_bench
 from .ecr_emulator import (
     ACCOUNT_ID,
     FAKE_CREDENTIALS,
@@ -331,6 +333,7 @@ def print_header() -> None:
 def main() -> int:
     print_header()
     lookup_bench()
+    roles_bench()
     cold_start_bench()
     planner_bench()
     discovery_bench()
