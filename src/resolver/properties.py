@@ -133,20 +133,24 @@ def _enum(kind: type[Enum]) -> Parser:
     return parse
 
 
+def _matching(pattern: re.Pattern[str], problem: str, fix: str) -> Parser:
+    """Text that must match ``pattern`` whole."""
+
+    def parse(path: str, raw: Any) -> str | None:
+        text = _text(path, raw)
+        if text is not None and not pattern.fullmatch(text):
+            raise InvalidPropertyError(path, raw, problem, fix)
+        return text
+
+    return parse
+
+
 # An image reference as ECS, Batch and Lambda accept it: [registry/]name[:tag][@digest].
-_IMAGE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]{0,1023}")
-
-
-def _image_reference(path: str, raw: Any) -> str | None:
-    text = _text(path, raw)
-    if text is not None and not _IMAGE_REFERENCE.fullmatch(text):
-        raise InvalidPropertyError(
-            path,
-            raw,
-            "is not an image reference",
-            "Give an image URI, e.g. 123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/app:local.",
-        )
-    return text
+_image_reference = _matching(
+    re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]{0,1023}"),
+    "is not an image reference",
+    "Give an image URI, e.g. 123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/app:local.",
+)
 
 
 def _seconds(path: str, raw: Any) -> int | None:
@@ -222,7 +226,6 @@ _ROLE_ARN = re.compile(
     rf"arn:(?P<partition>{PARTITION_ID}):iam::(?P<account>\d{{12}}):"
     r"role/(?:[\x21-\x7e]{1,510}/)?[\w+=,.@-]{1,64}"
 )
-_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")  # STS AssumeRole's ExternalId
 
 
 def _role_arn(path: str, raw: Any) -> AssumedRole | None:
@@ -248,17 +251,12 @@ def _role_arn(path: str, raw: Any) -> AssumedRole | None:
     return AssumedRole(text, match["account"], match["partition"])
 
 
-def _external_id(path: str, raw: Any) -> str | None:
-    text = _text(path, raw)
-    if text is not None and not _EXTERNAL_ID.fullmatch(text):
-        raise InvalidPropertyError(
-            path,
-            raw,
-            "is not an STS external id",
-            "Use 2-1224 characters: letters, digits and _ + = , . @ : / -, exactly as the "
-            "role's trust policy expects it (sts:ExternalId).",
-        )
-    return text
+_external_id = _matching(
+    re.compile(r"[\w+=,.@:/-]{2,1224}"),  # STS AssumeRole's ExternalId
+    "is not an STS external id",
+    "Use 2-1224 characters: letters, digits and _ + = , . @ : / -, exactly as the role's trust "
+    "policy expects it (sts:ExternalId).",
+)
 
 
 def _as_given(path: str, raw: Any) -> Any:
