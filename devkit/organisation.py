@@ -18,6 +18,7 @@ resolver's own code, here, in each account's credentials.
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -90,6 +91,19 @@ class Organisation:
         the OU, from the management account, as an organisation's administrator runs them."""
         _correct_moto()
         cloudformation = self.emulator.client_of("cloudformation")
+        with warnings.catch_warnings():
+            # moto has no AWS::Lambda::EventInvokeConfig (the function's retries), and says so.
+            warnings.filterwarnings("ignore", message=".*AWS::Lambda::EventInvokeConfig")
+            self._create_stack_set(cloudformation, template, parameters, regions=regions)
+
+    def _create_stack_set(
+        self,
+        cloudformation: Any,
+        template: str,
+        parameters: Mapping[str, str],
+        *,
+        regions: tuple[str, ...],
+    ) -> None:
         cloudformation.create_stack_set(
             StackSetName=STACK_SET,
             TemplateBody=template,
