@@ -16,6 +16,7 @@ its message, anything else a bug report that points at the log.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from ..engine import Deadline, enforce, resolve
 from ..errors import (
@@ -37,7 +38,7 @@ from .budget import forward_answer
 from .events import CfnEvent, RequestType
 from .physical_id import PhysicalId, RecordKind, parse, physical_id_for
 from .response import CfnResponse, Status
-from .services import LambdaContext, Services, own_registry
+from .services import LambdaContext, Services, own_registry, role_session_name
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,9 @@ def handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> Cf
 def _handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> CfnResponse:
     if event.request_type is RequestType.DELETE:
         return CfnResponse(Status.SUCCESS, physical_id_for(event), event.reply_to)
+    # Roles are assumed at most once for this request, and forgotten after it.
+    invocation = services.clients.for_invocation(session_name=role_session_name(event))
+    services = replace(services, clients=invocation)
     misconfigured: StackPrefixesMisconfiguredError | None = None
     try:
         services.allowed_stacks.check(event.stack_id)  # before any AWS call, DescribeStacks too

@@ -225,7 +225,7 @@ def _completed(
     wanted = current.prefixes(request)
     if not wanted:
         return None, 0, (), "the record does not describe the previous properties' images"
-    digests = listed_digests(wanted, clients=clients, deadline=deadline)
+    digests = listed_digests(wanted, clients=clients.with_roles(request.roles), deadline=deadline)
     if digests.unlisted:
         repo, why = next(iter(digests.unlisted.items()))
         return None, digests.calls, (), f"could not list {repo.name}: {why}"
