@@ -197,14 +197,50 @@ class EcrEmulator:
     def stop(self) -> None:
         self._server.stop()
 
-    def client(self, region: str = REGION) -> Any:
-        return boto3.client(
-            "ecr",
-            region_name=region,
+    def client(self, region: str = REGION, *, account: str = ACCOUNT_ID) -> Any:
+        """An ECR client of ``account`` (moto's default one, or another: ``credentials_in``)."""
+        return self.client_of("ecr", region, account=account)
+
+    def client_of(self, service: str, region: str = REGION, *, account: str = ACCOUNT_ID) -> Any:
+        keys = (
+            {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+            if account == ACCOUNT_ID
+            else self.credentials_in(account)
+        )
+        make: Any = boto3.client  # typed per service name; this one takes any
+        return make(service, region_name=region, endpoint_url=self.endpoint, **keys)
+
+    def credentials_in(self, account: str) -> dict[str, str]:
+        """Credentials moto takes for ``account``'s: an assumed role's are its account's (moto
+        neither needs the role to exist nor checks a trust policy), so one server holds many
+        accounts."""
+        sts = boto3.client(
+            "sts",
+            region_name=REGION,
             endpoint_url=self.endpoint,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
+        given = sts.assume_role(RoleArn=_admin_role(account), RoleSessionName="emulator")[
+            "Credentials"
+        ]
+        return {
+            "aws_access_key_id": given["AccessKeyId"],
+            "aws_secret_access_key": given["SecretAccessKey"],
+            "aws_session_token": given["SessionToken"],
+        }
+
+    def role_sessions(self, account: str) -> list[tuple[str, str, str | None]]:
+        """Every AssumeRole moto answered for a role of ``account``: (role ARN, session name,
+        external id), the way the role's account would see them in CloudTrail."""
+        from moto.sts.models import sts_backends  # moto is a dev dependency: imported when used
+
+        backend = sts_backends[account]["aws"]
+        return [
+            (r.role_arn, r.session_name, r.external_id)
+            for r in backend.assumed_roles
+            if r.role_arn != _admin_role(account)  # the emulator's own (credentials_in)
+        ]
 
     def set_pushed_at(
         self, repository: str, digest: str, when: datetime, *, region: str = REGION
@@ -262,6 +298,10 @@ class EcrEmulator:
             # The custom resource reads its stack's status on Update.
             "AWS_ENDPOINT_URL_CLOUDFORMATION": self.endpoint,
         }
+
+
+def _admin_role(account: str) -> str:
+    return f"arn:aws:iam::{account}:role/emulator-admin"
 
 
 @contextmanager

@@ -92,6 +92,17 @@ DEFAULT_ATTRIBUTES = (Attribute.URI, Attribute.DIGEST, Attribute.STATUS, Attribu
 
 
 @frozen
+class AssumedRole:
+    """An IAM role an image's registry is read through (``RoleArn``, ``ExternalId``), parsed once
+    by ``properties``: its account and partition decide which registries it may serve."""
+
+    arn: str
+    account_id: str
+    partition: str
+    external_id: str | None = field(default=None, repr=False)  # kept out of logs and reprs
+
+
+@frozen
 class ImageSpec:
     """One requested image. With ``match`` other than EXACT, ``ref.tag`` holds the glob or the
     ``{version}`` template that discovery turns into a concrete tag."""
@@ -104,6 +115,7 @@ class ImageSpec:
     for_lambda: bool = False
     fail_on: Severity | None = None
     on_retention_risk: OnRetentionRisk = OnRetentionRisk.REPORT
+    role: AssumedRole | None = None  # None: the caller's own credentials
 
     @property
     def wanted_platform(self) -> Platform | None:
@@ -127,6 +139,16 @@ class ResolveRequest:
     @property
     def scans_needed(self) -> bool:
         return Attribute.FINDINGS in self.attributes or any(i.fail_on for i in self.images)
+
+    @property
+    def roles(self) -> Mapping[str, AssumedRole]:
+        """The role each account's registries are read through, by account id (``properties``
+        allows one per account); an account read with the caller's own credentials is absent."""
+        return {
+            image.ref.repository.registry.account_id: image.role
+            for image in self.images
+            if image.role is not None
+        }
 
     @property
     def retention_needed(self) -> bool:

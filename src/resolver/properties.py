@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 from enum import Enum
 from typing import Any, Protocol
 
+from . import partitions
 from .errors import InvalidPropertyError
 from .model import (
     DEFAULT_ATTRIBUTES,
     VERSION_FIELD,
+    AssumedRole,
     Attribute,
     ImageSpec,
     OnMissing,
@@ -31,6 +34,7 @@ from .model import (
     Severity,
     TagMatch,
 )
+from .partitions import PARTITION_ID
 from .platforms import Platform
 from .references import (
     DIGEST_PATTERN,
@@ -131,20 +135,24 @@ def _enum(kind: type[Enum]) -> Parser:
     return parse
 
 
+def _matching(pattern: re.Pattern[str], problem: str, fix: str) -> Parser:
+    """Text that must match ``pattern`` whole."""
+
+    def parse(path: str, raw: Any) -> str | None:
+        text = _text(path, raw)
+        if text is not None and not pattern.fullmatch(text):
+            raise InvalidPropertyError(path, raw, problem, fix)
+        return text
+
+    return parse
+
+
 # An image reference as ECS, Batch and Lambda accept it: [registry/]name[:tag][@digest].
-_IMAGE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]{0,1023}")
-
-
-def _image_reference(path: str, raw: Any) -> str | None:
-    text = _text(path, raw)
-    if text is not None and not _IMAGE_REFERENCE.fullmatch(text):
-        raise InvalidPropertyError(
-            path,
-            raw,
-            "is not an image reference",
-            "Give an image URI, e.g. 123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/app:local.",
-        )
-    return text
+_image_reference = _matching(
+    re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]{0,1023}"),
+    "is not an image reference",
+    "Give an image URI, e.g. 123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/app:local.",
+)
 
 
 def _seconds(path: str, raw: Any) -> int | None:
@@ -214,6 +222,45 @@ def _attributes(path: str, raw: Any) -> tuple[Attribute, ...] | None:
     return tuple(chosen) or None
 
 
+# IAM's grammar (CreateRole; AssumeRole takes ARNs of 20-2048 characters): an optional path of
+# printable ASCII between slashes, then a name of 1-64 characters.
+_ROLE_ARN = re.compile(
+    rf"arn:(?P<partition>{PARTITION_ID}):iam::(?P<account>\d{{12}}):"
+    r"role/(?:[\x21-\x7e]{1,510}/)?[\w+=,.@-]{1,64}"
+)
+
+
+def _role_arn(path: str, raw: Any) -> AssumedRole | None:
+    text = _text(path, raw)
+    if text is None:
+        return None
+    match = _ROLE_ARN.fullmatch(text)
+    if match is None or len(text) > 2048:
+        raise InvalidPropertyError(
+            path,
+            raw,
+            "is not an IAM role ARN",
+            "Use arn:<partition>:iam::<12-digit account>:role/[<path>/]<name>, e.g. "
+            "arn:aws:iam::111122223333:role/image-reader.",
+        )
+    if partitions.named(match["partition"]) is None:
+        raise InvalidPropertyError(
+            path,
+            raw,
+            f"names partition {match['partition']!r}, which the installed botocore does not know",
+            f"Check the ARN (known partitions: {partitions.ids()}).",
+        )
+    return AssumedRole(text, match["account"], match["partition"])
+
+
+_external_id = _matching(
+    re.compile(r"[\w+=,.@:/-]{2,1224}"),  # STS AssumeRole's ExternalId
+    "is not an STS external id",
+    "Use 2-1224 characters: letters, digits and _ + = , . @ : / -, exactly as the role's trust "
+    "policy expects it (sts:ExternalId).",
+)
+
+
 def _as_given(path: str, raw: Any) -> Any:
     if raw is None:
         raise _null(path)
@@ -240,6 +287,8 @@ TOP_LEVEL: Mapping[str, Parser] = {
     "OnRollbackTargetMissing": _enum(OnRollbackTargetMissing),
     "OnRetentionRisk": _enum(OnRetentionRisk),
     "Protect": _enum(Protect),  # read apart from the request: ``protect_of``
+    "RoleArn": _role_arn,
+    "ExternalId": _external_id,
     "Images": _as_given,  # validated image by image: ``_images``
 }
 
@@ -252,6 +301,8 @@ PER_IMAGE: Mapping[str, Parser] = {
     "Lambda": _strict_bool,
     "FailOnSeverity": _enum(Severity),
     "OnRetentionRisk": _enum(OnRetentionRisk),
+    "RoleArn": _role_arn,
+    "ExternalId": _external_id,
 }
 
 _IMAGE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -312,6 +363,7 @@ def parse_request(
         latest=latest,
         fail_on=top["FailOnSeverity"],
         on_retention_risk=top["OnRetentionRisk"] or OnRetentionRisk.REPORT,
+        role=_role("", top["RoleArn"], top["ExternalId"], home=default_registry),
     )
     images = _images(top["Images"], defaults)
     if latest and not any(image.match is TagMatch.LATEST_VERSION for image in images):
@@ -387,6 +439,33 @@ class _Defaults:
     latest: bool
     fail_on: Severity | None
     on_retention_risk: OnRetentionRisk
+    role: AssumedRole | None = None
+
+
+def _role(
+    prefix: str, role: AssumedRole | None, external_id: str | None, *, home: Registry | None
+) -> AssumedRole | None:
+    """``RoleArn`` with the ``ExternalId`` given beside it: the two belong together."""
+    if role is None:
+        if external_id is not None:
+            raise InvalidPropertyError(
+                f"{prefix}ExternalId",
+                external_id,
+                "is set without a RoleArn beside it",
+                "An ExternalId belongs to the role it is given with: set RoleArn here too, or "
+                "remove ExternalId.",
+            )
+        return None
+    if home is not None and role.partition != home.partition:
+        raise InvalidPropertyError(
+            f"{prefix}RoleArn",
+            role.arn,
+            f"is a role of the {role.partition} partition, but the resolver runs in "
+            f"{home.partition}",
+            "STS assumes a role only from its own partition: use a role of "
+            f"{home.partition}, or a resolver deployed in {role.partition}.",
+        )
+    return replace(role, external_id=external_id)
 
 
 def _images(raw: Any, defaults: _Defaults) -> tuple[ImageSpec, ...]:
@@ -432,6 +511,7 @@ def _images(raw: Any, defaults: _Defaults) -> tuple[ImageSpec, ...]:
             )
         specs.append(_image(name, body, defaults))
     _check_spread(specs)
+    _check_roles(specs)
     return tuple(specs)
 
 
@@ -453,6 +533,32 @@ def _check_spread(specs: list[ImageSpec]) -> None:
             "resource",
             "Split the images over several Custom::ImageResolver resources.",
         )
+
+
+def _check_roles(specs: list[ImageSpec]) -> None:
+    """One role per account: the engine asks for a registry's client, so every image of an
+    account (whatever its region or repository) is read through the same credentials."""
+    first: dict[str, ImageSpec] = {}
+    for spec in specs:
+        account = spec.ref.repository.registry.account_id
+        seen = first.setdefault(account, spec)
+        if spec.role != seen.role:
+            raise InvalidPropertyError(
+                f"Images.{spec.name}.RoleArn",
+                spec.role.arn if spec.role else None,
+                f"reads account {account} otherwise than Images.{seen.name} does "
+                f"({_through(seen.role, other=spec.role)})",
+                "Images of one account are read through one role: give them the same RoleArn "
+                "and ExternalId, or none.",
+            )
+
+
+def _through(role: AssumedRole | None, *, other: AssumedRole | None) -> str:
+    if role is None:
+        return "with the resolver's own credentials"
+    if other is not None and other.arn == role.arn:
+        return f"through {role.arn} with another ExternalId"
+    return f"through {role.arn}"
 
 
 def _image(name: str, body: Mapping[str, Any], defaults: _Defaults) -> ImageSpec:
@@ -497,7 +603,28 @@ def _image(name: str, body: Mapping[str, Any], defaults: _Defaults) -> ImageSpec
         for_lambda=bool(fields["Lambda"]),
         fail_on=fields["FailOnSeverity"] or defaults.fail_on,
         on_retention_risk=fields["OnRetentionRisk"] or defaults.on_retention_risk,
+        role=_image_role(name, fields, repo, defaults),
     )
+
+
+def _image_role(
+    name: str, fields: Mapping[str, Any], repo: Repository, defaults: _Defaults
+) -> AssumedRole | None:
+    """The image's own role, else the top level's; in the partition of the image's registry."""
+    path = f"Images.{name}"
+    own = _role(f"{path}.", fields["RoleArn"], fields["ExternalId"], home=defaults.places.home)
+    role = own or defaults.role
+    registry = repo.registry
+    if role is not None and role.partition != registry.partition:
+        raise InvalidPropertyError(
+            f"{path}.RoleArn" if own else "RoleArn",
+            role.arn,
+            f"is a role of the {role.partition} partition, but image {name} is in the "
+            f"{registry.partition} partition ({registry.region})",
+            "A role reads registries of its own partition only: give the image a role of "
+            f"{registry.partition}.",
+        )
+    return role
 
 
 _GLOB_CHARS = frozenset("*?[")

@@ -132,6 +132,7 @@ def test_json_output_schema(
         "platforms",
         "findings",
         "retention",
+        "role",
     }
     images = {image["name"]: image for image in document["images"]}
     assert all(set(image) == fields for image in images.values())
@@ -152,6 +153,7 @@ def test_json_output_schema(
         "platforms": [],
         "findings": None,
         "retention": None,
+        "role": None,  # read with the caller's own credentials
     }
     assert images["Pinned"]["tag"] is None
     assert images["Pinned"]["digest"].startswith("sha256:")

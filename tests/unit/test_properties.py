@@ -95,6 +95,14 @@ def test_per_image_values_and_empty_strings_mean_absent() -> None:
     assert pinned.ref.tag is None
 
 
+# An artifacts account's repository and reader role, and two images of that account.
+ARTIFACTS = "arn:aws:ecr:ap-southeast-2:210987654321:repository/shared/app"
+READER = "arn:aws:iam::210987654321:role/ci/image-reader"
+ONE_ACCOUNT = {
+    "Api": {"Repository": ARTIFACTS, "Tag": "api-1", "RoleArn": READER},
+    "Web": {"Repository": "arn:aws:ecr:us-west-2:210987654321:repository/web", "Tag": "w"},
+}
+
 # Each row: properties, the property path the error must name, and words of the fix.
 BAD_INPUT = [
     (props(UsePreBuiltImages="yes"), "UsePreBuiltImages", 'Use "true" or "false"'),
@@ -213,6 +221,73 @@ BAD_INPUT = [
         props(Images={"Api": {"Digest": DIGEST, "Repository": None}}),
         "Images.Api.Repository",
         'is null. Give a value, or ""',
+    ),
+    # Roles: the ARN, its partition, ExternalId beside it, one role per account.
+    (props(RoleArn="image-reader"), "RoleArn", "Use arn:<partition>:iam::<12-digit account>"),
+    (
+        props(RoleArn="arn:aws:sts::210987654321:assumed-role/reader/me"),
+        "RoleArn",
+        "is not an IAM role ARN",
+    ),
+    (props(RoleArn="arn:aws:iam::2109:role/reader"), "RoleArn", "is not an IAM role ARN"),
+    (
+        props(RoleArn="arn:aws:iam::210987654321:role/" + "r" * 65),
+        "RoleArn",
+        "is not an IAM role ARN",
+    ),
+    (
+        props(RoleArn="arn:aws-mars:iam::210987654321:role/reader"),
+        "RoleArn",
+        "names partition 'aws-mars', which the installed botocore does not know",
+    ),
+    (
+        props(RoleArn="arn:aws-cn:iam::210987654321:role/reader"),
+        "RoleArn",
+        "is a role of the aws-cn partition, but the resolver runs in aws",
+    ),
+    (
+        props(
+            RoleArn=READER,
+            Images={
+                "Cn": {
+                    "Repository": "arn:aws-cn:ecr:cn-north-1:210987654321:repository/app",
+                    "Tag": "a",
+                }
+            },
+        ),
+        "RoleArn",
+        "but image Cn is in the aws-cn partition (cn-north-1)",
+    ),
+    (props(ExternalId="tak-prod"), "ExternalId", "set RoleArn here too"),
+    (
+        props(RoleArn=READER, Images={"Api": {"Tag": "a", "ExternalId": "tak-prod"}}),
+        "Images.Api.ExternalId",
+        "set RoleArn here too",
+    ),
+    (props(RoleArn=READER, ExternalId="x"), "ExternalId", "2-1224 characters"),
+    (props(RoleArn=READER, ExternalId="a b"), "ExternalId", "2-1224 characters"),
+    (props(RoleArn=READER, ExternalId="x" * 1225), "ExternalId", "2-1224 characters"),
+    (props(RoleArn=None), "RoleArn", 'is null. Give a value, or ""'),
+    (
+        props(Images=ONE_ACCOUNT),
+        "Images.Web.RoleArn",
+        "reads account 210987654321 otherwise than Images.Api does (through "
+        f"{READER}). Images of one account are read through one role",
+    ),
+    (
+        props(
+            Images={
+                "Api": {**ONE_ACCOUNT["Api"], "ExternalId": "one"},
+                "Web": {**ONE_ACCOUNT["Web"], "RoleArn": READER, "ExternalId": "two"},
+            }
+        ),
+        "Images.Web.RoleArn",
+        f"(through {READER} with another ExternalId)",
+    ),
+    (
+        props(Images={"Web": ONE_ACCOUNT["Web"], "Api": ONE_ACCOUNT["Api"]}),
+        "Images.Api.RoleArn",
+        "otherwise than Images.Web does (with the resolver's own credentials)",
     ),
 ]
 
@@ -584,3 +659,74 @@ def test_salvage_of_nothing_readable_still_names_the_images() -> None:
     assert (nothing.request, nothing.names) == (None, ("Api",))
     garbage = salvage({"Images": "garbage"}, default_registry=HOME)
     assert (garbage.request, garbage.names) == (None, ())
+
+
+# --- roles: RoleArn and ExternalId, one role per account ------------------------------------------
+
+
+def test_a_role_is_parsed_once_and_an_images_own_wins() -> None:
+    request = parse_request(
+        props(
+            Repository=ARTIFACTS,
+            RoleArn=READER,
+            ExternalId="tak-prod",
+            Images={
+                "Api": {"Tag": "api-1"},
+                "Eu": {
+                    "Repository": "arn:aws:ecr:eu-west-1:333344445555:repository/app",
+                    "Tag": "api-1",
+                    "RoleArn": "arn:aws:iam::333344445555:role/reader",
+                },
+            },
+        ),
+        default_registry=HOME,
+    )
+    api, eu = request.images
+    assert api.role is not None and eu.role is not None
+    assert (api.role.arn, api.role.account_id, api.role.partition) == (
+        READER,
+        "210987654321",
+        "aws",
+    )
+    assert api.role.external_id == "tak-prod"
+    assert "tak-prod" not in repr(api.role)  # kept out of logs
+    assert eu.role.arn == "arn:aws:iam::333344445555:role/reader"
+    assert eu.role.external_id is None  # an ExternalId goes with the RoleArn beside it
+    assert request.roles == {"210987654321": api.role, "333344445555": eu.role}
+
+
+def test_without_a_role_nothing_is_assumed() -> None:
+    request = parse_request(props(RoleArn="", ExternalId=""), default_registry=HOME)
+    assert request.images[0].role is None
+    assert request.roles == {}
+
+
+def test_a_role_in_china_for_a_function_in_china() -> None:
+    home = Registry("123456789012", "cn-north-1", "aws-cn")
+    request = parse_request(
+        props(RoleArn="arn:aws-cn:iam::210987654321:role/reader"), default_registry=home
+    )
+    assert request.images[0].role is not None
+    assert request.images[0].role.partition == "aws-cn"
+
+
+def test_a_role_arn_is_trimmed_like_any_text() -> None:
+    request = parse_request(props(RoleArn=f" {READER} "), default_registry=HOME)
+    assert request.images[0].role is not None
+    assert request.images[0].role.arn == READER
+
+
+def test_one_role_may_serve_several_accounts_and_regions() -> None:
+    """The role is per account; one role may read several accounts (through their repository
+    policies) and every region of each."""
+    images = {
+        "Api": {"Repository": ARTIFACTS, "Tag": "a"},
+        "Eu": {
+            "Repository": "arn:aws:ecr:eu-west-1:210987654321:repository/shared/app",
+            "Tag": "a",
+        },
+        "Other": {"Repository": "arn:aws:ecr:eu-west-1:333344445555:repository/xy", "Tag": "a"},
+    }
+    request = parse_request(props(RoleArn=READER, Images=images), default_registry=HOME)
+    assert {role.arn for role in request.roles.values()} == {READER}
+    assert set(request.roles) == {"210987654321", "333344445555"}

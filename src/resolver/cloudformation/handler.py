@@ -18,6 +18,7 @@ its message, anything else a bug report that points at the log.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from ..engine import Deadline, enforce, resolve
 from ..errors import (
@@ -40,7 +41,7 @@ from .budget import forward_answer
 from .events import CfnEvent, RequestType
 from .physical_id import PhysicalId, RecordKind, parse, physical_id_for
 from .response import CfnResponse, Status
-from .services import LambdaContext, Services, own_registry
+from .services import LambdaContext, Services, own_registry, role_session_name
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,9 @@ def handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> Cf
 
 
 def _handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> CfnResponse:
+    # Roles are assumed at most once for this request, and forgotten after it.
+    invocation = services.clients.for_invocation(session_name=role_session_name(event))
+    services = replace(services, clients=invocation)
     if event.request_type is RequestType.DELETE:
         deadline = Deadline.after(_seconds_left(context))
         protection.on_delete(event, context, services=services, deadline=deadline)
@@ -174,8 +178,9 @@ def _go_forward(
         event, resolution, request.attributes, rollback_target=target, protection=worst
     )
     if worst is not None:
+        writer = replace(services, clients=services.clients.with_roles(request.roles))
         tagged = protection.go_forward(
-            event, resolution, current, services=services, deadline=deadline
+            event, resolution, current, services=writer, deadline=deadline
         )
         answer = forward_answer(
             event, resolution, request.attributes, rollback_target=target, protection=tagged

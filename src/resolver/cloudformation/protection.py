@@ -180,7 +180,8 @@ def _release_deleted(
         (spec.ref.repository, owner.tag(spec.name, deleted.revision))
         for spec in readable.request.images
     ]
-    done = release(targets, clients=services.clients, deadline=deadline)
+    clients = services.clients.with_roles(readable.request.roles)
+    done = release(targets, clients=clients, deadline=deadline)
     services.count("EcrCalls", done.calls)
     logger.info(
         "Delete: protection tags released",

@@ -77,7 +77,9 @@ def roll_back(
         logger.warning("Rollback answered without verifying", extra={"unverified": unverified})
         services.count("RollbackDegraded")
     # The recorded set keeps its protection tags; one not fully tagged is tagged again.
-    pins = protection.for_rollback(event, resolution, current, services=services, deadline=deadline)
+    roles = readable.request.roles if readable.request else {}
+    writer = replace(services, clients=services.clients.with_roles(roles))
+    pins = protection.for_rollback(event, resolution, current, services=writer, deadline=deadline)
     return _answer(event, readable, resolution, current, pins=pins)
 
 
@@ -235,7 +237,7 @@ def _completed(
     wanted = current.prefixes(request)
     if not wanted:
         return None, 0, (), "the record does not describe the previous properties' images"
-    digests = listed_digests(wanted, clients=clients, deadline=deadline)
+    digests = listed_digests(wanted, clients=clients.with_roles(request.roles), deadline=deadline)
     if digests.unlisted:
         repo, why = next(iter(digests.unlisted.items()))
         return None, digests.calls, (), f"could not list {repo.name}: {why}"

@@ -47,7 +47,10 @@ def resolve(
     scans in progress (``ScanWaitSeconds``) — with the images awaited and the seconds slept of
     the budget, so a CLI can say "still waiting for Pmtiles (6 s of 120 s)". It is called on
     this thread, between ECR calls; what it raises propagates.
+
+    Each image's registry is read through the image's role, if it has one (``clients``).
     """
+    clients = clients.with_roles(request.roles)
     found = _looked_up(request, clients=clients, deadline=deadline, observer=observer)
     images = decide(request, found.outcomes)
     # Stages only some requests need are imported when first needed: a cold start pays for

@@ -76,6 +76,7 @@ def replay(
             version=version,
         )
         return Replay(resolution, ("the images' descriptions (no time was left to read them)",))
+    clients = clients.with_roles(request.roles)
     unverified: list[str] = []
     calls = 0
     if Attribute.PLATFORMS in request.attributes or request.scans_needed:
@@ -179,7 +180,9 @@ def rollback_target(
     }
     if not refs:
         return READY, 0
-    report = fetch_images(refs.values(), clients=clients, deadline=deadline)
+    report = fetch_images(
+        refs.values(), clients=clients.with_roles(request.roles), deadline=deadline
+    )
     missing: list[tuple[str, EcrFailure]] = []
     unanswered: list[tuple[str, EcrFailure]] = []
     for name, ref in refs.items():

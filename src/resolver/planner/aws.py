@@ -8,7 +8,9 @@ connect, a few attempts, and a line on stderr saying what it waits for when an a
 from __future__ import annotations
 
 import difflib
+import getpass
 import os
+import socket
 import sys
 import threading
 from collections.abc import Iterator, Mapping
@@ -175,7 +177,7 @@ class Aws:
 
     def repositories(self, registry: Registry) -> list[Repository]:
         """Every repository of ``registry``: ``DescribeRepositories``, paginated."""
-        client = self.clients.for_region(registry.region)
+        client = self.clients.for_registry(registry)
         try:
             pages = client.get_paginator("describe_repositories").paginate(
                 registryId=registry.account_id
@@ -256,6 +258,18 @@ def _check_credentials(session: Any) -> None:
             "AWS_PROFILE, or --profile). Against the local emulator, export the fake ones "
             f"`make emulator` prints: {EMULATOR_EXPORTS}"
         )
+
+
+def role_session_name() -> str:
+    """The RoleSessionName of the roles a plan assumes: ``resolver-plan-<user>`` (the host's
+    name when there is no user name), which the role's account sees in CloudTrail."""
+    from ..engine.ecr.roles import session_name  # noqa: PLC0415 - `--help` skips boto3
+
+    try:
+        who = getpass.getuser()
+    except (OSError, KeyError):  # no login name (a container without USER and passwd entry)
+        who = socket.gethostname()
+    return session_name(f"resolver-plan-{who}")
 
 
 @contextmanager

@@ -34,7 +34,7 @@ from ..model import (
 from ..properties import parse_request, protect_of
 from ..references import Registry, partition_of_region
 from ..values import frozen
-from .aws import Aws, AwsOptions, Exports, SsmParameters, waiting_notice
+from .aws import Aws, AwsOptions, Exports, SsmParameters, role_session_name, waiting_notice
 from .exit_codes import ExitCode
 from .options import Colour, ContextKeys, Emit, Output, OverrideNames
 from .report import (
@@ -127,7 +127,8 @@ def run_plan(options: PlanOptions) -> ExitCode:
         _warn_undeclared(options.override_names, source.declared_parameters)
     registry = Registry(account, aws.region, partition_of_region(aws.region))
     planned = {k: v for k, v in source.properties.items() if k not in _DECIDED_BY_THE_PLANNER}
-    clients = aws.clients
+    # The roles the properties name are assumed with the caller's credentials, once for the run.
+    clients = aws.clients.for_invocation(session_name=role_session_name())
     request = replace(
         parse_request(planned, default_registry=registry, regions=clients),
         use_prebuilt=True,

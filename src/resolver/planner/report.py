@@ -76,6 +76,7 @@ def as_json(
                 "platforms": list(image.platforms),
                 "findings": image.scan.summary() if image.scan else None,
                 "retention": image.retention.value if image.retention else None,
+                "role": image.spec.role.arn if image.spec.role else None,
             }
             for image in resolution.images
         ],
@@ -182,10 +183,13 @@ def as_table(
     def paint(text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if colour else text
 
-    # RETENTION only when lifecycle policies were read; its reasons go under the table.
+    # RETENTION only when lifecycle policies were read; its reasons go under the table. ROLE
+    # only when an image was read through one (blank: the caller's own credentials).
     judged = any(image.retention for image in resolution.images)
+    roled = any(image.spec.role for image in resolution.images)
     header: tuple[str, ...] = ("IMAGE", "REPOSITORY", "TAG / DIGEST", "STATUS", "DIGEST", "BUILD")
     header += ("RETENTION",) if judged else ()
+    header += ("ROLE",) if roled else ()
     rows = [
         (
             image.name,
@@ -196,6 +200,7 @@ def as_table(
             "yes" if image.build_required else "no",
         )
         + ((image.retention.kind.value if image.retention else "",) if judged else ())
+        + ((image.spec.role.arn if image.spec.role else "",) if roled else ())
         for image in resolution.images
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]

@@ -4,7 +4,8 @@ tags. Wire names stay here; callers speak ``TagWrite`` and repositories.
 ``PutImage`` is sent the manifest exactly as ``BatchGetImage`` returned it, with its media type
 and its digest: ECR then adds the tag to the existing image (no new image, no layer copy), and
 refuses (``ImageDigestDoesNotMatchException``) rather than store a document whose bytes would
-make another digest. ``BatchDeleteImage`` is only ever sent tags, never digests: by digest it
+make another digest. Writes go through the registry's client (``EcrClients.for_registry``): a registry read through a
+role is written through it too. ``BatchDeleteImage`` is only ever sent tags, never digests: by digest it
 deletes the image with all its tags. Both run concurrently under the caller's deadline; removals
 go 100 tags a call (the API's limit).
 """
@@ -17,12 +18,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import field
 from functools import partial
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from ..engine.ecr.batch_get_image import FetchedImage
 from ..engine.ecr.batches import read_batched
 from ..engine.ecr.clients import EcrClients
-from ..engine.ecr.failures import TIMED_OUT, EcrFailure, failure_from
+from ..engine.ecr.failures import READ_ERRORS, TIMED_OUT, EcrFailure, failure_from
 from ..engine.fanout import Deadline, run_all
 from ..references import Repository
 from ..values import frozen
@@ -86,8 +85,8 @@ def _put(clients: EcrClients, write: TagWrite) -> _Done | EcrFailure:
     if write.media_type:
         arguments["imageManifestMediaType"] = write.media_type
     try:
-        clients.for_region(repo.registry.region).put_image(**arguments)
-    except (ClientError, BotoCoreError) as exc:
+        clients.for_registry(repo.registry).put_image(**arguments)
+    except READ_ERRORS as exc:
         failure = failure_from(exc)
         logger.info(
             "PutImage refused",
@@ -126,12 +125,12 @@ def _delete(
     clients: EcrClients, repo: Repository, chunk: list[tuple[Repository, str]]
 ) -> dict[tuple[Repository, str], _Done | EcrFailure] | EcrFailure:
     try:
-        answer = clients.for_region(repo.registry.region).batch_delete_image(
+        answer = clients.for_registry(repo.registry).batch_delete_image(
             registryId=repo.registry.account_id,
             repositoryName=repo.name,
             imageIds=[{"imageTag": tag} for _, tag in chunk],
         )
-    except (ClientError, BotoCoreError) as exc:
+    except READ_ERRORS as exc:
         return failure_from(exc)
     failed: dict[str, EcrFailure] = {}
     for failure in answer.get("failures", []):

@@ -9,14 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from ...model import ScanReport, ScanState
 from ...references import Repository
 from ..fanout import Deadline, Report, run_all
 from .batches import Target
 from .clients import EcrClients
-from .failures import TIMED_OUT, EcrFailure, failure_from
+from .failures import READ_ERRORS, TIMED_OUT, EcrFailure, failure_from
 
 # Basic scanning reports COMPLETE; enhanced scanning (Inspector) reports ACTIVE.
 _DONE = frozenset({"COMPLETE", "ACTIVE"})
@@ -33,13 +31,13 @@ def scan_findings(
 
 def _scan(clients: EcrClients, repo: Repository, digest: str) -> ScanReport | EcrFailure:
     try:
-        answer = clients.for_region(repo.registry.region).describe_image_scan_findings(
+        answer = clients.for_registry(repo.registry).describe_image_scan_findings(
             registryId=repo.registry.account_id,
             repositoryName=repo.name,
             imageId={"imageDigest": digest},
             maxResults=1,  # only the severity counts are read
         )
-    except (ClientError, BotoCoreError) as exc:
+    except READ_ERRORS as exc:
         failure = failure_from(exc)
         if failure.code == "ScanNotFoundException":
             return ScanReport(ScanState.NOT_SCANNED, detail="the image has never been scanned")
