@@ -1,0 +1,67 @@
+"""``DescribeImageReplicationStatus``: where ECR has replicated one image, region by region.
+
+One status per destination (region and registry): ``IN_PROGRESS``, ``COMPLETE`` or ``FAILED``
+(with a failure code). No batch form: one call per image, concurrently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ...references import Repository
+from ..fanout import Deadline, Report, run_all
+from .batches import Target
+from .clients import EcrClients
+from .failures import TIMED_OUT, EcrFailure, failure_from
+
+
+@dataclass(frozen=True)
+class Destination:
+    """One replication destination's status for one image."""
+
+    region: str
+    registry_id: str
+    status: str  # IN_PROGRESS, COMPLETE, FAILED (or a status this version does not know)
+    failure: str = ""  # FAILED: ECR's failure code
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "COMPLETE"
+
+    @property
+    def failed(self) -> bool:
+        return self.status not in ("COMPLETE", "IN_PROGRESS")
+
+
+def replication_statuses(
+    targets: Iterable[Target], *, clients: EcrClients, deadline: Deadline
+) -> Report[Target, tuple[Destination, ...] | EcrFailure]:
+    """Each image's replication destinations, or why ECR would not say."""
+    jobs = {target: partial(_statuses, clients, *target) for target in targets}
+    return Report(run_all(jobs, deadline=deadline, late=TIMED_OUT), calls=len(jobs))
+
+
+def _statuses(
+    clients: EcrClients, repo: Repository, digest: str
+) -> tuple[Destination, ...] | EcrFailure:
+    try:
+        answer = clients.for_region(repo.registry.region).describe_image_replication_status(
+            registryId=repo.registry.account_id,
+            repositoryName=repo.name,
+            imageId={"imageDigest": digest},
+        )
+    except (ClientError, BotoCoreError) as exc:
+        return failure_from(exc)
+    return tuple(
+        Destination(
+            region=str(entry.get("region", "")),
+            registry_id=str(entry.get("registryId", "")),
+            status=str(entry.get("status", "")),
+            failure=str(entry.get("failureCode") or ""),
+        )
+        for entry in answer.get("replicationStatuses") or ()
+    )
