@@ -36,6 +36,7 @@ from ..model import (
     OnLockMismatch,
     OnUnsigned,
     ResolveRequest,
+    Source,
     Verdict,
     VerdictState,
 )
@@ -149,6 +150,12 @@ def _reporting(spec: ImageSpec) -> ImageSpec:
 
 
 # --- what the gates share ---------------------------------------------------------------------
+
+
+def pinned(image: ImageResult) -> bool:
+    """Pinned from ECR — whatever an earlier gate said (a ``Vulnerable`` image reported rather
+    than refused is still deployed, and still judged by the gates after it)."""
+    return image.source is Source.PREBUILT and bool(image.digest)
 
 
 def subjects(image: ImageResult) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ from ..model import (
 )
 from .ecr.clients import EcrClients
 from .fanout import Deadline
-from .gates import Images, blocked, refused
+from .gates import Images, blocked, pinned, refused
 
 
 def read(  # noqa: PLR0913 - keyword-only after the first two, as every gate's
@@ -52,7 +52,7 @@ def _compared(image: ImageResult) -> ImageResult:
     expected = image.spec.gates.expected_digest
     if expected is None:
         return image
-    if not image.found:
+    if not pinned(image):
         return replace(image, lock=SKIPPED_VERDICT)
     if image.digest == expected:
         return replace(image, lock=Verdict(VerdictState.PASSED, "AsPlanned"))

@@ -30,7 +30,7 @@ from .ecr.clients import EcrClients
 from .ecr.failures import EcrFailure
 from .ecr.replication_status import Destination, replication_statuses
 from .fanout import Deadline
-from .gates import Images, blocked, refused, unjudged
+from .gates import Images, blocked, pinned, refused, unjudged
 
 
 def read(  # noqa: PLR0913 - keyword-only after the first two, as every gate's
@@ -46,7 +46,7 @@ def read(  # noqa: PLR0913 - keyword-only after the first two, as every gate's
     targets = {
         image.name: (image.image_ref.repository, image.digest or "")
         for image in images
-        if image.found and image.spec.gates.replication
+        if pinned(image) and image.spec.gates.replication
     }
     pauses = Pauses(
         WaitingFor.REPLICATION, budget=wait_seconds, deadline=deadline, observer=observer

@@ -48,7 +48,7 @@ from .ecr.failures import EcrFailure
 from .ecr.referrers import signature_referrers
 from .ecr.signing_status import ProfileStatus, SigningState, signing_statuses
 from .fanout import Deadline
-from .gates import Images, blocked, refused, subjects, unjudged
+from .gates import Images, blocked, pinned, refused, subjects, unjudged
 
 # What the Signature attribute describes when no RequireSignature asks for something narrower.
 _EVERYTHING = SignatureRequirement(referrers=tuple(ReferrerSignature))
@@ -90,7 +90,7 @@ def read(  # noqa: PLR0913 - keyword-only after the first two, as every gate's
             tuple((image.image_ref.repository, digest) for digest in subjects(image)),
         )
         for image in concerned
-        if image.found
+        if pinned(image)
     }
     statuses: dict[Target, tuple[ProfileStatus, ...] | EcrFailure] = {}
     calls = 0

@@ -18,6 +18,7 @@ from .ecr.clients import EcrClients
 from .ecr.failures import EcrFailure
 from .ecr.repositories import TagRules, tag_rules
 from .fanout import Deadline
+from .gates import pinned
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def add_tag_mutability(
     wanted = [
         image
         for image in images
-        if image.found
+        if pinned(image)
         and image.image_ref.tag
         and (selected or (_gated(image) and not _vouched_for(image)))
     ]
