@@ -756,6 +756,8 @@ def _order(
             "orders the candidates of a pattern or of Version: latest, and this Tag is exact",
             "Remove Order here, or use a pattern (api-*) or a {version} tag with Version: latest.",
         )
+    if match is TagMatch.EXACT:
+        return TagOrder.PUSHED  # nothing to rank
     return given or default or TagOrder.PUSHED
 
 
