@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from devkit.ecr_emulator import set_signing_status
 from devkit.events import load_event
 from resolver.planner.exit_codes import ExitCode
 from resolver.planner.template import find_resolver_resource, load_template
+from resolver.properties import parse_request
+from resolver.references import Registry
 
 from ..github import read_outputs
 from .conftest import Ecr
@@ -121,3 +124,70 @@ def test_every_example_declares_the_parameters_the_recipe_emits(example: str) ->
     assert {"UsePreBuiltImages", "ImageRevision"} <= set(template["Parameters"])
     _, resource = find_resolver_resource(template, logical_id=None)
     assert resource["Properties"]["Revision"] == {"Ref": "ImageRevision"}
+
+
+# --- the lock, and the signature gate in the plan --------------------------------------------------
+
+PROFILE = "arn:aws:signer:ap-southeast-2:123456789012:/signing-profiles/ci_release"
+
+
+def test_emit_lock_prints_the_digests_the_plan_pinned(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert plan(seeded, "--spec", str(with_missing_spec(tmp_path)), "--emit", "lock") == (
+        ExitCode.BUILD_NEEDED
+    )
+    captured = capsys.readouterr()
+    lock = captured.out.strip()
+    names = [pair.partition("=")[0] for pair in lock.split(",")]
+    assert "Pmtiles" not in names and names  # only images found: a missing one has no digest
+    assert all(pair.partition("=")[2].startswith("sha256:") for pair in lock.split(","))
+    assert " " not in lock and '"' not in lock  # one CloudFormation String parameter, whole
+    assert "Build needed" in captured.err  # the report goes to stderr
+    # What the resource accepts: the same text, as ExpectedDigests.
+    spec = load_event("create-missing.json")["ResourceProperties"]
+    request = parse_request(
+        {**spec, "ExpectedDigests": lock},
+        default_registry=Registry("123456789012", "ap-southeast-2"),
+    )
+    assert {s.name for s in request.images if s.gates.expected_digest} == set(names)
+
+
+def test_github_outputs_carry_the_lock(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        plan(seeded, "--spec", str(all_found_spec(tmp_path)), "--output", "github") == ExitCode.OK
+    )
+    outputs = read_outputs(capsys.readouterr().out)
+    assert outputs["lock"].startswith("Api=sha256:") and outputs["lock"].count("=sha256:") == 4
+
+
+def test_the_plan_ignores_a_stale_lock_and_never_waits_for_replication(
+    seeded: Ecr, tmp_path: Path
+) -> None:
+    spec = load_event("create.json")["ResourceProperties"]
+    stale = "Api=sha256:" + "0" * 64
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps({**spec, "ExpectedDigests": stale, "WaitForReplication": "true"}))
+    assert plan(seeded, "--spec", str(path)) == ExitCode.OK  # the plan makes the lock
+    assert seeded.calls("DescribeImageReplicationStatus") == 0
+
+
+def test_a_signature_gate_shows_its_column_and_blocks_with_5(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = load_event("create.json")["ResourceProperties"]
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps({**spec, "RequireSignature": PROFILE}))
+    digest = seeded.client().batch_get_image(
+        repositoryName="tak-dev-baseinfra-artifacts", imageIds=[{"imageTag": "cloudtak-3f9a1c2e"}]
+    )["images"][0]["imageId"]["imageDigest"]
+    set_signing_status("tak-dev-baseinfra-artifacts", digest, PROFILE, "COMPLETE")
+    assert plan(seeded, "--spec", str(path), "--color", "never") == ExitCode.GATE_BLOCKED
+    captured = capsys.readouterr()
+    header, *rows = captured.out.splitlines()
+    assert header.split()[-1] == "SIGNATURE"
+    assert "Signed: ci_release" in rows[0] and rows[0].startswith("Api")
+    assert any(row.startswith("Events") and "Unsigned" in row for row in rows)
+    assert "image(s) without a signature RequireSignature accepts" in captured.err
