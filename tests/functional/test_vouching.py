@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from devkit.cloudformation import Stack, StatusServer
 from devkit.ecr_emulator import (
     add_referrer,
     ensure_repository,
@@ -21,6 +22,8 @@ from devkit.ecr_emulator import (
 )
 from devkit.ecr_proxy import Fault
 from devkit.image_indexes import buildx_single_with_provenance, push_index
+from devkit.receiver import ResponseReceiver
+from resolver.cloudformation.app import handler
 from resolver.cloudformation.attributes import build_data
 from resolver.engine import enforce, resolve
 from resolver.engine.ecr.clients import EcrClients
@@ -568,3 +571,61 @@ def test_semver_version_latest_takes_the_highest_complete_version(
     images = {"Api": {"Tag": "api-{version}"}, "Events": {"Tag": "events-{version}"}}
     assert run(clients, images, Version="latest").version == "1.1.5"  # the newest complete push
     assert run(clients, images, Version="latest", Order="Semver").version == "1.2.0"
+
+
+# --- through the custom resource: Create and Update fail, a rollback never does -------------------
+
+
+@pytest.fixture
+def stack(
+    ecr: Ecr, stacks: StatusServer, receiver: ResponseReceiver, monkeypatch: pytest.MonkeyPatch
+) -> Stack:
+    monkeypatch.setenv("IMAGE_RESOLVER_LOCAL", "true")
+    ensure_repository(ecr.client(), REPO)
+    return stacks.add(Stack(handler=handler, receiver=receiver))
+
+
+def test_an_unsigned_image_fails_the_create_with_its_reason(stack: Stack, ecr: Ecr) -> None:
+    pushed(ecr, "api-1")
+    properties = {
+        "Repository": REPO,
+        "RequireSignature": PROFILE,
+        "Images": {"Api": {"Tag": "api-1"}},
+    }
+    assert stack.create(properties) == "ROLLBACK_COMPLETE"
+    (create, *_) = stack.calls
+    assert create.status == "FAILED"
+    assert create.answer["Reason"].startswith("1 image(s) without a signature RequireSignature")
+
+
+@pytest.mark.parametrize("gate", ["signature", "lock"])
+def test_a_refused_update_rolls_back_to_what_ran_and_never_fails(
+    stack: Stack, ecr: Ecr, gate: str
+) -> None:
+    first = pushed(ecr, "stable")["stable"]
+    set_signing_status(REPO, first, PROFILE, "COMPLETE")
+    vouched: dict[str, Any] = (
+        {"RequireSignature": PROFILE}
+        if gate == "signature"
+        else {"ExpectedDigests": f"Api={first}"}
+    )
+    properties = {
+        "Repository": REPO,
+        "Attributes": ["Uri", "Status", "Signature"],
+        **vouched,
+        "Images": {"Api": {"Tag": "stable"}},
+    }
+    assert stack.create(properties) == "CREATE_COMPLETE"
+    before = stack.attributes()
+    ecr.emulator.move_tag(REPO, "stable", manifest("unvouched rebuild"))  # unsigned, unplanned
+    mark = len(stack.calls)
+    assert stack.update({**properties, "Revision": "stable re-pushed"}) == (
+        "UPDATE_ROLLBACK_COMPLETE"
+    )
+    update, back = stack.calls_since(mark)
+    assert update.status == "FAILED"
+    assert ("without a signature" if gate == "signature" else "not what the plan saw") in (
+        update.answer["Reason"]
+    )
+    assert back.stack_status == "UPDATE_ROLLBACK_IN_PROGRESS" and back.status == "SUCCESS"
+    assert stack.attributes() == before  # the image that ran, signature read again
