@@ -106,6 +106,7 @@ def test_json_output_schema(
         "rollbackTarget",
         "responseBytes",
         "rollbackRecord",
+        "lock",
         "images",
     }
     assert document["version"] == "3f9a1c2e"
@@ -131,6 +132,8 @@ def test_json_output_schema(
         "platforms",
         "findings",
         "retention",
+        "signature",
+        "tagMutability",
     }
     images = {image["name"]: image for image in document["images"]}
     assert all(set(image) == fields for image in images.values())
@@ -151,6 +154,8 @@ def test_json_output_schema(
         "platforms": [],
         "findings": None,
         "retention": None,
+        "signature": None,
+        "tagMutability": None,
     }
     assert images["Pinned"]["tag"] is None
     assert images["Pinned"]["digest"].startswith("sha256:")
@@ -203,6 +208,7 @@ def test_github_outputs(seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixtu
         "missing-images",
         "revision",
         "version",
+        "lock",
     ]
     assert outputs["build-required"] == "true"
     assert outputs["use-prebuilt-images"] == "false"

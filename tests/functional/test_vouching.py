@@ -306,6 +306,17 @@ def test_lambda_pinned_to_a_platform_counts_the_index_signature(
     assert ecr.calls("DescribeImageSigningStatus") == 2
 
 
+def test_any_one_listed_signature_admits_and_ends_the_reading(
+    ecr: Ecr, clients: EcrClients
+) -> None:
+    digest = pushed(ecr, "api-1")["api-1"]
+    add_referrer(REPO, digest, NOTARY_SIGNATURE)
+    resolution = run(clients, {"Api": {"Tag": "api-1"}}, RequireSignature=[PROFILE, "Notation"])
+    enforce(resolution)
+    assert ecr.calls("ListImageReferrers") == 1
+    assert ecr.calls("DescribeImageSigningStatus") == 0  # already admitted by the referrer
+
+
 def test_a_signature_of_another_image_does_not_count(ecr: Ecr, clients: EcrClients) -> None:
     digests = pushed(ecr, "api-1", "api-2")
     add_referrer(REPO, digests["api-2"], NOTARY_SIGNATURE)

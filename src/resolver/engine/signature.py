@@ -105,7 +105,12 @@ def read(  # noqa: PLR0913 - keyword-only after the first two, as every gate's
         )
         referrers, calls = listed.answers, listed.calls
     pauses = Pauses(WaitingFor.SIGNATURE, budget=wait_seconds, deadline=deadline, observer=observer)
-    pending = [a for a in asked.values() if a.requirement.profiles or a.any_profile]
+    # A referrer that admits an image already settles it; only a description reads both.
+    pending = [
+        a
+        for a in asked.values()
+        if a.any_profile or (a.requirement.profiles and not _verdict(a, {}, referrers).passed)
+    ]
     verdicts: dict[str, Verdict] = {}
     while True:
         answered = signing_statuses(
