@@ -194,28 +194,31 @@ def _revision(path: str, raw: Any) -> str | None:
     return text
 
 
-def _attributes(path: str, raw: Any) -> tuple[Attribute, ...] | None:
+def _words(path: str, raw: Any, *, example: str) -> list[str] | None:
+    """A list, or a comma-separated string (a CommaDelimitedList parameter arrives either way);
+    None when empty."""
     if raw is None:
         raise _null(path)
-    if raw in ("", []):  # "" from a parameter default; [] from a split empty list
-        return None
     items = raw.split(",") if isinstance(raw, str) else raw
     if not isinstance(items, list):
         raise InvalidPropertyError(
             path,
             raw,
             "is not a list",
-            "Give a list such as [Uri, Digest] or a comma-separated string.",
+            f"Give a list such as {example} or a comma-separated string.",
         )
+    words = [word for item in items if (word := _text(path, item)) is not None]
+    return words or None
+
+
+def _attributes(path: str, raw: Any) -> tuple[Attribute, ...] | None:
+    names = _words(path, raw, example="[Uri, Digest]")
     chosen: list[Attribute] = []
-    for item in items:
-        name = _text(path, item)
-        if name is None:
-            continue
+    for name in names or ():
         member = next((a for a in Attribute if a.value.lower() == name.lower()), None)
         if member is None:
             raise InvalidPropertyError(
-                path, item, "is not an attribute", _closest_hint(name, [a.value for a in Attribute])
+                path, name, "is not an attribute", _closest_hint(name, [a.value for a in Attribute])
             )
         if member not in chosen:
             chosen.append(member)
@@ -235,23 +238,6 @@ _SIGNING_PROFILE = re.compile(
     r"arn:aws(?:-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:/signing-profiles/[A-Za-z0-9_]{2,}"
 )
 _REGION = re.compile(REGION)
-
-
-def _words(path: str, raw: Any, *, example: str) -> list[str] | None:
-    """A list, or a comma-separated string (a CommaDelimitedList parameter arrives either way);
-    None when empty."""
-    if raw is None:
-        raise _null(path)
-    items = raw.split(",") if isinstance(raw, str) else raw
-    if not isinstance(items, list):
-        raise InvalidPropertyError(
-            path,
-            raw,
-            "is not a list",
-            f"Give a list such as {example} or a comma-separated string.",
-        )
-    words = [word for item in items if (word := _text(path, item)) is not None]
-    return words or None
 
 
 def _signatures(path: str, raw: Any) -> SignatureRequirement | None:

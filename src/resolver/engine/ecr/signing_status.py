@@ -15,10 +15,10 @@ from functools import partial
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ...references import Repository
-from ..fanout import Deadline, Report, run_all
-from .batches import Target
+from ..fanout import Deadline, Report
+from .batches import Target, per_image
 from .clients import EcrClients
-from .failures import TIMED_OUT, EcrFailure, failure_from
+from .failures import EcrFailure, failure_from
 
 
 class SigningState(Enum):
@@ -40,8 +40,7 @@ def signing_statuses(
     targets: Iterable[Target], *, clients: EcrClients, deadline: Deadline
 ) -> Report[Target, tuple[ProfileStatus, ...] | EcrFailure]:
     """Each image's signing statuses (none: no signing rule covered it), or why ECR would not say."""
-    jobs = {target: partial(_statuses, clients, *target) for target in targets}
-    return Report(run_all(jobs, deadline=deadline, late=TIMED_OUT), calls=len(jobs))
+    return per_image(targets, partial(_statuses, clients), deadline=deadline)
 
 
 def _statuses(
