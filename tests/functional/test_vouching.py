@@ -535,6 +535,18 @@ def test_tag_mutability_says_whether_the_tag_can_move(
     assert "neither lock nor signature" in caplog.text
 
 
+def test_a_repository_ecr_will_not_describe_is_unknown_never_a_failure(
+    ecr: Ecr, clients: EcrClients
+) -> None:
+    pushed(ecr, "api-1")
+    ecr.proxy.fail_next("DescribeRepositories", Fault("AccessDeniedException"))
+    resolution = run(clients, {"Api": {"Tag": "api-1"}}, Attributes="Uri,TagMutability")
+    enforce(resolution)
+    assert build_data(resolution, (Attribute.TAG_MUTABILITY,))["Api.TagMutability"] == (
+        "Unknown: AccessDeniedException"
+    )
+
+
 def test_a_gate_reads_repositories_only_for_what_it_does_not_vouch_for(
     ecr: Ecr, clients: EcrClients
 ) -> None:
