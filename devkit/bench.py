@@ -16,6 +16,7 @@ A report, not a test: targets are marked PASS or MISS and the exit status is 0 e
 3. The planner's start-up: ``resolver --help`` and the imports of ``resolver plan``, against
    ``import boto3``.
 4. ``Version: latest`` over a 5,000-image repository (``bench_discovery``).
+5. What the gates that vouch for a digest cost, counted on the wire (``bench_vouching``).
 """
 
 from __future__ import annotations
@@ -337,6 +338,9 @@ def main() -> int:
     cold_start_bench()
     planner_bench()
     discovery_bench()
+    from .bench_vouching import vouching_bench  # it imports this module's helpers
+
+    vouching_bench()
     return 0
 
 

@@ -82,7 +82,7 @@ def test_found_missing_and_repository_missing(ecr: Ecr, clients: EcrClients) -> 
 
 
 STAGES = {"pipeline", "lookup", "discovery", "absence", "waiting", "metadata", "retention"}
-STAGES |= {"gate", "policy"}
+STAGES |= {"gates", "gate", "policy"}
 
 
 def test_a_request_passes_each_stage_in_one_pass(seeded: Ecr, clients: EcrClients) -> None:
@@ -136,7 +136,10 @@ def test_a_request_passes_each_stage_in_one_pass(seeded: Ecr, clients: EcrClient
     assert callers("policy") == {"pipeline": 1}  # decided once, at the end of the lookups
     assert callers("lookup") == {"pipeline": 1, "waiting": 1}  # once a round
     assert callers("waiting") == {"pipeline": 1}
-    assert callers("gate") == {"pipeline": 2}  # findings read, then the gate applied
+    # The gate family runs once (and is asked whether tags' mutability is wanted); the
+    # vulnerability gate, its member, reads the findings and then judges them.
+    assert callers("gates") == {"pipeline": 2}
+    assert callers("gate") == {"gates": 2}
     # What a describing stage calls back into itself (the evaluator's budget, say) is its own.
     assert callers("metadata")["pipeline"] == callers("retention")["pipeline"] == 1
     assert set(callers("discovery")) == set(callers("absence")) == {"lookup"}
