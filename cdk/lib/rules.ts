@@ -423,6 +423,7 @@ const PER_IMAGE: Array<[string, Parser]> = [
   ['Repository', text],
   ['Tag', text],
   ['Digest', text],
+  ['Reference', text], // a whole image reference: parsed in full by the resolver
   ['Fallback', imageReference],
   ['Platform', platform],
   ['Lambda', strictBool],

@@ -139,6 +139,8 @@ class ResolveRequest:
     require_scan: bool = False
     scan_wait_seconds: int = 60
     on_rollback_target_missing: OnRollbackTargetMissing = OnRollbackTargetMissing.WARN
+    # The function's region (the planner's --region): where a Lambda image must be.
+    function_region: str | None = None
 
     @property
     def scans_needed(self) -> bool:
@@ -244,6 +246,7 @@ class ImageStatus(Enum):
     UNSIGNED = "Unsigned"  # found, but RequireSignature finds no signature it accepts
     LOCK_MISMATCH = "LockMismatch"  # found, but not the digest ExpectedDigests (the plan) names
     NOT_REPLICATED = "NotReplicated"  # found, but not (yet) in every WaitForReplication region
+    WRONG_REGION = "WrongRegion"  # a Lambda image in another region than the function's
 
 
 MISSING = frozenset(
@@ -256,6 +259,8 @@ MISSING = frozenset(
         # Not deployable, like a missing image: OnMissing decides, and pushing it again (or a
         # restore) is the fix.
         ImageStatus.ARCHIVED,
+        # Lambda pulls only from its own region: the image must be pushed (replicated) there.
+        ImageStatus.WRONG_REGION,
     }
 )
 

@@ -47,9 +47,11 @@ from .references import (
     DIGEST_PATTERN,
     TAG_PATTERN,
     ImageRef,
+    ImageReference,
     InvalidReferenceError,
     Registry,
     Repository,
+    parse_image_reference,
     parse_repository,
 )
 from .values import frozen
@@ -401,6 +403,7 @@ PER_IMAGE: Mapping[str, Parser] = {
     "Repository": _text,
     "Tag": _text,
     "Digest": _text,
+    "Reference": _text,  # a whole image reference: repository, and tag or digest
     "Fallback": _image_reference,
     "Platform": _platform,
     "Lambda": _strict_bool,
@@ -497,6 +500,7 @@ def parse_request(
         require_scan=bool(top["RequireScan"]),
         scan_wait_seconds=60 if top["ScanWaitSeconds"] is None else top["ScanWaitSeconds"],
         on_rollback_target_missing=(top["OnRollbackTargetMissing"] or OnRollbackTargetMissing.WARN),
+        function_region=default_registry.region if default_registry else None,
     )
 
 
@@ -518,6 +522,24 @@ class _Places:
                 str(exc),
                 "Examples: team/app, arn:aws:ecr:<region>:<account>:repository/team/app.",
             ) from exc
+        return self._in_a_region_with_ecr(path, text, repo)
+
+    def image(self, path: str, text: str) -> ImageReference:
+        """A whole image reference (``Reference``): repository, and tag or digest if it has one."""
+        try:
+            image = parse_image_reference(text, default=self.home)
+        except InvalidReferenceError as exc:
+            raise InvalidPropertyError(
+                path,
+                text,
+                str(exc),
+                "Examples: app:api-1, 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:api-1, "
+                "app@sha256:<64 hex>, or a repository ARN with a Tag or Digest beside it.",
+            ) from exc
+        self._in_a_region_with_ecr(path, text, image.repository)
+        return image
+
+    def _in_a_region_with_ecr(self, path: str, text: str, repo: Repository) -> Repository:
         registry = repo.registry
         home = self.home
         if self.regions is None or (
@@ -671,10 +693,42 @@ def _through(role: AssumedRole | None, *, other: AssumedRole | None) -> str:
     return f"through {role.arn}"
 
 
+def _referenced(
+    path: str, body: Mapping[str, Any], fields: dict[str, Any], defaults: _Defaults
+) -> dict[str, Any]:
+    """``fields`` with the repository, and the tag or digest, a ``Reference`` gives. A Tag or
+    Digest beside it only where the reference has neither (a name, an ARN)."""
+    image = defaults.places.image(f"{path}.Reference", fields["Reference"])
+    if fields["Repository"]:
+        raise InvalidPropertyError(
+            f"{path}.Repository",
+            body.get("Repository"),
+            "is set beside a Reference, which names the repository already",
+            "Give either Reference or Repository.",
+        )
+    if (image.tag or image.digest) and (fields["Tag"] or fields["Digest"]):
+        raise InvalidPropertyError(
+            f"{path}.Reference",
+            fields["Reference"],
+            "has its own tag or digest, and Tag or Digest is set beside it",
+            "Give the tag or digest once: in the Reference, or in Tag or Digest.",
+        )
+    return {
+        **fields,
+        "Repository": image.repository,
+        "Tag": fields["Tag"] or image.tag,
+        "Digest": fields["Digest"] or image.digest,
+    }
+
+
 def _image(name: str, body: Mapping[str, Any], defaults: _Defaults) -> ImageSpec:
     path = f"Images.{name}"
     fields = _parse_table(f"{path}.", body, PER_IMAGE, frozenset())
-    if fields["Repository"]:
+    if fields["Reference"]:
+        fields = _referenced(path, body, fields, defaults)
+    if isinstance(fields["Repository"], Repository):  # what a Reference named
+        repo = fields["Repository"]
+    elif fields["Repository"]:
         repo = defaults.places.repository(f"{path}.Repository", fields["Repository"])
     elif defaults.repository is not None:
         repo = defaults.repository
@@ -696,7 +750,8 @@ def _image(name: str, body: Mapping[str, Any], defaults: _Defaults) -> ImageSpec
         )
     match = TagMatch.EXACT
     if tag is not None:
-        tag, match = _expand_tag(f"{path}.Tag", tag, defaults)
+        given_by = "Tag" if body.get("Tag") else "Reference"  # where the user wrote it
+        tag, match = _expand_tag(f"{path}.{given_by}", tag, defaults)
     elif not DIGEST_PATTERN.fullmatch(digest):
         raise InvalidPropertyError(
             f"{path}.Digest",

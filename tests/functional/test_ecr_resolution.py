@@ -271,3 +271,33 @@ def test_access_denied_on_one_repository_fails_the_whole_resolution() -> None:
     )
     with stubber, pytest.raises(LookupFailedError, match="AccessDeniedException: no access"):
         resolve(request({"Api": {"Tag": "api-1"}}), clients=EcrClients(client=client))
+
+
+def test_a_lambda_image_in_another_region_is_wrong_region_not_found(ecr: Ecr) -> None:
+    """Lambda pulls only from its own region: found in us-west-2, a Lambda image of a function in
+    ap-southeast-2 would fail the function's create. It is WrongRegion (build needed, or
+    replicate), takes its Fallback as a missing image would, and an ECS image there is Found."""
+    west = ecr.client("us-west-2")
+    ensure_repository(west, "shared/fn")
+    push(west, "shared/fn", "v1", manifest("fn-v1"))
+    there = "arn:aws:ecr:us-west-2:123456789012:repository/shared/fn"
+    resolution = resolve(
+        request(
+            {
+                "Fn": {"Repository": there, "Tag": "v1", "Lambda": "true"},
+                "Local": {"Repository": there, "Tag": "v1", "Lambda": "true", "Fallback": "a/b:1"},
+                "Task": {"Repository": there, "Tag": "v1"},
+            },
+            OnMissing="Fallback",
+        ),
+        clients=EcrClients(session=boto3.Session()),
+    )
+    fn, local, task = resolution.images
+    assert (fn.status, fn.uri, fn.build_required) == (ImageStatus.WRONG_REGION, "", True)
+    assert "Lambda pulls only from the function's own region, ap-southeast-2" in fn.detail
+    assert (local.status, local.uri, local.source) == (
+        ImageStatus.WRONG_REGION,
+        "a/b:1",
+        Source.FALLBACK,
+    )
+    assert task.status is ImageStatus.FOUND

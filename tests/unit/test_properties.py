@@ -824,3 +824,82 @@ def test_the_lock_arrives_as_a_map_a_list_or_one_string() -> None:
 def test_nothing_asked_leaves_no_gates() -> None:
     (api,) = parse_request(props(), default_registry=HOME).images
     assert api.gates == ImageGates()
+
+
+# --- Reference: a whole image reference, parsed once --------------------------------------------
+
+ECR_HOST = "210987654321.dkr.ecr.us-west-2.amazonaws.com"
+
+
+@pytest.mark.parametrize(
+    ("reference", "extra", "expected"),
+    [
+        ("app:api-1", {}, ("123456789012", "ap-southeast-2", "app", "api-1", None)),
+        (
+            f"{ECR_HOST}/team/app:api-1",
+            {},
+            ("210987654321", "us-west-2", "team/app", "api-1", None),
+        ),
+        (
+            f"{ECR_HOST}:443/team/app:api-1",
+            {},
+            ("210987654321", "us-west-2", "team/app", "api-1", None),
+        ),
+        (f"app@{DIGEST}", {}, ("123456789012", "ap-southeast-2", "app", None, DIGEST)),
+        (f"app:api-1@{DIGEST}", {}, ("123456789012", "ap-southeast-2", "app", None, DIGEST)),
+        (
+            "arn:aws:ecr:us-west-2:210987654321:repository/team/app",
+            {"Tag": "api-1"},
+            ("210987654321", "us-west-2", "team/app", "api-1", None),
+        ),
+        ("app", {"Digest": DIGEST}, ("123456789012", "ap-southeast-2", "app", None, DIGEST)),
+        ("app:api-{version}", {}, ("123456789012", "ap-southeast-2", "app", "api-3f9a1c2e", None)),
+    ],
+)
+def test_a_reference_adopts_an_image_uri_as_ecs_and_lambda_take_it(
+    reference: str, extra: dict[str, str], expected: tuple[str, ...]
+) -> None:
+    images = {"Api": {"Reference": reference, **extra}}
+    (api,) = parse_request(props(Images=images, Version="3f9a1c2e"), default_registry=HOME).images
+    repo = api.ref.repository
+    assert (
+        repo.registry.account_id,
+        repo.registry.region,
+        repo.name,
+        api.ref.tag,
+        api.ref.digest,
+    ) == expected
+
+
+@pytest.mark.parametrize(
+    ("image", "path", "problem"),
+    [
+        (
+            {"Reference": "docker.io/library/nginx:1"},
+            "Images.Api.Reference",
+            "which is not Amazon ECR",
+        ),
+        ({"Reference": "ghcr.io/org/app:1"}, "Images.Api.Reference", "which is not Amazon ECR"),
+        ({"Reference": "localhost:5000/app:1"}, "Images.Api.Reference", "which is not Amazon ECR"),
+        ({"Reference": "app@sha256:abc"}, "Images.Api.Reference", "a digest is sha256:"),
+        (
+            {"Reference": "app:api-1", "Tag": "api-2"},
+            "Images.Api.Reference",
+            "Tag or Digest is set beside it",
+        ),
+        (
+            {"Reference": "app:api-1", "Repository": "other"},
+            "Images.Api.Repository",
+            "names the repository already",
+        ),
+        ({"Reference": "app"}, "Images.Api", "needs exactly one of Tag or Digest"),
+        ({"Reference": "app:bad tag"}, "Images.Api.Reference", "is not a valid image tag"),
+    ],
+)
+def test_a_reference_that_cannot_be_adopted_says_why(
+    image: dict[str, str], path: str, problem: str
+) -> None:
+    with pytest.raises(InvalidPropertyError) as refused:
+        parse_request(props(Repository="", Images={"Api": image}), default_registry=HOME)
+    assert refused.value.prop == path
+    assert problem in str(refused.value)

@@ -93,6 +93,7 @@ _LETTERS: Mapping[ImageStatus, str] = {
     ImageStatus.PLATFORM_NOT_FOUND: "p",
     ImageStatus.SKIPPED: "s",
     ImageStatus.ARCHIVED: "a",
+    ImageStatus.WRONG_REGION: "w",
     ImageStatus.UNSIGNED: "U",
     ImageStatus.LOCK_MISMATCH: "L",
     ImageStatus.NOT_REPLICATED: "R",

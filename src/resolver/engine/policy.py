@@ -54,10 +54,28 @@ def decide(request: ResolveRequest, outcomes: Mapping[str, Outcome]) -> tuple[Im
         if isinstance(outcome, ImageProblem):
             failed.append(outcome)
         else:
+            outcome = _in_the_functions_region(spec, outcome, request.function_region)
             results.append(_result(spec, outcome, request.on_missing))
     if failed:
         raise LookupFailedError(failed)
     return tuple(results)
+
+
+def _in_the_functions_region(
+    spec: ImageSpec, outcome: Found | Absent, region: str | None
+) -> Found | Absent:
+    """A Lambda image found in another region than the function's is not deployable: Lambda pulls
+    an image only from its own region (Lambda developer guide, "Container images"; a request open
+    at aws/containers-roadmap#1281). Deploying it fails only at the function's create, so it is
+    ``WrongRegion`` here: build needed, or replicate the repository to the function's region."""
+    where = spec.ref.repository.registry.region
+    if not (spec.for_lambda and isinstance(outcome, Found) and region and where != region):
+        return outcome
+    detail = (
+        f"in {where}, but Lambda pulls only from the function's own region, {region}: "
+        f"replicate the repository to {region} (and WaitForReplication), or push the image there"
+    )
+    return Absent(ImageStatus.WRONG_REGION, detail, ref=outcome.ref)
 
 
 def _result(spec: ImageSpec, outcome: Found | Absent, on_missing: OnMissing) -> ImageResult:

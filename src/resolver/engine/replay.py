@@ -68,7 +68,8 @@ def replay(
     # Decided as found, so every stage describes them as it would have; the recorded status (a
     # gate's verdict, say) is put back at the end.
     outcomes = {spec.name: _outcome(spec, recorded[spec.name], version) for spec in request.images}
-    images = decide(request, outcomes)
+    # What was deployed is answered as deployed: no judgement of today's (a Lambda image's region).
+    images = decide(replace(request, function_region=None), outcomes)
     if clients is None:
         resolution = Resolution(
             _as_recorded(images, recorded),
