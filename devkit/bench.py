@@ -16,7 +16,8 @@ A report, not a test: targets are marked PASS or MISS and the exit status is 0 e
 3. The planner's start-up: ``resolver --help`` and the imports of ``resolver plan``, against
    ``import boto3``.
 4. ``Version: latest`` over a 5,000-image repository (``bench_discovery``).
-5. What ``Protect`` costs in ECR calls, step by step, beside the same stack without it
+5. What the gates that vouch for a digest cost, counted on the wire (``bench_vouching``).
+6. What ``Protect`` costs in ECR calls, step by step, beside the same stack without it
    (``bench_protection``).
 """
 
@@ -340,6 +341,9 @@ def main() -> int:
     cold_start_bench()
     planner_bench()
     discovery_bench()
+    from .bench_vouching import vouching_bench  # it imports this module's helpers
+
+    vouching_bench()
     protection_bench()
     return 0
 

@@ -1,4 +1,4 @@
-"""``make bench``, part 5: what ``Protect`` costs in ECR calls, beside the same stack without it.
+"""``make bench``, part 6: what ``Protect`` costs in ECR calls, beside the same stack without it.
 
 One stack, 20 images in 2 repositories (``Attributes: [Uri]``), driven through the custom
 resource's handler by the CloudFormation stand-in, every ECR call through the 50 ms latency
@@ -134,7 +134,7 @@ def protection_bench() -> None:
     plain, protected = _both()
     images = len(REPOSITORIES) * PER_REPOSITORY
     print(
-        f"\n5. Protect: ECR calls of one stack, {images} images in {len(REPOSITORIES)} "
+        f"\n6. Protect: ECR calls of one stack, {images} images in {len(REPOSITORIES)} "
         f"repositories, {LATENCY_SECONDS * 1000:.0f} ms injected per call"
     )
     print(f"   {'step':<40} {'without Protect':>17}   with Protect")

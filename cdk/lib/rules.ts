@@ -25,7 +25,7 @@ const MAX_SHOWN_CHARS = 80;
 
 export const ATTRIBUTES = [
   'Uri', 'Digest', 'TagUri', 'Source', 'Status', 'BuildRequired', 'Platforms', 'Findings',
-  'PushedAt', 'SizeInBytes', 'Tags', 'Retention',
+  'PushedAt', 'SizeInBytes', 'Tags', 'Retention', 'Signature', 'TagMutability',
 ];
 export const DEFAULT_ATTRIBUTES = ['Uri', 'Digest', 'Status', 'BuildRequired'];
 
@@ -407,17 +407,32 @@ const TOP_LEVEL: Array<[string, Parser]> = [
   ['ScanWaitSeconds', seconds],
   ['OnRollbackTargetMissing', oneOf(['Warn', 'Fail'])],
   ['OnRetentionRisk', RETENTION],
+  // Checked in full by the resolver at deploy time: the ARN's partition, the role per account,
+  // the signer profiles, the lock's images (they need botocore's data or the whole request).
+  ['RoleArn', text],
+  ['ExternalId', text],
   ['Images', given],
+  ['RequireSignature', given],
+  ['OnUnsigned', oneOf(['Fail', 'Report'])],
+  ['ExpectedDigests', given],
+  ['OnLockMismatch', oneOf(['Fail', 'Report'])],
+  ['WaitForReplication', given],
+  ['Order', oneOf(['Pushed', 'Semver'])],
 ];
 const PER_IMAGE: Array<[string, Parser]> = [
   ['Repository', text],
   ['Tag', text],
   ['Digest', text],
+  ['Reference', text], // a whole image reference: parsed in full by the resolver
   ['Fallback', imageReference],
   ['Platform', platform],
   ['Lambda', strictBool],
   ['FailOnSeverity', SEVERITIES],
   ['OnRetentionRisk', RETENTION],
+  ['RoleArn', text],
+  ['ExternalId', text],
+  ['RequireSignature', given],
+  ['Order', oneOf(['Pushed', 'Semver'])],
 ];
 // CloudFormation's own keys arrive in ResourceProperties too; the resolver ignores them.
 const CFN_KEYS = ['ServiceToken', 'ServiceTimeout'];

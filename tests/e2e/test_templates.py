@@ -421,6 +421,36 @@ def test_the_stackset_function_is_what_sam_makes_of_template_yaml() -> None:
     assert retries == ours["ResolverFunctionEventInvokeConfig"]["Properties"]
 
 
+# --- SupplyChainChecks: the signing, replication and repository reads only when granted -----------
+
+SUPPLY_CHAIN_ACTIONS = (
+    "ecr:DescribeImageSigningStatus",
+    "ecr:DescribeImageReplicationStatus",
+    "ecr:DescribeRepositories",
+)
+
+
+@pytest.mark.parametrize("action", SUPPLY_CHAIN_ACTIONS)
+def test_supply_chain_reads_are_granted_only_when_asked(action: str) -> None:
+    assert not permitted(role_statements(), action, REPOSITORY.format("app"))
+    granted = role_statements(SupplyChainChecks="true")
+    assert permitted(granted, action, REPOSITORY.format("app"))
+    narrowed = role_statements(SupplyChainChecks="true", RepositoryArns=REPOSITORY.format("team/*"))
+    assert permitted(narrowed, action, REPOSITORY.format("team/app"))
+    assert not permitted(narrowed, action, REPOSITORY.format("other"))
+
+
+def test_listing_referrers_needs_no_grant_of_its_own() -> None:
+    # ListImageReferrers is authorized by ecr:BatchGetImage (service authorization reference):
+    # there is no ecr:ListImageReferrers action to grant.
+    statements = role_statements()
+    assert permitted(statements, "ecr:BatchGetImage", REPOSITORY.format("app"))
+    assert not any(
+        "ecr:ListImageReferrers" in str(s["Action"])
+        for s in role_statements(SupplyChainChecks="true")
+    )
+
+
 # --- EnableProtection: tags on the repositories read, stack resources of the allowed stacks ------
 
 PROTECT_ACTIONS = ("ecr:PutImage", "ecr:BatchDeleteImage")

@@ -107,6 +107,7 @@ def test_json_output_schema(
         "rollbackTarget",
         "responseBytes",
         "rollbackRecord",
+        "lock",
         "images",
     }
     assert document["version"] == "3f9a1c2e"
@@ -133,6 +134,8 @@ def test_json_output_schema(
         "findings",
         "retention",
         "role",
+        "signature",
+        "tagMutability",
     }
     images = {image["name"]: image for image in document["images"]}
     assert all(set(image) == fields for image in images.values())
@@ -154,6 +157,8 @@ def test_json_output_schema(
         "findings": None,
         "retention": None,
         "role": None,  # read with the caller's own credentials
+        "signature": None,
+        "tagMutability": None,
     }
     assert images["Pinned"]["tag"] is None
     assert images["Pinned"]["digest"].startswith("sha256:")
@@ -206,6 +211,7 @@ def test_github_outputs(seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixtu
         "missing-images",
         "revision",
         "version",
+        "lock",
     ]
     assert outputs["build-required"] == "true"
     assert outputs["use-prebuilt-images"] == "false"
@@ -339,7 +345,9 @@ EXAMPLES = EXAMPLE_IMAGES
 
 
 def test_every_example_is_planned() -> None:
-    assert set(EXAMPLES) | {"cloudtak.yaml"} == {p.name for p in (ROOT / "examples").glob("*.yaml")}
+    # The CloudTAK examples have their own tests (here, and in test_cli_emit.py for the signed one).
+    planned = set(EXAMPLES) | {"cloudtak.yaml", "cloudtak-signed.yaml"}
+    assert planned == {p.name for p in (ROOT / "examples").glob("*.yaml")}
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES))

@@ -11,11 +11,17 @@ from resolver.errors import InvalidPropertyError
 from resolver.model import (
     DEFAULT_ATTRIBUTES,
     Attribute,
+    ImageGates,
     OnMissing,
     OnRetentionRisk,
+    OnUnsigned,
     OnVulnerable,
+    ReferrerSignature,
+    ReplicationWait,
     Severity,
+    SignatureRequirement,
     TagMatch,
+    TagOrder,
 )
 from resolver.properties import is_pattern, parse_request
 from resolver.references import Registry
@@ -288,6 +294,44 @@ BAD_INPUT = [
         props(Images={"Web": ONE_ACCOUNT["Web"], "Api": ONE_ACCOUNT["Api"]}),
         "Images.Api.RoleArn",
         "otherwise than Images.Web does (with the resolver's own credentials)",
+    ),
+    (props(RequireSignature="Cosign"), "RequireSignature", "and/or Notation or Sigstore"),
+    (
+        props(RequireSignature="arn:aws:signer:ap-southeast-2:123456789012:signing-profiles/x"),
+        "RequireSignature",
+        "/signing-profiles/<name>",
+    ),
+    (props(RequireSignature={"a": 1}), "RequireSignature", "Give a list"),
+    (
+        props(Images={"Api": {"Tag": "x", "RequireSignature": "gpg"}}),
+        "Images.Api.RequireSignature",
+        "Notation",
+    ),
+    (props(OnUnsigned="Warn"), "OnUnsigned", "Fail | Report"),
+    (props(ExpectedDigests="Api"), "ExpectedDigests", "resolver plan --emit lock"),
+    (props(ExpectedDigests="Api=sha256:abc"), "ExpectedDigests.Api", "64 lower-case hex"),
+    (props(ExpectedDigests={"Api": None}), "ExpectedDigests.Api", "is null"),
+    (props(ExpectedDigests=f"Web={DIGEST}"), "ExpectedDigests.Web", "Lock only these images (Api)"),
+    (props(OnLockMismatch="Ignore"), "OnLockMismatch", "Fail | Report"),
+    (props(WaitForReplication="us-west"), "WaitForReplication", "region names (us-west-2)"),
+    (props(WaitForReplication="yes"), "WaitForReplication", "region names"),
+    (props(Order="semantic"), "Order", "Pushed | Semver"),
+    (props(Order="Semver"), "Order", "every Tag is exact"),
+    (
+        props(Images={"Api": {"Tag": "api-1", "Order": "Semver"}}),
+        "Images.Api.Order",
+        "use a pattern (api-*)",
+    ),
+    (
+        props(
+            Version="latest",
+            Images={
+                "Api": {"Tag": "api-{version}"},
+                "Web": {"Tag": "web-{version}", "Order": "Semver"},
+            },
+        ),
+        "Order",
+        "Set Order once, at the top level",
     ),
 ]
 
@@ -730,3 +774,132 @@ def test_one_role_may_serve_several_accounts_and_regions() -> None:
     request = parse_request(props(RoleArn=READER, Images=images), default_registry=HOME)
     assert {role.arn for role in request.roles.values()} == {READER}
     assert set(request.roles) == {"210987654321", "333344445555"}
+
+
+def test_what_ci_vouched_for_becomes_each_images_gates() -> None:
+    profile = "arn:aws:signer:ap-southeast-2:123456789012:/signing-profiles/ci_release"
+    request = parse_request(
+        props(
+            RequireSignature=f"{profile}, notation",
+            OnUnsigned="report",
+            ExpectedDigests=f"Api={DIGEST}",
+            WaitForReplication=["us-west-2", "eu-west-1", "us-west-2"],
+            Order="semver",
+            Images={
+                "Api": {"Tag": "cloudtak-{version}"},
+                "Tools": {"Tag": "tools-*", "RequireSignature": ["Sigstore"]},
+            },
+        ),
+        default_registry=HOME,
+    )
+    api, tools = request.images
+    assert api.gates == ImageGates(
+        signature=SignatureRequirement((profile,), (ReferrerSignature.NOTATION,)),
+        on_unsigned=OnUnsigned.REPORT,
+        expected_digest=DIGEST,
+        replication=ReplicationWait(("us-west-2", "eu-west-1")),
+    )
+    assert tools.gates.signature == SignatureRequirement(referrers=(ReferrerSignature.SIGSTORE,))
+    assert tools.gates.expected_digest is None
+    assert (api.order, tools.order) == (TagOrder.PUSHED, TagOrder.SEMVER)  # exact tags: no order
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("true", ReplicationWait()), (True, ReplicationWait()), ("false", None), ("", None)],
+)
+def test_wait_for_replication_everywhere_or_nowhere(
+    raw: Any, expected: ReplicationWait | None
+) -> None:
+    (api,) = parse_request(props(WaitForReplication=raw), default_registry=HOME).images
+    assert api.gates.replication == expected
+
+
+def test_the_lock_arrives_as_a_map_a_list_or_one_string() -> None:
+    for raw in ({"Api": DIGEST}, [f"Api={DIGEST}"], f" Api = {DIGEST} "):
+        (api,) = parse_request(props(ExpectedDigests=raw), default_registry=HOME).images
+        assert api.gates.expected_digest == DIGEST
+
+
+def test_nothing_asked_leaves_no_gates() -> None:
+    (api,) = parse_request(props(), default_registry=HOME).images
+    assert api.gates == ImageGates()
+
+
+# --- Reference: a whole image reference, parsed once --------------------------------------------
+
+ECR_HOST = "210987654321.dkr.ecr.us-west-2.amazonaws.com"
+
+
+@pytest.mark.parametrize(
+    ("reference", "extra", "expected"),
+    [
+        ("app:api-1", {}, ("123456789012", "ap-southeast-2", "app", "api-1", None)),
+        (
+            f"{ECR_HOST}/team/app:api-1",
+            {},
+            ("210987654321", "us-west-2", "team/app", "api-1", None),
+        ),
+        (
+            f"{ECR_HOST}:443/team/app:api-1",
+            {},
+            ("210987654321", "us-west-2", "team/app", "api-1", None),
+        ),
+        (f"app@{DIGEST}", {}, ("123456789012", "ap-southeast-2", "app", None, DIGEST)),
+        (f"app:api-1@{DIGEST}", {}, ("123456789012", "ap-southeast-2", "app", None, DIGEST)),
+        (
+            "arn:aws:ecr:us-west-2:210987654321:repository/team/app",
+            {"Tag": "api-1"},
+            ("210987654321", "us-west-2", "team/app", "api-1", None),
+        ),
+        ("app", {"Digest": DIGEST}, ("123456789012", "ap-southeast-2", "app", None, DIGEST)),
+        ("app:api-{version}", {}, ("123456789012", "ap-southeast-2", "app", "api-3f9a1c2e", None)),
+    ],
+)
+def test_a_reference_adopts_an_image_uri_as_ecs_and_lambda_take_it(
+    reference: str, extra: dict[str, str], expected: tuple[str, ...]
+) -> None:
+    images = {"Api": {"Reference": reference, **extra}}
+    (api,) = parse_request(props(Images=images, Version="3f9a1c2e"), default_registry=HOME).images
+    repo = api.ref.repository
+    assert (
+        repo.registry.account_id,
+        repo.registry.region,
+        repo.name,
+        api.ref.tag,
+        api.ref.digest,
+    ) == expected
+
+
+@pytest.mark.parametrize(
+    ("image", "path", "problem"),
+    [
+        (
+            {"Reference": "docker.io/library/nginx:1"},
+            "Images.Api.Reference",
+            "which is not Amazon ECR",
+        ),
+        ({"Reference": "ghcr.io/org/app:1"}, "Images.Api.Reference", "which is not Amazon ECR"),
+        ({"Reference": "localhost:5000/app:1"}, "Images.Api.Reference", "which is not Amazon ECR"),
+        ({"Reference": "app@sha256:abc"}, "Images.Api.Reference", "a digest is sha256:"),
+        (
+            {"Reference": "app:api-1", "Tag": "api-2"},
+            "Images.Api.Reference",
+            "Tag or Digest is set beside it",
+        ),
+        (
+            {"Reference": "app:api-1", "Repository": "other"},
+            "Images.Api.Repository",
+            "names the repository already",
+        ),
+        ({"Reference": "app"}, "Images.Api", "needs exactly one of Tag or Digest"),
+        ({"Reference": "app:bad tag"}, "Images.Api.Reference", "is not a valid image tag"),
+    ],
+)
+def test_a_reference_that_cannot_be_adopted_says_why(
+    image: dict[str, str], path: str, problem: str
+) -> None:
+    with pytest.raises(InvalidPropertyError) as refused:
+        parse_request(props(Repository="", Images={"Api": image}), default_registry=HOME)
+    assert refused.value.prop == path
+    assert problem in str(refused.value)

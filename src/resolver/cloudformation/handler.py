@@ -29,6 +29,7 @@ from ..errors import (
 )
 from ..model import (
     READY,
+    ImageStatus,
     OnRollbackTargetMissing,
     Resolution,
     ResolveRequest,
@@ -238,6 +239,14 @@ def _record(resolution: Resolution, services: Services) -> None:
     services.count("ImagesFound", sum(not image.build_required for image in resolution.images))
     services.count("ImagesMissing", len(resolution.missing))
     services.count("EcrCalls", resolution.ecr_calls)
+    for status in _VOUCHING_STATUSES:  # refused by a gate: failed below, or reported here
+        names = [image.name for image in resolution.images if image.status is status]
+        if names:
+            logger.warning(f"Images {status.value}", extra={"images": names})
+            services.count(f"Images{status.value}", len(names))
+
+
+_VOUCHING_STATUSES = (ImageStatus.UNSIGNED, ImageStatus.LOCK_MISMATCH, ImageStatus.NOT_REPLICATED)
 
 
 def _bug(exc: Exception, context: LambdaContext) -> str:

@@ -32,10 +32,12 @@ from dataclasses import replace
 
 from ..engine import Deadline, resolve
 from ..engine.ecr.clients import EcrClients
+from ..engine.gates import reporting_only
 from ..errors import LookupFailedError, ResolverError
 from ..model import (
     DEFAULT_ATTRIBUTES,
     READY,
+    ImageStatus,
     OnMissing,
     OnRetentionRisk,
     OnVulnerable,
@@ -174,11 +176,12 @@ def _previous(
     # Not recorded (an id from an earlier version, or a record that did not fit): resolve the
     # previous properties again, reporting rather than enforcing, and say that it is not exact.
     lenient = replace(
-        request,
+        reporting_only(request),
         on_missing=OnMissing.REPORT if request.on_missing is OnMissing.FAIL else request.on_missing,
         on_vulnerable=OnVulnerable.REPORT,
         require_scan=False,
         wait_seconds=0,
+        scan_wait_seconds=0,
     )
     try:
         resolution = resolve(lenient, clients=services.clients, deadline=deadline)
@@ -188,11 +191,16 @@ def _previous(
         notes.append(f"the gates' findings ({exc})")
         ungated = tuple(
             replace(spec, fail_on=None, on_retention_risk=OnRetentionRisk.REPORT)
-            for spec in request.images
+            for spec in lenient.images
         )
         resolution = resolve(
             replace(lenient, images=ungated), clients=services.clients, deadline=deadline
         )
+    notes += [
+        f"{image.name} is {image.status.value} ({image.detail})"
+        for image in resolution.images
+        if image.status in (ImageStatus.UNSIGNED, ImageStatus.LOCK_MISMATCH)
+    ]
     return resolution, [*notes, "the previous images were not recorded in the id: resolved again"]
 
 

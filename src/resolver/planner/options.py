@@ -29,6 +29,7 @@ class Emit(Enum):
 
     SAM_OVERRIDES = "sam-overrides"
     CDK_CONTEXT = "cdk-context"
+    LOCK = "lock"  # the digests the plan saw, for the resource's ExpectedDigests
 
 
 class Colour(Enum):

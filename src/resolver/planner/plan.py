@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import (
+    GateError,
     InvalidPropertyError,
     ResourceNotCreatedError,
     RetentionRiskError,
@@ -42,6 +43,7 @@ from .report import (
     as_cdk_context,
     as_github_outputs,
     as_json,
+    as_lock,
     as_markdown,
     as_sam_overrides,
     as_table,
@@ -51,8 +53,19 @@ if TYPE_CHECKING:
     from ..engine.ecr.clients import EcrClients
     from .template import Parameters
 
-# Properties the planner decides itself: their template values are not read.
-_DECIDED_BY_THE_PLANNER = frozenset({"UsePreBuiltImages", "OnMissing", "WaitSeconds"})
+# Properties the planner decides itself: their template values are not read. The lock is what
+# the plan makes (a template's ExpectedDigests is the deploy's check), and replication is the
+# deploy's to wait for: the plan runs right after the push.
+_DECIDED_BY_THE_PLANNER = frozenset(
+    {
+        "UsePreBuiltImages",
+        "OnMissing",
+        "WaitSeconds",
+        "ExpectedDigests",
+        "OnLockMismatch",
+        "WaitForReplication",
+    }
+)
 
 
 @frozen
@@ -162,12 +175,22 @@ def run_plan(options: PlanOptions) -> ExitCode:
     except RetentionRiskError as exc:
         print(f"resolver: {exc}", file=sys.stderr)
         return ExitCode.RETENTION_RISK
+    except GateError as exc:
+        print(f"resolver: {exc}", file=sys.stderr)
+        return ExitCode.GATE_BLOCKED
     return ExitCode.OK
 
 
+_WAITED_FOR = {
+    WaitingFor.SCAN: "a scan of ",
+    WaitingFor.SIGNATURE: "ECR to sign ",
+    WaitingFor.REPLICATION: "the replication of ",
+}
+
+
 def _say_still_waiting(waiting: Waiting) -> None:
-    """``--wait`` (and a scan still in progress) is never silent: one line per round."""
-    what = "a scan of " if waiting.reason is WaitingFor.SCAN else ""
+    """``--wait`` (and ECR's work after a push) is never silent: one line per round."""
+    what = _WAITED_FOR.get(waiting.reason, "")
     print(
         f"resolver: still waiting for {what}{', '.join(waiting.images)} "
         f"({waiting.slept:.0f} s of {waiting.budget:.0f} s)",
@@ -415,8 +438,29 @@ def _report(
                 file=sys.stderr,
             )
         print(" ".join(as_cdk_context(resolution, options.context_keys)))
+    elif options.emit is Emit.LOCK:
+        print(report, file=sys.stderr)
+        _emit_lock(resolution)
     else:
         print(report)
+
+
+# A CloudFormation parameter value holds at most 4,096 bytes (CloudFormation quotas).
+_PARAMETER_BYTES = 4096
+
+
+def _emit_lock(resolution: Resolution) -> None:
+    lock = as_lock(resolution)
+    if not lock:
+        print("resolver: warning: no image was found, so the lock is empty.", file=sys.stderr)
+    elif len(lock.encode()) > _PARAMETER_BYTES:
+        print(
+            f"resolver: warning: the lock is {len(lock.encode())} bytes, over the 4096 a "
+            "CloudFormation parameter holds: pass it as the resource's ExpectedDigests map "
+            "instead, or split the images over several resources.",
+            file=sys.stderr,
+        )
+    print(lock)
 
 
 def _append(path: Path, text: str) -> None:

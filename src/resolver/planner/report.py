@@ -9,7 +9,15 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from ..model import ImageResult, ImageStatus, Resolution, RollbackState, RollbackTarget
+from ..model import (
+    ImageResult,
+    ImageStatus,
+    Resolution,
+    RollbackState,
+    RollbackTarget,
+    Source,
+    Verdict,
+)
 from ..values import frozen
 from .options import ContextKeys, OverrideNames
 
@@ -60,6 +68,7 @@ def as_json(
         "rollbackTarget": rollback_target.summary() if rollback_target else None,
         "responseBytes": forecast.bytes if forecast else None,
         "rollbackRecord": forecast.rollback_record if forecast else None,
+        "lock": as_lock(resolution),
         "images": [
             {
                 "name": image.name,
@@ -77,6 +86,8 @@ def as_json(
                 "findings": image.scan.summary() if image.scan else None,
                 "retention": image.retention.value if image.retention else None,
                 "role": image.spec.role.arn if image.spec.role else None,
+                "signature": _value(image.signature),
+                "tagMutability": _value(image.tag_mutability),
             }
             for image in resolution.images
         ],
@@ -95,6 +106,7 @@ def as_github_outputs(
         "missing-images": ",".join(image.name for image in resolution.missing),
         "revision": resolution.revision,
         "version": resolution.version or "",
+        "lock": as_lock(resolution),
     }
     if rollback_target is not None:
         outputs["rollback-target"] = rollback_target.summary()
@@ -112,6 +124,22 @@ def _delimiter(values: Iterable[str]) -> str:
         delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
         if not any(delimiter in text for text in texts):
             return delimiter
+
+
+def as_lock(resolution: Resolution) -> str:
+    """The digests the plan pinned, ``Api=sha256:…,Events=sha256:…``: one line, no space and no
+    quote, so it passes whole as a CloudFormation String parameter (the resource's
+    ``ExpectedDigests``), a GitHub output and a ``sam deploy --parameter-overrides`` value. Only
+    images pinned from ECR: a missing image has nothing to lock."""
+    return ",".join(
+        f"{image.name}={image.digest}"
+        for image in resolution.images
+        if image.source is Source.PREBUILT and image.digest
+    )
+
+
+def _value(verdict: Verdict | None) -> str | None:
+    return verdict.value if verdict else None
 
 
 def as_sam_overrides(resolution: Resolution, names: OverrideNames) -> str:
@@ -183,12 +211,15 @@ def as_table(
     def paint(text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if colour else text
 
-    # RETENTION only when lifecycle policies were read; its reasons go under the table. ROLE
-    # only when an image was read through one (blank: the caller's own credentials).
+    # RETENTION only when lifecycle policies were read (its reasons go under the table),
+    # SIGNATURE only when signatures were, and ROLE only when an image was read through one
+    # (blank: the caller's own credentials).
     judged = any(image.retention for image in resolution.images)
+    signed = any(image.signature for image in resolution.images)
     roled = any(image.spec.role for image in resolution.images)
     header: tuple[str, ...] = ("IMAGE", "REPOSITORY", "TAG / DIGEST", "STATUS", "DIGEST", "BUILD")
     header += ("RETENTION",) if judged else ()
+    header += ("SIGNATURE",) if signed else ()
     header += ("ROLE",) if roled else ()
     rows = [
         (
@@ -200,6 +231,7 @@ def as_table(
             "yes" if image.build_required else "no",
         )
         + ((image.retention.kind.value if image.retention else "",) if judged else ())
+        + ((_short(_value(image.signature) or ""),) if signed else ())
         + ((image.spec.role.arn if image.spec.role else "",) if roled else ())
         for image in resolution.images
     ]
@@ -215,12 +247,13 @@ def as_table(
 
     out = [line(header, (_BOLD,) * len(header))]
     for image, row in zip(resolution.images, rows, strict=True):
-        status_colour = {ImageStatus.FOUND: _GREEN, ImageStatus.VULNERABLE: _RED}.get(
-            image.status, _YELLOW
-        )
+        status_colour = _STATUS_COLOURS.get(image.status, _YELLOW)
         build_colour = _YELLOW if image.build_required else ""
         retention_colour = _RED if image.retention and image.retention.at_risk else ""
-        out.append(line(row, ("", "", "", status_colour, "", build_colour, retention_colour)))
+        signature_colour = _signature_colour(image.signature)
+        codes: tuple[str, ...] = ("", "", "", status_colour, "", build_colour)
+        codes += (retention_colour,) if judged else ()
+        out.append(line(row, (*codes, signature_colour) if signed else codes))
     summary = (
         f"{len(resolution.images) - len(resolution.missing)} of {len(resolution.images)} images "
         f"found; revision {resolution.revision}"
@@ -246,6 +279,21 @@ def as_table(
         full = forecast.rollback_record == "Full"
         out.append(paint(forecast.summary(), _GREEN if full else _YELLOW))
     return "\n".join(out)
+
+
+_STATUS_COLOURS = {
+    ImageStatus.FOUND: _GREEN,
+    ImageStatus.VULNERABLE: _RED,
+    ImageStatus.UNSIGNED: _RED,
+    ImageStatus.LOCK_MISMATCH: _RED,
+    ImageStatus.NOT_REPLICATED: _RED,
+}
+
+
+def _signature_colour(verdict: Verdict | None) -> str:
+    if verdict is None:
+        return ""
+    return _GREEN if verdict.passed else _YELLOW
 
 
 def _short(text: str, *, width: int = 40) -> str:

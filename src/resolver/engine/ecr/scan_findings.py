@@ -11,10 +11,10 @@ from functools import partial
 
 from ...model import ScanReport, ScanState
 from ...references import Repository
-from ..fanout import Deadline, Report, run_all
-from .batches import Target
+from ..fanout import Deadline, Report
+from .batches import Target, per_image
 from .clients import EcrClients
-from .failures import READ_ERRORS, TIMED_OUT, EcrFailure, failure_from
+from .failures import READ_ERRORS, EcrFailure, failure_from
 
 # Basic scanning reports COMPLETE; enhanced scanning (Inspector) reports ACTIVE.
 _DONE = frozenset({"COMPLETE", "ACTIVE"})
@@ -25,8 +25,7 @@ def scan_findings(
     targets: Iterable[Target], *, clients: EcrClients, deadline: Deadline
 ) -> Report[Target, ScanReport | EcrFailure]:
     """One round: each image's scan state and findings, or why ECR could not say."""
-    jobs = {target: partial(_scan, clients, *target) for target in targets}
-    return Report(run_all(jobs, deadline=deadline, late=TIMED_OUT), calls=len(jobs))
+    return per_image(targets, partial(_scan, clients), deadline=deadline)
 
 
 def _scan(clients: EcrClients, repo: Repository, digest: str) -> ScanReport | EcrFailure:
