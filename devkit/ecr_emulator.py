@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -355,6 +356,10 @@ class EcrEmulator:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
+        # moto keeps its state per process, not per server: a new emulator starts empty, whatever
+        # an earlier one in this process (another test module's) left behind.
+        reset = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        urllib.request.urlopen(reset, timeout=5).close()
         return self
 
     def stop(self) -> None:
