@@ -17,7 +17,7 @@ from .capacity import CHOICES, capacity
 
 
 def _span(first: int, last: int) -> str:
-    return str(first) if first == last else f"{first}–{last}"
+    return str(first) if first == last else f"{first}\N{EN DASH}{last}"
 
 
 def _chain(key: str, attributes: Sequence[Attribute]) -> list[str]:
@@ -31,7 +31,9 @@ def _chain(key: str, attributes: Sequence[Attribute]) -> list[str]:
         f'{key}{number}["{_span(first, last)} images<br/>{what}"]'
         for number, (first, last, what) in enumerate(stages)
     ]
-    nodes.append(f'{key}x["{edge.most + 1} or more<br/>FAILED, plan exits 2:<br/>split them"]:::refused')
+    nodes.append(
+        f'{key}x["{edge.most + 1} or more<br/>FAILED, plan exits 2:<br/>split them"]:::refused'
+    )
     if attributes == DEFAULT_ATTRIBUTES:
         title = "Attributes: default (Uri, Digest, Status, BuildRequired)"
     else:
