@@ -119,3 +119,17 @@ def test_the_budget_diagram_states_the_tables_numbers() -> None:
         assert ("record Abbreviated" in chain) == (abbreviated > full)
         assert ("record Dropped" in chain) == (most > abbreviated)
         assert f'"{most + 1} or more<br/>' in chain
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's id for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_to_a_readme_section_finds_it() -> None:
+    prose = re.sub(r"^```.*?^```$", "", README, flags=re.DOTALL | re.MULTILINE)
+    anchors = {_anchor(h) for h in re.findall(r"^#{1,6} (.+)$", prose, re.MULTILINE)}
+    linked = set(re.findall(r"\]\(#([^)]+)\)", README))
+    assert linked - anchors == set()
+    assert _anchor("CI recipe (GitHub Actions)") == "ci-recipe-github-actions"
+    assert _anchor("Tag patterns and `Version: latest`") == "tag-patterns-and-version-latest"
