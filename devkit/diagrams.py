@@ -38,14 +38,21 @@ def _chain(key: str, attributes: Sequence[Attribute]) -> list[str]:
         title = "Attributes: default (Uri, Digest, Status, BuildRequired)"
     else:
         title = "Attributes: [" + ", ".join(attribute.value for attribute in attributes) + "]"
-    return [f'  subgraph {key}["{title}"]', "    " + " --> ".join(nodes), "  end"]
+    return [
+        f'  subgraph {key}["{title}"]',
+        "    direction LR",
+        "    " + " --> ".join(nodes),
+        "  end",
+    ]
 
 
 def budget() -> str:
     """How many images one resource answers, and with which rollback record, per choice."""
-    lines = ["flowchart LR"]
-    for number, attributes in enumerate(CHOICES):
-        lines.extend(_chain(f"c{number}", attributes))
+    lines = ["flowchart TB"]
+    keys = [f"c{number}" for number in range(len(CHOICES))]
+    for key, attributes in zip(keys, CHOICES, strict=True):
+        lines.extend(_chain(key, attributes))
+    lines.append("  " + " ~~~ ".join(keys))  # unseen links: one choice above the next
     lines.append("  classDef refused stroke-dasharray: 4 3")
     return "\n".join(lines)
 

@@ -102,7 +102,7 @@ def _table_rows() -> dict[str, tuple[int, int, int]]:
 
 def test_the_budget_diagram_states_the_tables_numbers() -> None:
     rows = _table_rows()
-    chains = re.findall(r'subgraph \w+\["Attributes: ([^"]+)"\]\n(.*?)\n', budget())
+    chains = re.findall(r'subgraph \w+\["Attributes: ([^"]+)"\]\n +direction LR\n(.*?)\n', budget())
     assert len(chains) == len(rows) == len(CHOICES)
     for (title, chain), (choice, stated), attributes in zip(
         chains, rows.items(), CHOICES, strict=True
