@@ -67,10 +67,10 @@ class EcrProxy:
                         k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP
                     }
                     conn.request("POST", self.path, body=body, headers=headers)
-                    answer = conn.getresponse()
-                    data = answer.read()
-                    kept = {k: v for k, v in answer.getheaders() if k.lower() not in _HOP_BY_HOP}
-                    self.reply(answer.status, data, kept)
+                    upstream = conn.getresponse()
+                    data = upstream.read()
+                    kept = {k: v for k, v in upstream.getheaders() if k.lower() not in _HOP_BY_HOP}
+                    self.reply(upstream.status, data, kept)
                 except OSError:  # the emulator went away (end of a test session)
                     self.reply(502)
                 finally:

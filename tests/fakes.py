@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from resolver.engine import Deadline
 
@@ -52,7 +52,9 @@ def answered_by_request(
     """Answer ``client``'s ``operation`` calls with ``answer(request)``, recording each request.
 
     For calls made concurrently: a Stubber's queue hands its answers out in whatever order the
-    threads reach it. Parameters are still validated against the service model, as sent.
+    threads reach it. Parameters are still validated against the service model, as sent. An
+    answer with an ``Error`` (``{"Error": {"Code": ..., "Message": ...}}``) is raised as ECR's
+    error would be.
     """
     asked: list[dict[str, Any]] = []
     lock = threading.Lock()
@@ -61,7 +63,8 @@ def answered_by_request(
         request = json.loads(params["body"])
         with lock:
             asked.append(request)
-        return AWSResponse("", 200, {}, None), answer(request)
+        parsed = answer(request)
+        return AWSResponse("", 400 if "Error" in parsed else 200, HTTPHeaders(), None), parsed
 
     service = client.meta.service_model.service_id.hyphenize()
     client.meta.events.register(f"before-call.{service}.{operation}", respond)

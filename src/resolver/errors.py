@@ -9,7 +9,8 @@ value, image) compose a message that names what is wrong, where, and the fix.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from .values import frozen
 
 # A value echoed in a message is cut to this many characters: enough to recognise it, never a
 # wall of text (a 5,000-character Repository once made a 4,000-character Reason).
@@ -55,7 +56,7 @@ def shown(value: object) -> str:
     return "(absent)" if value is None else clip(repr(value))
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageProblem:
     """One image that could not be resolved, described for a person."""
 
@@ -152,19 +153,6 @@ class RetentionRiskError(ResolverError):
             f"{_list(self.problems)}. Pin an image the policy keeps (push a new one, or keep "
             "this one with a tag its rules spare), change the policy, or set "
             "OnRetentionRisk: Report."
-        )
-
-
-class ListingTooLargeError(ResolverError):
-    """A repository holds more tagged images than the resolver will list."""
-
-    def __init__(self, repository: str, limit: int) -> None:
-        self.repository = repository
-        self.limit = limit
-        super().__init__(
-            f"Repository {repository} has more than {limit} tagged images, the most the resolver "
-            "lists to match a tag pattern or find Version: latest. Use an exact Tag, or add a "
-            "lifecycle policy that expires old images."
         )
 
 

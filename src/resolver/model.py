@@ -9,13 +9,14 @@ procedures, they let a formatter depend on the model without importing the engin
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import field
 from datetime import datetime
 from enum import Enum
 
 from .platforms import LAMBDA_DEFAULT_PLATFORM, Platform
 from .references import ImageRef
+from .values import frozen
 
 # The custom resource's type: the template reader looks for it, the CDK construct declares it.
 RESOURCE_TYPE = "Custom::ImageResolver"
@@ -89,7 +90,7 @@ METADATA_ATTRIBUTES = frozenset({Attribute.PUSHED_AT, Attribute.SIZE_IN_BYTES, A
 DEFAULT_ATTRIBUTES = (Attribute.URI, Attribute.DIGEST, Attribute.STATUS, Attribute.BUILD_REQUIRED)
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageSpec:
     """One requested image. With ``match`` other than EXACT, ``ref.tag`` holds the glob or the
     ``{version}`` template that discovery turns into a concrete tag."""
@@ -109,14 +110,13 @@ class ImageSpec:
         return self.platform or (LAMBDA_DEFAULT_PLATFORM if self.for_lambda else None)
 
 
-@dataclass(frozen=True)
+@frozen
 class ResolveRequest:
     images: tuple[ImageSpec, ...]
     on_missing: OnMissing = OnMissing.FAIL
     use_prebuilt: bool = True
     attributes: tuple[Attribute, ...] = DEFAULT_ATTRIBUTES
     version: str | None = None
-    latest_version: bool = False
     wait_seconds: int = 0
     on_vulnerable: OnVulnerable = OnVulnerable.FAIL
     require_scan: bool = False
@@ -134,48 +134,50 @@ class ResolveRequest:
             image.on_retention_risk is OnRetentionRisk.FAIL for image in self.images
         )
 
-    def retention_reported_only(self) -> ResolveRequest:
-        """This request with every ``OnRetentionRisk`` at ``Report``: for a rollback, which
-        returns to images that were deployed before and must not be blocked on the way back."""
-        images = tuple(
-            replace(image, on_retention_risk=OnRetentionRisk.REPORT) for image in self.images
-        )
-        return replace(self, images=images)
-
 
 # --- what ECR says about an image --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageDetails:
-    """DescribeImages: asked for only when ``PushedAt``/``SizeInBytes``/``Tags`` is selected."""
+    """DescribeImages: asked for only when ``PushedAt``/``SizeInBytes``/``Tags`` is selected.
 
-    pushed_at: datetime | None
-    size_in_bytes: int | None
-    tags: tuple[str, ...]
+    ``error`` is ECR's error code when it could not describe the image: the three attributes are
+    then empty, as for an image not in ECR, never made up.
+    """
+
+    pushed_at: datetime | None = None
+    size_in_bytes: int | None = None
+    tags: tuple[str, ...] = ()
+    error: str = ""
 
 
 class ScanState(Enum):
     COMPLETE = "Complete"
     IN_PROGRESS = "InProgress"
     NOT_SCANNED = "NotScanned"
+    UNKNOWN = "Unknown"  # ECR would not say (access denied, throttled, timed out...)
 
 
 # ECR's finding severities, most severe first; the four above INFORMATIONAL are the gate's.
 FINDING_SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED")
 
 
-@dataclass(frozen=True)
+@frozen
 class ScanReport:
     state: ScanState
     counts: Mapping[str, int] = field(default_factory=dict)  # ECR severity name -> findings
-    detail: str = ""  # ECR's status and description, for a reason
+    detail: str = ""  # ECR's status and description (or its error), for a reason
+    error: str = ""  # UNKNOWN: ECR's error code, short enough for the attribute
 
     def at_or_above(self, threshold: Severity) -> int:
         ranked = FINDING_SEVERITIES[: FINDING_SEVERITIES.index(threshold.value) + 1]
         return sum(self.counts.get(severity, 0) for severity in ranked)
 
     def summary(self) -> str:
+        """The ``Findings`` value: counts, ``InProgress``, ``NotScanned`` or ``Unknown: <code>``."""
+        if self.state is ScanState.UNKNOWN:
+            return f"{self.state.value}: {self.error}"
         if self.state is not ScanState.COMPLETE:
             return str(self.state.value)
         shown = FINDING_SEVERITIES[: len(Severity)]
@@ -187,12 +189,11 @@ class ScanReport:
         the findings added up."""
         if len(reports) == 1:
             return reports[0]
-        for state in (ScanState.IN_PROGRESS, ScanState.NOT_SCANNED):
+        for state in (ScanState.UNKNOWN, ScanState.IN_PROGRESS, ScanState.NOT_SCANNED):
             pending = [report for report in reports if report.state is state]
             if pending:
-                return cls(
-                    state, detail=f"{len(pending)} of {len(reports)} images: {pending[0].detail}"
-                )
+                detail = f"{len(pending)} of {len(reports)} images: {pending[0].detail}"
+                return cls(state, detail=detail, error=pending[0].error)
         counts: dict[str, int] = {}
         for report in reports:
             for severity, count in report.counts.items():
@@ -237,7 +238,7 @@ class RetentionKind(Enum):
     UNKNOWN = "Unknown"  # the policy or the listing could not be read
 
 
-@dataclass(frozen=True)
+@frozen
 class Retention:
     """How long a pinned image survives its repository's lifecycle policy, as things stand."""
 
@@ -261,7 +262,7 @@ class Source(Enum):
     NONE = "none"
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageResult:
     spec: ImageSpec
     status: ImageStatus
@@ -302,7 +303,7 @@ class ImageResult:
         return self.spec.ref.tag_uri if self.spec.match is TagMatch.EXACT else ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Resolution:
     images: tuple[ImageResult, ...]
     on_missing: OnMissing
@@ -328,7 +329,7 @@ class Resolution:
 # --- what was deployed before ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class RecordedImage:
     """One image as an earlier resolution answered it: enough to answer the same again.
 
@@ -348,7 +349,7 @@ class RollbackState(Enum):
     UNKNOWN = "Unknown"
 
 
-@dataclass(frozen=True)
+@frozen
 class RollbackTarget:
     """Whether the images an Update replaces are still in ECR: the way back if it fails."""
 
@@ -366,3 +367,26 @@ class RollbackTarget:
 
 
 READY = RollbackTarget(RollbackState.READY)
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+class WaitingFor(Enum):
+    PUSH = "push"  # WaitSeconds: images missing, CI may still be pushing them
+    SCAN = "scan"  # ScanWaitSeconds: scans still in progress
+
+
+@frozen
+class Waiting:
+    """A wait about to sleep again: ``images`` still awaited, ``slept`` of ``budget`` seconds
+    spent so far. What ``resolve``'s observer hears, e.g. to print "still waiting for Pmtiles
+    (6 s of 120 s)"."""
+
+    images: tuple[str, ...]
+    slept: float
+    budget: float
+    reason: WaitingFor = WaitingFor.PUSH
+
+
+Observer = Callable[[Waiting], None]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from .values import frozen
 
 _PLATFORM_FORM = "os/arch[/variant], e.g. linux/arm64 or linux/arm/v7"
 _COMPONENT = re.compile(r"[a-z0-9][a-z0-9._-]*")
@@ -28,7 +30,7 @@ ARM64 = "arm64"
 ARM64_DEFAULT_VARIANT = "v8"
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class Platform:
     """``os/architecture[/variant]``.
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
@@ -41,6 +40,7 @@ from .references import (
     Repository,
     parse_repository,
 )
+from .values import frozen
 
 MAX_WAIT_SECONDS = 900  # Lambda's own ceiling
 # Per resource. Each distinct region costs an AWS client (~0.3 MB): the registry cap bounds memory
@@ -329,7 +329,6 @@ def parse_request(
         use_prebuilt=use_prebuilt,
         attributes=top["Attributes"] or DEFAULT_ATTRIBUTES,
         version=version,
-        latest_version=latest,
         wait_seconds=top["WaitSeconds"] or 0,
         on_vulnerable=top["OnVulnerable"] or OnVulnerable.FAIL,
         require_scan=bool(top["RequireScan"]),
@@ -338,7 +337,7 @@ def parse_request(
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class _Places:
     """Where repositories may be: names resolve against the caller's registry, and a region
     other than the caller's own must be one of its partition's ECR regions."""
@@ -376,7 +375,7 @@ class _Places:
         return repo
 
 
-@dataclass(frozen=True)
+@frozen
 class _Defaults:
     """What an image inherits from the top level."""
 
@@ -578,7 +577,7 @@ def _require_fallbacks(images: tuple[ImageSpec, ...]) -> None:
 # --- what a rollback can still read ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Salvaged:
     """What could still be read from properties that no longer validate."""
 

@@ -8,12 +8,12 @@ other module splits ARNs or host names.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from . import partitions
 from .errors import shown
 from .partitions import PARTITION_ID, REGION
 from .partitions import partition_of_region as partition_of_region  # noqa: PLC0414 - re-exported: plan.py, resolver_cdk
+from .values import frozen
 
 _ACCOUNT = r"\d{12}"
 # ECR's own grammar for repository names (CreateRepository API reference).
@@ -38,7 +38,7 @@ class InvalidReferenceError(ValueError):
     """A reference that does not parse; the message says what was expected."""
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class Registry:
     """One account's registry in one region."""
 
@@ -78,7 +78,7 @@ def _partition_problem(partition_id: str, region: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, order=True)
+@frozen(order=True)
 class Repository:
     registry: Registry
     name: str
@@ -98,7 +98,7 @@ class Repository:
         return f"{self.name} in {r.account_id} ({r.region})"
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageRef:
     """One image in one repository, by exactly one of tag or digest."""
 

@@ -371,7 +371,7 @@ def test_invoke_prints_the_response_and_sends_nothing(
     code = main(
         ["invoke", str(EVENTS_DIR / "create-missing.json"), "--endpoint-url", seeded.proxy.endpoint]
     )
-    assert code == ExitCode.RESOURCE_FAILED == 6  # not 1, which means a bug
+    assert code == 6 and ExitCode(code) is ExitCode.RESOURCE_FAILED  # not 1, which means a bug
     body = json.loads(capsys.readouterr().out)
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith("1 image is missing from ECR: Pmtiles")
@@ -396,17 +396,22 @@ def test_console_script_and_module_entry_point() -> None:
 def test_plan_ignores_the_templates_wait_unless_asked(
     seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import resolver.engine.fanout
+    import time
 
     slept: list[float] = []
-    monkeypatch.setattr(resolver.engine.fanout.time, "sleep", slept.append)
+    monkeypatch.setattr(time, "sleep", slept.append)  # the system clock's, which waits use
     properties = {**load_event("create-missing.json")["ResourceProperties"], "WaitSeconds": "600"}
     spec = str(spec_file(tmp_path, properties))
     assert plan(seeded, "--spec", spec) == EXIT_BUILD_NEEDED
     assert slept == []
+    capsys.readouterr()
     assert plan(seeded, "--spec", spec, "--wait", "5") == EXIT_BUILD_NEEDED
     assert slept == [2.0, 3.0]  # 5 s of backoff, then the answer
-    capsys.readouterr()
+    said = [line for line in capsys.readouterr().err.splitlines() if "still waiting" in line]
+    assert said == [
+        "resolver: still waiting for Pmtiles (0 s of 5 s)",
+        "resolver: still waiting for Pmtiles (2 s of 5 s)",
+    ]
 
 
 def test_invoke_rejects_a_misspelled_request_type_in_one_line(

@@ -16,11 +16,14 @@ from devkit.ecr_emulator import (
     manifest,
     push,
 )
+from resolver.engine import resolve
+from resolver.engine.ecr import describe_images
 from resolver.engine.ecr.clients import EcrClients
 from resolver.engine.ecr.describe_images import Listing, list_tagged_images
-from resolver.engine.ecr.failures import EcrFailure, FailureKind
+from resolver.engine.ecr.failures import LISTING_TOO_LARGE, EcrFailure, FailureKind
 from resolver.engine.tag_choice import ListedImage, VersionChoice, coherent_latest, newest_matching
-from resolver.errors import ListingTooLargeError
+from resolver.errors import LookupFailedError
+from resolver.properties import parse_request
 from resolver.references import Registry, Repository
 
 from .conftest import Ecr
@@ -60,8 +63,8 @@ def push_cloudtak(client: Any) -> dict[str, set[str]]:
     return expected
 
 
-def listing(clients: EcrClients, repository: Repository, **limit: int) -> tuple[ListedImage, ...]:
-    answer = list_tagged_images(clients, repository, **limit)
+def listing(clients: EcrClients, repository: Repository) -> tuple[ListedImage, ...]:
+    answer = list_tagged_images(clients, repository)
     assert isinstance(answer, Listing), answer
     return answer.images
 
@@ -79,8 +82,6 @@ def test_lists_every_tagged_image_in_one_call(ecr: Ecr, clients: EcrClients) -> 
     for image in listed:
         assert image.pushed_at.tzinfo is not None
         assert before <= image.pushed_at <= after
-        assert image.media_type == DOCKER_MANIFEST
-        assert isinstance(image.size_in_bytes, int)
     assert ecr.calls("DescribeImages") == 1
     assert ecr.calls("BatchGetImage") == 0
 
@@ -104,25 +105,38 @@ def test_a_listing_feeds_pattern_and_latest_choices(ecr: Ecr, clients: EcrClient
 
 @pytest.mark.parametrize("limit", [10, 31])
 def test_past_the_limit_the_listing_fails_with_the_fix(
-    ecr: Ecr, clients: EcrClients, limit: int
+    ecr: Ecr, clients: EcrClients, limit: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     push_cloudtak(ecr.client())  # 32 tagged images
+    monkeypatch.setattr(describe_images, "MAX_LISTED_IMAGES", limit)
 
-    with pytest.raises(ListingTooLargeError) as raised:
-        list_tagged_images(clients, ARTIFACTS, limit=limit)
+    failure = list_tagged_images(clients, ARTIFACTS)
 
-    message = str(raised.value)
-    assert ARTIFACTS.describe() in message
+    assert isinstance(failure, EcrFailure)
+    assert failure.code == LISTING_TOO_LARGE
+    assert failure.kind is FailureKind.ERROR  # never "absent": the tag may well be there
+    message = str(failure)
     assert f"more than {limit} tagged images" in message
-    assert "exact Tag" in message
+    assert "exact tags" in message
     assert "lifecycle policy" in message
-    assert raised.value.repository == ARTIFACTS.describe()
-    assert raised.value.limit == limit
+    # Through a pattern: a lookup failure that names the image and the repository as well.
+    request = parse_request(
+        {"Repository": ARTIFACTS.name, "Images": {"Tools": {"Tag": "cloudtak-*"}}},
+        default_registry=HOME,
+    )
+    with pytest.raises(LookupFailedError) as raised:
+        resolve(request, clients=clients)
+    assert f"Tools ({ARTIFACTS.name}:cloudtak-* in {ACCOUNT_ID}/{REGION}): {message}" in str(
+        raised.value
+    )
 
 
-def test_exactly_the_limit_is_allowed(ecr: Ecr, clients: EcrClients) -> None:
+def test_exactly_the_limit_is_allowed(
+    ecr: Ecr, clients: EcrClients, monkeypatch: pytest.MonkeyPatch
+) -> None:
     push_cloudtak(ecr.client())
-    assert len(listing(clients, ARTIFACTS, limit=32)) == 32
+    monkeypatch.setattr(describe_images, "MAX_LISTED_IMAGES", 32)
+    assert len(listing(clients, ARTIFACTS)) == 32
 
 
 def test_an_empty_repository_lists_nothing(ecr: Ecr, clients: EcrClients) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
+import sys
 import time
+from collections import Counter
+from types import FrameType
 from typing import Any
 
 import boto3
@@ -12,6 +16,7 @@ from botocore.stub import Stubber
 
 from devkit.ecr_emulator import ensure_repository, manifest, push
 from devkit.ecr_proxy import Fault
+from devkit.seed import ARTIFACTS, VERSION
 from resolver.engine import Deadline, resolve
 from resolver.engine.ecr.clients import EcrClients
 from resolver.errors import LookupFailedError
@@ -19,6 +24,7 @@ from resolver.model import ImageStatus, Source
 from resolver.properties import parse_request
 from resolver.references import Registry
 
+from ..fakes import FakeClock
 from .conftest import Ecr
 
 HOME = Registry("123456789012", "ap-southeast-2")
@@ -73,6 +79,67 @@ def test_found_missing_and_repository_missing(ecr: Ecr, clients: EcrClients) -> 
     assert (ecr.calls("DescribeImages"), ecr.calls("DescribePullThroughCacheRules")) == (2, 1)
     assert resolution.ecr_calls == 3 + 2 + 1
     assert resolution.missing == (by_name["Gone"], by_name["GoneDigest"], by_name["NoRepo"])
+
+
+STAGES = {"pipeline", "lookup", "discovery", "absence", "waiting", "metadata", "retention"}
+STAGES |= {"gate", "policy"}
+
+
+def test_a_request_passes_each_stage_in_one_pass(seeded: Ecr, clients: EcrClients) -> None:
+    """The pipeline calls the stages in order; none returns to a hub, and the policy decides once.
+
+    Counted as calls into a stage module from another module (``sys.setprofile``, this thread:
+    only ECR reads run on others), on a request that uses every stage and waits one round.
+    """
+    properties = {
+        "Repository": ARTIFACTS,
+        "Version": "latest",
+        "OnMissing": "Fallback",
+        "WaitSeconds": "3",
+        "FailOnSeverity": "CRITICAL",
+        "Attributes": ["Uri", "Findings", "PushedAt", "Retention"],
+        "Images": {
+            "CloudTak": {"Tag": "cloudtak-{version}"},
+            "Events": {"Tag": "events-{version}"},
+            "Tools": {"Tag": "cloudtak-*"},
+            "Pmtiles": {"Tag": f"pmtiles-{VERSION}", "Fallback": "local/pmtiles:dev"},
+        },
+    }
+    entered: Counter[tuple[str, str]] = Counter()
+
+    def count(frame: FrameType, event: str, _: object) -> None:
+        code = frame.f_code
+        if event != "call" or code.co_flags & inspect.CO_GENERATOR or code.co_name == "<module>":
+            return  # neither a generator closed by the collector nor an import is a call
+        callee = frame.f_globals.get("__name__", "").removeprefix("resolver.engine.")
+        caller = frame.f_back.f_globals.get("__name__", "") if frame.f_back else ""
+        caller, within = caller.removeprefix("resolver.engine."), caller.startswith("resolver.")
+        if callee in STAGES and within and caller != callee:  # from one engine module to another
+            entered[(caller, callee)] += 1
+
+    clock = FakeClock()
+    sys.setprofile(count)
+    try:
+        resolution = resolve(
+            parse_request(properties, default_registry=HOME),
+            clients=clients,
+            deadline=clock.deadline(),
+        )
+    finally:
+        sys.setprofile(None)
+    assert resolution.images[3].uri == "local/pmtiles:dev"  # missing, waited for, fallen back
+    assert clock.slept == [2.0]  # two rounds
+
+    def callers(stage: str) -> dict[str, int]:
+        return {caller: n for (caller, callee), n in entered.items() if callee == stage}
+
+    assert callers("policy") == {"pipeline": 1}  # decided once, at the end of the lookups
+    assert callers("lookup") == {"pipeline": 1, "waiting": 1}  # once a round
+    assert callers("waiting") == {"pipeline": 1}
+    assert callers("gate") == {"pipeline": 2}  # findings read, then the gate applied
+    # What a describing stage calls back into itself (the evaluator's budget, say) is its own.
+    assert callers("metadata")["pipeline"] == callers("retention")["pipeline"] == 1
+    assert set(callers("discovery")) == set(callers("absence")) == {"lookup"}
 
 
 def test_cross_account_and_cross_region_references(ecr: Ecr) -> None:

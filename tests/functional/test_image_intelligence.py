@@ -4,6 +4,7 @@ through ``resolve`` (and the handler) against the ECR emulator over HTTP."""
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -25,8 +26,16 @@ from resolver.cloudformation.attributes import build_data
 from resolver.engine import enforce, resolve
 from resolver.engine.ecr.clients import EcrClients
 from resolver.engine.indexes import DOCKER_MANIFEST_LIST, OCI_INDEX
-from resolver.errors import MissingImagesError, VulnerableImagesError
-from resolver.model import Attribute, ImageStatus, OnVulnerable, Resolution
+from resolver.errors import LookupFailedError, MissingImagesError, VulnerableImagesError
+from resolver.model import (
+    Attribute,
+    ImageStatus,
+    OnVulnerable,
+    Resolution,
+    Source,
+    Waiting,
+    WaitingFor,
+)
 from resolver.properties import parse_request
 from resolver.references import Registry
 
@@ -197,6 +206,55 @@ def test_docker_manifest_list_variant(ecr: Ecr, clients: EcrClients) -> None:
     assert edge.digest == wanted["digest"]
 
 
+def test_a_platform_the_index_lacks_takes_its_fallback(ecr: Ecr, clients: EcrClients) -> None:
+    ensure_repository(ecr.client(), REPO)
+    index, children = buildx_multiarch("api")
+    push_index(ecr.client(), REPO, "api-1", index, children, media_type=OCI_INDEX)
+    image = {"Tag": "api-1", "Platform": "linux/s390x", "Fallback": "local/api:s390x"}
+    resolution = run(clients, {"S390": image}, OnMissing="Fallback")
+    (s390,) = resolution.images
+    assert (s390.status, s390.uri, s390.source) == (
+        ImageStatus.PLATFORM_NOT_FOUND,
+        "local/api:s390x",
+        Source.FALLBACK,
+    )
+    assert s390.platforms == ("linux/amd64", "linux/arm64/v8")  # what the index offers
+    enforce(resolution)  # missing, with a Fallback, under OnMissing: Fallback
+
+
+UNREADABLE_INDEX = {
+    "images": [
+        {
+            "registryId": "123456789012",
+            "repositoryName": REPO,
+            "imageId": {"imageTag": "web-1", "imageDigest": "sha256:" + "f" * 64},
+            "imageManifest": '{"manifests": "not a list"}',
+            "imageManifestMediaType": OCI_INDEX,
+        }
+    ],
+    "failures": [],
+}
+
+
+def test_an_unreadable_index_only_empties_platforms_unless_it_must_choose(
+    ecr: Ecr, clients: EcrClients, caplog: pytest.LogCaptureFixture
+) -> None:
+    ecr.proxy.fail_next("BatchGetImage", Fault("", status=200, body=UNREADABLE_INDEX))
+    with caplog.at_level(logging.WARNING):
+        (web,) = run(clients, {"Web": {"Tag": "web-1"}}, Attributes=["Uri", "Platforms"]).images
+    assert (web.status, web.digest, web.platforms) == (ImageStatus.FOUND, "sha256:" + "f" * 64, ())
+    assert "Could not read the image index: Platforms is empty" in caplog.messages
+    for image in (
+        {"Tag": "web-1", "Platform": "linux/arm64"},
+        {"Tag": "web-1", "FailOnSeverity": "HIGH"},
+    ):
+        ecr.proxy.fail_next("BatchGetImage", Fault("", status=200, body=UNREADABLE_INDEX))
+        with pytest.raises(
+            LookupFailedError, match=r"Web .*: unreadable manifest: image index has"
+        ):
+            run(clients, {"Web": image})  # the choice, or the gate, needs the document
+
+
 # --- vulnerability gate --------------------------------------------------------------------------
 
 
@@ -311,6 +369,32 @@ def test_wait_seconds_gives_up_within_its_budget(ecr: Ecr, clients: EcrClients) 
     assert ecr.calls("BatchGetImage") == 4
 
 
+def test_an_observer_hears_every_wait(ecr: Ecr, clients: EcrClients) -> None:
+    push_tags(ecr, ["api-1"])
+    ecr.client().start_image_scan(repositoryName=REPO, imageId={"imageTag": "api-1"})
+    in_progress = {"imageScanStatus": {"status": "IN_PROGRESS", "description": "scanning"}}
+    ecr.proxy.fail_next("DescribeImageScanFindings", Fault("", status=200, body=in_progress))
+    properties = {
+        "Repository": REPO,
+        "OnMissing": "Report",
+        "WaitSeconds": "4",
+        "FailOnSeverity": "HIGH",
+        "ScanWaitSeconds": "30",
+        "Images": {"Api": {"Tag": "api-1"}, "Pmtiles": {"Tag": "pmtiles-1"}},
+    }
+    heard: list[Waiting] = []
+    resolve(
+        parse_request(properties, default_registry=HOME),
+        clients=clients,
+        deadline=FakeClock().deadline(),
+        observer=heard.append,
+    )
+    assert heard == [
+        Waiting(("Pmtiles",), slept=0.0, budget=4, reason=WaitingFor.PUSH),
+        Waiting(("Api",), slept=0.0, budget=30, reason=WaitingFor.SCAN),
+    ]
+
+
 # --- metadata ------------------------------------------------------------------------------------
 
 
@@ -328,6 +412,44 @@ def test_metadata_only_when_asked(ecr: Ecr, clients: EcrClients) -> None:
     assert data["Api.SizeInBytes"] == "1469"  # moto reports the config size
     assert data["Api.Tags"] == "api-1,api-latest"
     assert ecr.calls("DescribeImages") == 1
+
+
+def test_metadata_ecr_will_not_give_is_empty_and_never_fails(
+    ecr: Ecr, clients: EcrClients, caplog: pytest.LogCaptureFixture
+) -> None:
+    push_tags(ecr, ["api-1"])
+    ecr.proxy.fail_next("DescribeImages", Fault("AccessDeniedException", "no describe"))
+    with caplog.at_level(logging.WARNING):
+        resolution = run(
+            clients, {"Api": {"Tag": "api-1"}}, OnMissing="Fail", Attributes="Uri,PushedAt,Tags"
+        )
+    enforce(resolution)  # found: nothing to fail
+    data = build_data(resolution, (Attribute.URI, Attribute.PUSHED_AT, Attribute.TAGS))
+    assert (data["Api.PushedAt"], data["Api.Tags"]) == ("", "")
+    assert data["Api.Uri"] == resolution.images[0].uri != ""
+    (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert vars(warning)["unknown"] == ["Api's PushedAt, SizeInBytes, Tags (AccessDeniedException)"]
+
+
+def test_findings_ecr_will_not_give_are_unknown_unless_a_gate_needs_them(
+    ecr: Ecr, clients: EcrClients
+) -> None:
+    push_tags(ecr, ["api-1", "web-1"])
+    denied = Fault("AccessDeniedException", "no findings")
+    ecr.proxy.fail_next("DescribeImageScanFindings", denied, denied)
+    resolution = run(
+        clients, {"Api": {"Tag": "api-1"}, "Web": {"Tag": "web-1"}}, Attributes="Uri,Findings"
+    )
+    data = build_data(resolution, (Attribute.FINDINGS,))
+    assert data["Api.Findings"] == data["Web.Findings"] == "Unknown: AccessDeniedException"
+    assert {image.status for image in resolution.images} == {ImageStatus.FOUND}
+    ecr.proxy.fail_next("DescribeImageScanFindings", denied, denied)
+    with pytest.raises(LookupFailedError, match=r"Web .*: AccessDeniedException: no findings"):
+        run(
+            clients,
+            {"Api": {"Tag": "api-1"}, "Web": {"Tag": "web-1", "FailOnSeverity": "HIGH"}},
+            Attributes="Uri,Findings",
+        )  # the gate asked for cannot judge Web
 
 
 # --- through the handler -------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from resolver.cloudformation.app import handler
 from resolver.cloudformation.attributes import build_data
 from resolver.cloudformation.physical_id import RecordKind
 from resolver.engine import Deadline, enforce, resolve
+from resolver.engine.ecr import describe_images
 from resolver.engine.ecr.clients import EcrClients
 from resolver.engine.indexes import OCI_INDEX
 from resolver.errors import RetentionRiskError
@@ -434,6 +435,19 @@ def test_an_unreadable_policy_is_unknown_and_never_lists() -> None:
         == "Unknown: lifecycle policy unreadable: rule 1 lacks a selection or an action"
     )
     stubber.assert_no_pending_responses()
+
+
+def test_a_repository_past_the_listing_bound_is_unknown_in_words(
+    clients: EcrClients, apps: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(describe_images, "MAX_LISTED_IMAGES", 4)  # the repository holds 5
+    resolution = run(
+        clients, {"Api": {"Tag": "app-1", "OnRetentionRisk": "Fail"}}, Attributes=["Retention"]
+    )
+    (api,) = resolution.images
+    assert api.retention is not None
+    assert api.retention.value == "Unknown: more than 4 images, the most the resolver lists"
+    enforce(resolution)  # not known to be at risk: the gate lets it pass
 
 
 def test_a_fault_judging_one_image_is_its_unknown_not_a_failed_deployment() -> None:

@@ -259,7 +259,7 @@ def test_discovery_platform_and_gate_properties() -> None:
         default_registry=HOME,
     )
     api, edge, pinned = request.images
-    assert (request.latest_version, request.version) == (True, None)
+    assert request.version is None  # Version: latest is each {version} image's match
     assert (request.wait_seconds, request.scan_wait_seconds, request.require_scan) == (120, 0, True)
     assert request.on_vulnerable is OnVulnerable.REPORT
     assert (api.match, api.ref.tag, api.for_lambda) == (
@@ -306,20 +306,6 @@ def test_selecting_retention_reads_policies_without_a_gate() -> None:
     assert request.attributes == (Attribute.URI, Attribute.RETENTION)
     assert request.retention_needed
     assert not parse_request(props(), default_registry=HOME).retention_needed
-
-
-def test_a_rollback_only_reports_retention() -> None:
-    request = parse_request(
-        props(
-            OnRetentionRisk="Fail",
-            Images={"Api": {"Tag": "a"}, "Web": {"Tag": "b", "OnRetentionRisk": "Fail"}},
-        ),
-        default_registry=HOME,
-    )
-    relaxed = request.retention_reported_only()
-    assert {i.on_retention_risk for i in relaxed.images} == {OnRetentionRisk.REPORT}
-    assert [i.ref for i in relaxed.images] == [i.ref for i in request.images]
-    assert not relaxed.retention_needed  # nothing selected Retention: no policy is read
 
 
 # --- is_pattern ---------------------------------------------------------------------------------

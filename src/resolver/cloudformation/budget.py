@@ -19,17 +19,17 @@ same ``forward_answer``, so a plan fails exactly when the Create would.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from ..errors import InvalidPropertyError
 from ..model import READY, Attribute, Resolution, RollbackTarget
+from ..values import frozen
 from .attributes import build_data
 from .events import CfnEvent
 from .physical_id import PhysicalId, RecordKind, candidates
 from .response import MAX_BODY_BYTES, CfnResponse, Status
 
 
-@dataclass(frozen=True)
+@frozen
 class Answer:
     """A SUCCESS response that fits, and how much of the set its id records."""
 

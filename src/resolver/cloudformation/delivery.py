@@ -30,12 +30,12 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import SplitResult, urlsplit
 
 from .. import partitions
 from ..references import Registry
+from ..values import frozen
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class Target(Enum):
     REFUSE = "refuse"
 
 
-@dataclass(frozen=True)
+@frozen
 class Destinations:
     """Where this function may send a response.
 
@@ -159,7 +159,7 @@ def _is_loopback(parts: SplitResult) -> bool:
         return False
 
 
-@dataclass(frozen=True)
+@frozen
 class SendPolicy:
     attempts: int = 3
     timeout_seconds: float = 5.0

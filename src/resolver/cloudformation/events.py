@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from ..errors import shown
+from ..values import frozen
 
 
 class RequestType(Enum):
@@ -24,7 +24,7 @@ class RequestType(Enum):
     DELETE = "Delete"
 
 
-@dataclass(frozen=True)
+@frozen
 class ReplyTo:
     """Where a response goes and the ids it must echo: enough to answer even a bad event."""
 
@@ -34,7 +34,7 @@ class ReplyTo:
     logical_resource_id: str
 
 
-@dataclass(frozen=True)
+@frozen
 class CfnEvent:
     request_type: RequestType
     reply_to: ReplyTo
@@ -56,7 +56,7 @@ class CfnEvent:
         return token if isinstance(token, str) else ""
 
 
-@dataclass(frozen=True)
+@frozen
 class Malformed:
     """An event that is not a custom-resource request: why, and where to say so if known."""
 

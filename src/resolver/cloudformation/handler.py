@@ -37,7 +37,6 @@ from .budget import forward_answer
 from .events import CfnEvent, RequestType
 from .physical_id import PhysicalId, RecordKind, parse, physical_id_for
 from .response import CfnResponse, Status
-from .rollback import from_record, roll_back, rollback_target
 from .services import LambdaContext, Services, own_registry
 
 logger = logging.getLogger(__name__)
@@ -71,6 +70,8 @@ def _handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> C
     # An Update may be a rollback, which must never be FAILED, valid or not: the stack's status
     # decides, before the properties are judged.
     if event.request_type is RequestType.UPDATE and _rolling_back(event, services, deadline):
+        from .rollback import roll_back  # noqa: PLC0415 - rollbacks only: not on a Create's path
+
         return roll_back(event, context, services=services, deadline=deadline)
     try:
         if misconfigured is not None:
@@ -95,6 +96,8 @@ def timeout_answer(event: CfnEvent, context: LambdaContext) -> CfnResponse | Non
     whose properties are the ones its id was made from — what a rollback sends — is answered from
     the id's record, without ECR. Anything else: None (the caller answers FAILED).
     """
+    from .rollback import from_record  # noqa: PLC0415 - not on a Create's path
+
     answer = from_record(event, context)
     if answer is not None:
         logger.warning("Out of time during what looks like a rollback: answered from the id")
@@ -105,6 +108,8 @@ def _refused(event: CfnEvent, context: LambdaContext, exc: StackNotAllowedError)
     """A stack outside AllowedStackPrefixes gets nothing read for it. Only what looks like a
     rollback is still answered — from the id alone, which tells the stack nothing it did not
     hold already — because a FAILED rollback would strand the stack."""
+    from .rollback import from_record  # noqa: PLC0415 - not on a Create's path
+
     answer = from_record(event, context)
     if answer is not None:
         logger.warning(
@@ -181,6 +186,8 @@ def _rollback_target(
         return RollbackTarget(
             RollbackState.UNKNOWN, reason="the previous properties no longer validate"
         )
+    from .rollback import rollback_target  # noqa: PLC0415 - Updates that move on only
+
     target, calls = rollback_target(current, old, clients=services.clients, deadline=deadline)
     services.count("EcrCalls", calls)
     return target

@@ -45,7 +45,7 @@ import itertools
 import json
 import re
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -59,6 +59,7 @@ from ..model import (
     TagMatch,
 )
 from ..references import Repository
+from ..values import frozen
 from .events import PHYSICAL_ID_LIMIT, CfnEvent
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ _ENTRY = re.compile(
 _CLOUDFORMATION_KEYS = frozenset({"ServiceToken", "ServiceTimeout"})
 
 
-@dataclass(frozen=True)
+@frozen
 class PhysicalId:
     """A parsed ``r1`` id. ``images`` is None when the set was not carried (``DROPPED``); in an
     abbreviated record a ``RecordedImage``'s digests are ``sha256:`` and a hex prefix."""

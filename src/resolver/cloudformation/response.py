@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import Enum
 
+from ..values import frozen
 from .events import ReplyTo
 
 MAX_BODY_BYTES = 4096
@@ -27,7 +28,7 @@ class Status(Enum):
     FAILED = "FAILED"
 
 
-@dataclass(frozen=True)
+@frozen
 class CfnResponse:
     status: Status
     physical_resource_id: str

@@ -28,11 +28,12 @@ from dataclasses import replace
 
 from ..engine import Deadline, resolve
 from ..engine.ecr.clients import EcrClients
-from ..errors import ResolverError
+from ..errors import LookupFailedError, ResolverError
 from ..model import (
     DEFAULT_ATTRIBUTES,
     READY,
     OnMissing,
+    OnRetentionRisk,
     OnVulnerable,
     RecordedImage,
     Resolution,
@@ -167,7 +168,19 @@ def _previous(
         require_scan=False,
         wait_seconds=0,
     )
-    resolution = resolve(lenient, clients=services.clients, deadline=deadline)
+    try:
+        resolution = resolve(lenient, clients=services.clients, deadline=deadline)
+    except LookupFailedError as exc:
+        # A gate that cannot read the findings it judges fails a Create; on the way back the
+        # images are answered without it (the stack ran them), and the log says what was not read.
+        notes.append(f"the gates' findings ({exc})")
+        ungated = tuple(
+            replace(spec, fail_on=None, on_retention_risk=OnRetentionRisk.REPORT)
+            for spec in request.images
+        )
+        resolution = resolve(
+            replace(lenient, images=ungated), clients=services.clients, deadline=deadline
+        )
     return resolution, [*notes, "the previous images were not recorded in the id: resolved again"]
 
 

@@ -3,12 +3,13 @@ Lambda's context object."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Protocol
 
 from ..engine import Deadline
 from ..engine.ecr.clients import EcrClients
 from ..references import Registry
+from ..values import frozen
 from .events import CfnEvent
 from .trust import StackPolicy
 
@@ -30,7 +31,7 @@ class RollbackDetector(Protocol):
     def rolling_back(self, stack_id: str, *, deadline: Deadline) -> bool | None: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class Services:
     """What ``handle`` talks to, made once per Lambda environment."""
 

@@ -38,7 +38,8 @@ class StackStatus:
             return None
         left = deadline.remaining()
         budget = Deadline.after(BUDGET_SECONDS if left is None else min(BUDGET_SECONDS, left))
-        (status,) = run_all([partial(self._status, region, stack_id)], deadline=budget)
+        jobs = {stack_id: partial(self._status, region, stack_id)}
+        status = run_all(jobs, deadline=budget, late=None)[stack_id]
         if status is None:
             logger.warning(
                 "Could not read the stack status in time", extra={"budget_s": BUDGET_SECONDS}

@@ -26,16 +26,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from ..errors import StackNotAllowedError, StackPrefixesMisconfiguredError
+from ..values import frozen
 
 ENVIRONMENT_VARIABLE = "IMAGE_RESOLVER_ALLOWED_STACK_PREFIXES"
 
 _STACK_NAME = re.compile(r"arn:[a-z-]+:cloudformation:[a-z0-9-]+:\d{12}:stack/([^/]+)/.+")
 
 
-@dataclass(frozen=True)
+@frozen
 class StackPolicy:
     """Stack-name prefixes allowed to use the resolver; none means every stack.
 

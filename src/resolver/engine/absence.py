@@ -26,28 +26,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import partial
 
-from ..errors import ListingTooLargeError
-from ..references import ImageRef, Registry, Repository
+from ..references import ImageRef, Registry
+from ..values import frozen
 from .ecr.clients import EcrClients
-from .ecr.describe_images import ACTIVATING, ARCHIVED, StoredListing, list_stored_images
-from .ecr.failures import EcrFailure, FailureKind
+from .ecr.describe_images import ACTIVATING, ARCHIVED, list_stored_images
+from .ecr.failures import TIMED_OUT, EcrFailure, FailureKind
 from .ecr.pull_through_cache import CacheRule, cache_rules
-from .fanout import Deadline, run_all
+from .fanout import Deadline, Report, run_all
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@frozen
 class Archived:
     """In the archive storage class (or being restored from it): listed, but no pull."""
 
     detail: str
 
 
-@dataclass(frozen=True)
+@frozen
 class NotCached:
     """Under a pull-through cache rule, and not imported: unknown, so a lookup failure."""
 
@@ -57,20 +56,14 @@ class NotCached:
 Explanation = Archived | NotCached
 
 
-@dataclass(frozen=True)
-class Explained:
-    explanations: Mapping[ImageRef, Explanation]
-    calls: int
-
-
 def explain(
     unanswered: Mapping[ImageRef, EcrFailure], *, clients: EcrClients, deadline: Deadline
-) -> Explained:
+) -> Report[ImageRef, Explanation]:
     """An explanation for each image of ``unanswered`` that has one; the rest stand as they are."""
     archived, calls = _archived(unanswered, clients=clients, deadline=deadline)
     rest = {ref: answer for ref, answer in unanswered.items() if ref not in archived}
     cached, more = _not_cached(rest, clients=clients, deadline=deadline)
-    return Explained({**archived, **cached}, calls + more)
+    return Report({**archived, **cached}, calls=calls + more)
 
 
 # --- archived images -------------------------------------------------------------------------
@@ -87,20 +80,18 @@ def _archived(
             if answer.kind is not FailureKind.REPOSITORY_NOT_FOUND
         }
     )
-    jobs = [
-        partial(_listing, clients, repo, status)
+    jobs = {
+        (repo, status): partial(list_stored_images, clients, repo, status=status)
         for repo in repos
         for status in (ARCHIVED, ACTIVATING)
-    ]
-    listings = run_all(jobs, deadline=deadline)
+    }
     found: dict[ImageRef, Explanation] = {}
     calls = 0
-    keys = [(repo, status) for repo in repos for status in (ARCHIVED, ACTIVATING)]
-    for (repo, status), listing in zip(keys, listings, strict=True):
-        if not isinstance(listing, StoredListing):
+    for (repo, status), listing in run_all(jobs, deadline=deadline, late=TIMED_OUT).items():
+        if isinstance(listing, EcrFailure):
             logger.warning(
                 "Could not list archived images",
-                extra={"repository": repo.name, "reason": str(listing or "timed out")},
+                extra={"repository": repo.name, "reason": str(listing)},
             )
             continue
         calls += listing.pages
@@ -118,15 +109,6 @@ def _archived(
             if stored is not None:
                 found[ref] = Archived(_archive_detail(status, stored.digest))
     return found, calls
-
-
-def _listing(
-    clients: EcrClients, repo: Repository, status: str
-) -> StoredListing | EcrFailure | str:
-    try:
-        return list_stored_images(clients, repo, status=status)
-    except ListingTooLargeError as exc:
-        return str(exc)
 
 
 def _archive_detail(status: str, digest: str) -> str:
@@ -151,16 +133,16 @@ def _not_cached(
     registries = sorted({ref.repository.registry for ref in unanswered})
     if not registries:
         return {}, 0
-    answers = run_all([partial(cache_rules, clients, r) for r in registries], deadline=deadline)
+    jobs = {registry: partial(cache_rules, clients, registry) for registry in registries}
     rules: dict[Registry, tuple[CacheRule, ...]] = {}
-    for registry, answer in zip(registries, answers, strict=True):
-        if isinstance(answer, tuple):
-            rules[registry] = answer
-        else:
+    for registry, answer in run_all(jobs, deadline=deadline, late=TIMED_OUT).items():
+        if isinstance(answer, EcrFailure):
             logger.warning(
                 "Could not read pull-through cache rules",
-                extra={"registry": registry.account_id, "reason": str(answer or "timed out")},
+                extra={"registry": registry.account_id, "reason": str(answer)},
             )
+        else:
+            rules[registry] = answer
     found: dict[ImageRef, Explanation] = {}
     for ref in unanswered:
         rule = next(

@@ -10,18 +10,17 @@ this.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import partial
 
-from ..errors import ListingTooLargeError
 from ..references import Repository
+from ..values import frozen
 from .ecr.clients import EcrClients
-from .ecr.describe_images import StoredListing, list_stored_images
+from .ecr.describe_images import list_stored_images
 from .ecr.failures import TIMED_OUT, EcrFailure
 from .fanout import Deadline, run_all
 
 
-@dataclass(frozen=True)
+@frozen
 class Digests:
     listed: Mapping[Repository, frozenset[str]]
     unlisted: Mapping[Repository, str]  # why ECR could not list it
@@ -32,22 +31,14 @@ def listed_digests(
     repositories: Iterable[Repository], *, clients: EcrClients, deadline: Deadline
 ) -> Digests:
     """The digests of every active image of each repository, listed concurrently."""
-    repos = sorted(set(repositories))
-    answers = run_all([partial(_listing, clients, repo) for repo in repos], deadline=deadline)
+    jobs = {repo: partial(list_stored_images, clients, repo) for repo in sorted(set(repositories))}
     listed: dict[Repository, frozenset[str]] = {}
     unlisted: dict[Repository, str] = {}
     calls = 0
-    for repo, answer in zip(repos, answers, strict=True):
-        if isinstance(answer, StoredListing):
+    for repo, answer in run_all(jobs, deadline=deadline, late=TIMED_OUT).items():
+        if isinstance(answer, EcrFailure):
+            unlisted[repo] = str(answer)
+        else:
             listed[repo] = frozenset(image.digest for image in answer.images)
             calls += answer.pages
-        else:
-            unlisted[repo] = str(answer or TIMED_OUT)
     return Digests(listed, unlisted, calls)
-
-
-def _listing(clients: EcrClients, repo: Repository) -> StoredListing | EcrFailure | str:
-    try:
-        return list_stored_images(clients, repo)
-    except ListingTooLargeError as exc:
-        return str(exc)

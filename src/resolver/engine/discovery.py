@@ -18,16 +18,8 @@ from .ecr.clients import EcrClients
 from .ecr.describe_images import Listing, list_tagged_images
 from .ecr.failures import TIMED_OUT, EcrFailure, FailureKind
 from .fanout import Deadline, run_all
-from .policy import absent_status
+from .outcomes import Absent, absent_status
 from .tag_choice import ListedImage, VersionChoice, coherent_latest, newest_matching
-
-
-@dataclass(frozen=True)
-class Absence:
-    """Why an image has no concrete tag: its status and a reason for a person."""
-
-    status: ImageStatus
-    detail: str
 
 
 @dataclass
@@ -35,8 +27,7 @@ class Discovery:
     """What one round of discovery found, image by image."""
 
     refs: dict[str, ImageRef] = field(default_factory=dict)  # image name -> concrete image
-    absent: dict[str, Absence] = field(default_factory=dict)  # image name -> why none
-    failures: list[ImageProblem] = field(default_factory=list)  # ECR could not answer
+    settled: dict[str, Absent | ImageProblem] = field(default_factory=dict)  # no concrete image
     calls: int = 0  # DescribeImages pages
     version: str | None = None  # the version chosen for Version: latest
 
@@ -47,13 +38,11 @@ def discover(specs: Sequence[ImageSpec], *, clients: EcrClients, deadline: Deadl
     searching = [s for s in specs if s.match is not TagMatch.EXACT]
     if not searching:
         return found
-    repos = sorted({s.ref.repository for s in searching})
-    answers = run_all(
-        [partial(list_tagged_images, clients, repo) for repo in repos], deadline=deadline
-    )
-    listings: dict[Repository, Listing | EcrFailure] = {
-        repo: answer or TIMED_OUT for repo, answer in zip(repos, answers, strict=True)
+    jobs = {
+        repo: partial(list_tagged_images, clients, repo)
+        for repo in sorted({s.ref.repository for s in searching})
     }
+    listings = run_all(jobs, deadline=deadline, late=TIMED_OUT)
     found.calls = sum(
         listing.pages for listing in listings.values() if isinstance(listing, Listing)
     )
@@ -75,17 +64,17 @@ def discover(specs: Sequence[ImageSpec], *, clients: EcrClients, deadline: Deadl
 
 def _record_failed(found: Discovery, spec: ImageSpec, failure: EcrFailure) -> None:
     if failure.kind is FailureKind.ERROR:
-        found.failures.append(ImageProblem(spec.name, spec.ref.location, str(failure)))
+        found.settled[spec.name] = ImageProblem(spec.name, spec.ref.location, str(failure))
     else:
         detail = "repository not found" if failure.kind is FailureKind.REPOSITORY_NOT_FOUND else ""
-        found.absent[spec.name] = Absence(absent_status(failure.kind, spec.ref), detail)
+        found.settled[spec.name] = Absent(absent_status(failure.kind, spec.ref), detail)
 
 
 def _match_pattern(found: Discovery, spec: ImageSpec, listing: tuple[ListedImage, ...]) -> None:
     pattern = spec.ref.tag or ""
     match = newest_matching(listing, pattern)
     if match is None:
-        found.absent[spec.name] = Absence(ImageStatus.TAG_NOT_FOUND, f"no tag matches {pattern}")
+        found.settled[spec.name] = Absent(ImageStatus.TAG_NOT_FOUND, f"no tag matches {pattern}")
     else:
         found.refs[spec.name] = ImageRef(spec.ref.repository, tag=match.tag)
 
@@ -100,7 +89,7 @@ def _choose_version(
         # A component whose repository is missing or unreadable: no version can be coherent.
         reason = "no coherent version: another component's repository could not be listed"
         for spec in listed:
-            found.absent[spec.name] = Absence(ImageStatus.TAG_NOT_FOUND, reason)
+            found.settled[spec.name] = Absent(ImageStatus.TAG_NOT_FOUND, reason)
         return
     choice = coherent_latest({s.name: (usable[s.ref.repository], s.ref.tag or "") for s in listed})
     if isinstance(choice, VersionChoice):
@@ -109,4 +98,4 @@ def _choose_version(
             found.refs[spec.name] = ImageRef(spec.ref.repository, tag=choice.matches[spec.name].tag)
     else:
         for spec in listed:
-            found.absent[spec.name] = Absence(ImageStatus.TAG_NOT_FOUND, choice.reason)
+            found.settled[spec.name] = Absent(ImageStatus.TAG_NOT_FOUND, choice.reason)

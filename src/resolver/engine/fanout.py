@@ -2,7 +2,10 @@
 
 Every ECR read the resolver makes fans out the same way: a few calls (one per repository, per
 100 ids, per image scanned) that do not depend on each other. This is the one place that owns
-the thread pool and the deadline, so no caller waits past the Lambda's remaining time.
+the thread pool and the deadline, so no caller waits past the Lambda's remaining time. Jobs are
+keyed (a repository, a chunk, an image), and every key gets an answer: the job's, or the caller's
+``late`` value for one still running at the deadline. ``Report`` is what every such read returns:
+the answers by key, and the calls they took.
 
 Time comes from the deadline's ``Clock``, so waiting (``WaitSeconds``, scans in progress) is
 tested with a fake clock instead of real sleeps, and so is the wall time lifecycle rules count
@@ -14,12 +17,16 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, cast
 
+from ..values import frozen
+
+K = TypeVar("K")
+V = TypeVar("V")
 T = TypeVar("T")
+L = TypeVar("L")
 
 MAX_CONCURRENCY = 16  # calls in flight at once: well under ECR's quotas and botocore's pool
 
@@ -48,7 +55,7 @@ class SystemClock:
 SYSTEM_CLOCK: Clock = SystemClock()
 
 
-@dataclass(frozen=True)
+@frozen
 class Deadline:
     """A point in time on ``clock`` (``None``: no limit) that every call and wait respects."""
 
@@ -72,35 +79,43 @@ class Deadline:
 NO_DEADLINE = Deadline()
 
 
-def run_all(jobs: Sequence[Callable[[], T]], *, deadline: Deadline) -> list[T | None]:
-    """Each job's result, in order; ``None`` for a job still running at the deadline.
+@frozen
+class Report(Generic[K, V]):
+    """What a fanned-out read answered, key by key, and the AWS calls it took."""
+
+    answers: Mapping[K, V]
+    calls: int
+
+
+def run_all(jobs: Mapping[K, Callable[[], T]], *, deadline: Deadline, late: L) -> dict[K, T | L]:
+    """Each key's job answer; ``late`` for a job still running at the deadline.
 
     Without a limit, it waits as long as the jobs take (their own botocore timeouts still bound
     them). A job still running at the deadline is abandoned on a daemon thread: it can neither
     hold up the response nor keep a CLI process alive. An exception in a job is raised here, in
     the caller's thread.
     """
+    answers: dict[K, T | L] = dict.fromkeys(jobs, late)
     if not jobs:
-        return []
-    done: queue.Queue[tuple[int, T | None, BaseException | None]] = queue.Queue()
+        return answers
+    done: queue.Queue[tuple[K, T | None, BaseException | None]] = queue.Queue()
     slots = threading.BoundedSemaphore(MAX_CONCURRENCY)
 
-    def run(index: int, job: Callable[[], T]) -> None:
+    def run(key: K, job: Callable[[], T]) -> None:
         with slots:
             try:
-                done.put((index, job(), None))
+                done.put((key, job(), None))
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-                done.put((index, None, exc))
+                done.put((key, None, exc))
 
-    for index, job in enumerate(jobs):
-        threading.Thread(target=run, args=(index, job), daemon=True, name=f"aws-{index}").start()
-    results: list[T | None] = [None] * len(jobs)
+    for number, (key, job) in enumerate(jobs.items()):
+        threading.Thread(target=run, args=(key, job), daemon=True, name=f"aws-{number}").start()
     for _ in jobs:
         try:
-            index, value, error = done.get(timeout=deadline.remaining())
+            key, value, error = done.get(timeout=deadline.remaining())
         except queue.Empty:
             break
         if error is not None:
             raise error
-        results[index] = value
-    return results
+        answers[key] = cast("T", value)
+    return answers

@@ -1,89 +1,95 @@
-"""The vulnerability gate: scan findings for gated images (``FailOnSeverity``) or for all found
-images (the ``Findings`` attribute), a scan still in progress polled for ``ScanWaitSeconds``."""
+"""Scan findings, and the vulnerability gate: two steps, because a rollback reads without gating.
+
+``read_findings`` reads them for gated images (``FailOnSeverity``) or for every found image (the
+``Findings`` attribute), polling a scan in progress for up to ``wait_seconds``. A read ECR
+refuses is an ``Unknown`` report, never an error: findings describe an image. ``apply_gate``
+then judges the gated images — and only there does an unknown report fail, because the gate the
+user asked for cannot judge without it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from ..errors import ImageProblem, LookupFailedError
-from ..model import Attribute, ImageResult, ImageStatus, ResolveRequest, ScanReport, ScanState
+from ..model import (
+    Attribute,
+    ImageResult,
+    ImageStatus,
+    Observer,
+    ResolveRequest,
+    ScanReport,
+    ScanState,
+    WaitingFor,
+)
+from .backoff import Pauses
 from .ecr.batches import Target
 from .ecr.clients import EcrClients
 from .ecr.failures import EcrFailure
 from .ecr.scan_findings import scan_findings
 from .fanout import Deadline
 
-FIRST_DELAY_SECONDS = 2.0
-MAX_DELAY_SECONDS = 10.0
 
-
-def add_scans(
+def read_findings(  # noqa: PLR0913 - keyword-only after the first two: no mix-ups
     request: ResolveRequest,
     images: tuple[ImageResult, ...],
     *,
     clients: EcrClients,
     deadline: Deadline,
+    wait_seconds: float,
+    observer: Observer | None = None,
 ) -> tuple[tuple[ImageResult, ...], int]:
-    """``images`` with findings read and the gate applied, and the ECR calls made."""
-    if not request.scans_needed:
-        return images, 0
+    """``images`` with ``scan`` set where findings are wanted, and the ECR calls made.
+
+    ``observer`` hears a ``Waiting`` before each sleep for a scan in progress.
+    """
     everything = Attribute.FINDINGS in request.attributes
     scanned = [image for image in images if image.found and (everything or image.spec.fail_on)]
     # ECR scans images, not indexes: an unpinned index is judged by all its runnable images.
-    targets = {target: image for image in scanned for target in _scan_targets(image)}
+    targets = {target: image.name for image in scanned for target in _scan_targets(image)}
     if not targets:
         return images, 0
-    reports, calls = _reports(targets, request=request, clients=clients, deadline=deadline)
-    problems = [
-        ImageProblem(image.name, image.image_ref.location, str(report))
-        for target, image in targets.items()
-        if isinstance(report := reports[target], EcrFailure)
-    ]
-    if problems:
-        raise LookupFailedError(problems)
+    pauses = Pauses(WaitingFor.SCAN, budget=wait_seconds, deadline=deadline, observer=observer)
+    pending = list(targets)
+    reports: dict[Target, ScanReport] = {}
+    calls = 0
+    while True:
+        answered = scan_findings(pending, clients=clients, deadline=deadline)
+        reports.update((target, _report(answer)) for target, answer in answered.answers.items())
+        calls += answered.calls
+        pending = [t for t in pending if reports[t].state is ScanState.IN_PROGRESS]
+        if not pauses.pause(sorted({targets[t] for t in pending})):
+            break
     merged = {
-        image.name: ScanReport.merged(
-            [r for t in _scan_targets(image) if isinstance(r := reports[t], ScanReport)]
-        )
+        image.name: ScanReport.merged([reports[t] for t in _scan_targets(image)])
         for image in scanned
     }
-    gated = tuple(
-        _gated(request, image, merged[image.name]) if image.name in merged else image
+    read = tuple(
+        replace(image, scan=merged[image.name]) if image.name in merged else image
         for image in images
     )
-    return gated, calls
+    return read, calls
 
 
-def _reports(
-    targets: dict[Target, ImageResult],
-    *,
-    request: ResolveRequest,
-    clients: EcrClients,
-    deadline: Deadline,
-) -> tuple[dict[Target, ScanReport | EcrFailure], int]:
-    """Findings per image; a scan in progress is asked again, with backoff, within
-    ``ScanWaitSeconds`` and the deadline."""
-    pending = list(targets)
-    reports: dict[Target, ScanReport | EcrFailure] = {}
-    calls = 0
-    slept, delay = 0.0, FIRST_DELAY_SECONDS
-    while True:
-        scan_round = scan_findings(pending, clients=clients, deadline=deadline)
-        reports.update(scan_round.answers)
-        calls += scan_round.calls
-        pending = [t for t in pending if _running(reports[t])]
-        if (
-            not pending
-            or slept + delay > request.scan_wait_seconds
-            or not deadline.allows_sleep(delay)
-        ):
-            return reports, calls
-        deadline.clock.sleep(delay)
-        slept, delay = slept + delay, min(delay * 1.5, MAX_DELAY_SECONDS)
+def apply_gate(request: ResolveRequest, images: tuple[ImageResult, ...]) -> tuple[ImageResult, ...]:
+    """``images`` judged by their ``FailOnSeverity``: ``Vulnerable`` at or above it, ``NotScanned``
+    without a completed scan under ``RequireScan``. Raises ``LookupFailedError`` for a gated
+    image whose findings ECR would not give: the gate cannot judge it, and an image it cannot
+    judge is never waved through."""
+    unjudged = [
+        ImageProblem(image.name, image.image_ref.location, image.scan.detail)
+        for image in images
+        if image.spec.fail_on and image.scan and image.scan.state is ScanState.UNKNOWN
+    ]
+    if unjudged:
+        raise LookupFailedError(unjudged)
+    return tuple(_gated(request, image) for image in images)
 
 
-def _running(report: ScanReport | EcrFailure) -> bool:
-    return isinstance(report, ScanReport) and report.state is ScanState.IN_PROGRESS
+def _report(answer: ScanReport | EcrFailure) -> ScanReport:
+    if isinstance(answer, EcrFailure):
+        return ScanReport(ScanState.UNKNOWN, detail=str(answer), error=answer.code)
+    return answer
 
 
 def _scan_targets(image: ImageResult) -> list[Target]:
@@ -91,10 +97,9 @@ def _scan_targets(image: ImageResult) -> list[Target]:
     return [(repo, digest) for digest in image.children or (image.digest or "",)]
 
 
-def _gated(request: ResolveRequest, image: ImageResult, report: ScanReport) -> ImageResult:
-    image = replace(image, scan=report)
-    threshold = image.spec.fail_on
-    if threshold is None:
+def _gated(request: ResolveRequest, image: ImageResult) -> ImageResult:
+    threshold, report = image.spec.fail_on, image.scan
+    if threshold is None or report is None:
         return image
     if report.state is ScanState.COMPLETE:
         count = report.at_or_above(threshold)

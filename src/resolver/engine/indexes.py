@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UnreadableManifestError
 from ..platforms import ARM64, ARM64_DEFAULT_VARIANT, Platform, normalised
+from ..values import frozen
 
 DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -41,12 +41,11 @@ _UNKNOWN = "unknown"
 _DIGEST = re.compile(r"[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+")
 
 
-@dataclass(frozen=True)
+@frozen
 class IndexEntry:
     """One ``manifests[]`` entry of an index."""
 
     digest: str
-    media_type: str
     platform: Platform | None  # None when the entry names no (usable) platform
     attestation: bool
     artifact_type: str | None = None  # OCI 1.1: an artifact (SOCI index, signature, SBOM...)
@@ -58,7 +57,7 @@ class IndexEntry:
         return self.platform is not None and not self.attestation and not self.artifact_type
 
 
-@dataclass(frozen=True)
+@frozen
 class ImageIndex:
     """A parsed image index: every entry, attestations included, in document order."""
 
@@ -161,9 +160,6 @@ def _entry(item: object, position: int) -> IndexEntry:
     digest = item.get("digest")
     if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
         raise UnreadableManifestError(f"image index entry {position} has no valid digest")
-    media_type = item.get("mediaType", "")
-    if not isinstance(media_type, str):
-        raise UnreadableManifestError(f"image index entry {position} has a non-string mediaType")
     annotations = item.get("annotations")
     reference_type = (
         annotations.get(_REFERENCE_TYPE_ANNOTATION) if isinstance(annotations, dict) else None
@@ -173,7 +169,6 @@ def _entry(item: object, position: int) -> IndexEntry:
     artifact_type = item.get("artifactType")
     return IndexEntry(
         digest=digest,
-        media_type=media_type,
         platform=platform,
         attestation=unknown or reference_type == ATTESTATION_REFERENCE_TYPE,
         # A descriptor's artifactType is a media type; anything else names no artifact.

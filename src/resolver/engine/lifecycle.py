@@ -51,6 +51,7 @@ from functools import cached_property
 from typing import Any, Protocol, TypeVar
 
 from ..model import Retention, RetentionKind
+from ..values import frozen
 
 E = TypeVar("E", bound=Enum)
 
@@ -78,7 +79,7 @@ class StorageClass(Enum):
     ARCHIVE = "archive"
 
 
-@dataclass(frozen=True)
+@frozen
 class StoredImage:
     """One image of the repository, as DescribeImages describes it."""
 
@@ -141,7 +142,7 @@ class Counted:
 # --- tag patterns --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Glob:
     """A ``tagPatternList`` pattern: ``*`` matches any run of characters, including none, and
     nothing else is special (``.``, ``?``, ``[`` stand for themselves).
@@ -188,7 +189,7 @@ class Glob:
 # --- the policy ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Rule:
     priority: int
     tag_status: TagStatus
@@ -243,7 +244,7 @@ class Rule:
         return f"{'+'.join(str(glob) for glob in self._globs)} {noun}"
 
 
-@dataclass(frozen=True)
+@frozen
 class LifecyclePolicy:
     rules: tuple[Rule, ...]  # in priority order, lowest rulePriority first
 
@@ -333,7 +334,7 @@ class _When(Enum):
     NEVER = "never"  # its date falls past the calendar
 
 
-@dataclass(frozen=True)
+@frozen
 class _Fate:
     """What the governing rule does with the image, and why (``reason``, for a person)."""
 
@@ -342,7 +343,7 @@ class _Fate:
     reason: str
 
 
-@dataclass(frozen=True)
+@frozen
 class _Ranking:
     """A count rule's selection, newest first, as sort keys: where any image would stand in it."""
 

@@ -1,10 +1,14 @@
-"""``PushedAt`` / ``SizeInBytes`` / ``Tags``: DescribeImages, only when one of them is selected."""
+"""``PushedAt`` / ``SizeInBytes`` / ``Tags``: DescribeImages, only when one of them is selected.
+
+They describe an image rather than choose it, so ECR refusing to describe one (access denied,
+throttled, the image deleted since) never fails a deployment: the image's ``details`` then carry
+ECR's error code and the three attributes are empty.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from ..errors import ImageProblem
 from ..model import METADATA_ATTRIBUTES, ImageDetails, ImageResult, ResolveRequest
 from .ecr.batches import Target
 from .ecr.clients import EcrClients
@@ -13,38 +17,31 @@ from .ecr.failures import EcrFailure
 from .fanout import Deadline
 
 
-@dataclass(frozen=True)
-class Described:
-    images: tuple[ImageResult, ...]
-    calls: int
-    problems: tuple[ImageProblem, ...]  # images ECR could not describe: the caller decides
-
-
 def add_details(
     request: ResolveRequest,
     images: tuple[ImageResult, ...],
     *,
     clients: EcrClients,
     deadline: Deadline,
-) -> Described:
-    """``images`` with ``details`` filled in for the found ones that ECR described."""
+) -> tuple[tuple[ImageResult, ...], int]:
+    """``images`` with ``details`` set on the found ones, and the ECR calls made."""
     if not METADATA_ATTRIBUTES & set(request.attributes):
-        return Described(images, 0, ())
+        return images, 0
     # The image the tag names (for a pinned platform, its index): that is what has tags.
-    targets = {tagged(image): image for image in images if image.found}
-    report = describe_digests(targets, clients=clients, deadline=deadline)
-    problems = tuple(
-        ImageProblem(image.name, image.image_ref.location, str(answer))
-        for target, image in targets.items()
-        if isinstance(answer := report.answers.get(target), EcrFailure)
+    report = describe_digests(
+        {tagged(image) for image in images if image.found}, clients=clients, deadline=deadline
     )
-    detailed = tuple(
-        replace(image, details=answer)
-        if isinstance(answer := report.answers.get(tagged(image)), ImageDetails)
+    described = tuple(
+        replace(image, details=_details(answer))
+        if (answer := report.answers.get(tagged(image))) is not None
         else image
         for image in images
     )
-    return Described(detailed, report.calls, problems)
+    return described, report.calls
+
+
+def _details(answer: ImageDetails | EcrFailure) -> ImageDetails:
+    return ImageDetails(error=answer.code) if isinstance(answer, EcrFailure) else answer
 
 
 def tagged(image: ImageResult) -> Target:

@@ -1,88 +1,145 @@
 """``resolve``: a validated request in, one typed result per image out, in one pass.
 
-look up (``lookup``: discovery of patterns and ``Version: latest``, then ``BatchGetImage``) →
-wait for missing images (``waiting``) → metadata (``metadata``) → lifecycle-policy retention
-(``retention``) → scan findings and the gate (``gate``). Each stage takes and returns typed values; ECR is only asked what the request needs.
-``enforce`` (``policy``) is separate: the Lambda fails a deployment with it, the planner only
-reports.
+look up (``lookup``: discovery of patterns and ``Version: latest``, then ``BatchGetImage``) and
+wait for missing images (``waiting``) → one outcome per image (``outcomes``) → the policy decides
+each image's result, once (``policy.decide``) → what describes an image: metadata
+(``metadata``), lifecycle-policy retention (``retention``), scan findings (``gate``) → the
+vulnerability gate (``gate``). Each stage takes and returns typed values; ECR is only asked what
+the request needs. ``enforce`` (``policy``) is separate: the Lambda fails a deployment with it,
+the planner only reports.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
 from functools import partial
 
-from ..errors import LookupFailedError
-from ..model import METADATA_ATTRIBUTES, ImageSpec, ImageStatus, Resolution, ResolveRequest
+from ..model import (
+    METADATA_ATTRIBUTES,
+    ImageResult,
+    ImageStatus,
+    Observer,
+    Resolution,
+    ResolveRequest,
+    ScanState,
+)
 from .ecr.clients import EcrClients
 from .fanout import NO_DEADLINE, Deadline
-from .lookup import Round, look_up
-from .policy import unresolved
+from .lookup import look_up
+from .outcomes import Absent, Round
+from .policy import decide
+
+logger = logging.getLogger(__name__)
 
 
 def resolve(
-    request: ResolveRequest, *, clients: EcrClients, deadline: Deadline = NO_DEADLINE
+    request: ResolveRequest,
+    *,
+    clients: EcrClients,
+    deadline: Deadline = NO_DEADLINE,
+    observer: Observer | None = None,
 ) -> Resolution:
-    """Resolve every image of ``request``; raises ``LookupFailedError`` if ECR cannot answer.
+    """Resolve every image of ``request``; raises ``LookupFailedError`` if ECR cannot say whether
+    an image exists, or cannot give the findings a ``FailOnSeverity`` gate needs.
 
-    Every ECR call and every wait stays within ``deadline``.
+    Every ECR call and every wait stays within ``deadline``. ``observer`` hears a
+    ``model.Waiting`` before each sleep of a wait — for missing images (``WaitSeconds``) and for
+    scans in progress (``ScanWaitSeconds``) — with the images awaited and the seconds slept of
+    the budget, so a CLI can say "still waiting for Pmtiles (6 s of 120 s)". It is called on
+    this thread, between ECR calls; what it raises propagates.
     """
-    if not request.use_prebuilt:
-        return _skipped(request)
+    found = _looked_up(request, clients=clients, deadline=deadline, observer=observer)
+    images = decide(request, found.outcomes)
     # Stages only some requests need are imported when first needed: a cold start pays for
     # waiting, metadata, retention and the gate only when a template asks for them (`make bench`).
+    images, calls = describe(request, images, clients=clients, deadline=deadline)
+    if request.scans_needed:
+        from .gate import apply_gate, read_findings  # noqa: PLC0415
+
+        images, more = read_findings(
+            request,
+            images,
+            clients=clients,
+            deadline=deadline,
+            wait_seconds=request.scan_wait_seconds,
+            observer=observer,
+        )
+        images, calls = apply_gate(request, images), calls + more
+    if unknown := undescribed(images):
+        logger.warning(
+            "Some attributes are unknown: ECR did not answer", extra={"unknown": unknown}
+        )
+    return Resolution(
+        images=images,
+        on_missing=request.on_missing,
+        on_vulnerable=request.on_vulnerable,
+        ecr_calls=found.calls + calls,
+        version=found.version or request.version,
+    )
+
+
+def _looked_up(
+    request: ResolveRequest, *, clients: EcrClients, deadline: Deadline, observer: Observer | None
+) -> Round:
+    """Every image's outcome: from ECR, once more while images are missing and ``WaitSeconds``
+    allows; ``UsePreBuiltImages: false`` asks ECR nothing."""
+    if not request.use_prebuilt:
+        skipped = {spec.name: Absent(ImageStatus.SKIPPED) for spec in request.images}
+        return Round(skipped, calls=0, version=None)
     clock = deadline.clock
-    round_of = partial(_round, request, clients=clients, deadline=deadline)
+    round_of = partial(look_up, clients=clients, deadline=deadline)
     started = clock.monotonic()
     found = round_of(request.images)
-    if request.wait_seconds and any(r.build_required for r in found.results.values()):
+    if request.wait_seconds and found.missing and not found.failed:
         from .waiting import wait_for_missing  # noqa: PLC0415
 
-        round_seconds = clock.monotonic() - started
-        found = wait_for_missing(
-            request, found, look_up=round_of, deadline=deadline, round_seconds=round_seconds
+        return wait_for_missing(
+            request,
+            found,
+            look_up=round_of,
+            deadline=deadline,
+            round_seconds=clock.monotonic() - started,
+            observer=observer,
         )
-    images = tuple(found.results[spec.name] for spec in request.images)
-    calls = found.calls
+    return found
+
+
+def describe(
+    request: ResolveRequest,
+    images: tuple[ImageResult, ...],
+    *,
+    clients: EcrClients,
+    deadline: Deadline,
+) -> tuple[tuple[ImageResult, ...], int]:
+    """``images`` with the selected attributes that describe rather than choose an image —
+    ``PushedAt``/``SizeInBytes``/``Tags`` and ``Retention`` — and the ECR calls made.
+
+    ECR refusing one makes that attribute unknown (``undescribed``), never an error.
+    """
+    calls = 0
     if METADATA_ATTRIBUTES & set(request.attributes):
         from .metadata import add_details  # noqa: PLC0415
 
-        described = add_details(request, images, clients=clients, deadline=deadline)
-        if described.problems:
-            raise LookupFailedError(described.problems)
-        images, calls = described.images, calls + described.calls
+        images, calls = add_details(request, images, clients=clients, deadline=deadline)
     if request.retention_needed:  # before the gate: it judges found images, not blocked ones
         from .retention import add_retention  # noqa: PLC0415
 
         images, more = add_retention(request, images, clients=clients, deadline=deadline)
         calls += more
-    if request.scans_needed:
-        from .gate import add_scans  # noqa: PLC0415
-
-        images, more = add_scans(request, images, clients=clients, deadline=deadline)
-        calls += more
-    return Resolution(
-        images=images,
-        on_missing=request.on_missing,
-        on_vulnerable=request.on_vulnerable,
-        ecr_calls=calls,
-        version=found.version or request.version,
-    )
+    return images, calls
 
 
-def _round(
-    request: ResolveRequest, specs: Sequence[ImageSpec], *, clients: EcrClients, deadline: Deadline
-) -> Round:
-    return look_up(specs, on_missing=request.on_missing, clients=clients, deadline=deadline)
-
-
-def _skipped(request: ResolveRequest) -> Resolution:
-    """``UsePreBuiltImages: false``: no ECR call, every image takes its Fallback."""
-    return Resolution(
-        images=tuple(
-            unresolved(spec, ImageStatus.SKIPPED, request.on_missing) for spec in request.images
-        ),
-        on_missing=request.on_missing,
-        on_vulnerable=request.on_vulnerable,
-        version=request.version,
-    )
+def undescribed(images: tuple[ImageResult, ...]) -> list[str]:
+    """What ECR would not describe, image by image ("Api's findings (AccessDeniedException)"):
+    for a warning, since the attributes themselves say only ``""`` or ``Unknown: <code>``."""
+    unknown = [
+        f"{image.name}'s PushedAt, SizeInBytes, Tags ({image.details.error})"
+        for image in images
+        if image.details and image.details.error
+    ]
+    unknown += [
+        f"{image.name}'s findings ({image.scan.error})"
+        for image in images
+        if image.scan and image.scan.state is ScanState.UNKNOWN
+    ]
+    return unknown

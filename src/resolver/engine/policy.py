@@ -1,13 +1,22 @@
-"""What a missing or gated image does: the ``OnMissing`` / ``OnVulnerable`` /
-``OnRetentionRisk`` policies.
+"""The ``OnMissing`` / ``OnVulnerable`` / ``OnRetentionRisk`` policies, applied once per request.
 
-Also the one mapping from an ECR failure kind to an image status, so discovery and lookups
-agree on what "absent" looks like.
+``decide`` turns every image's outcome (``outcomes``) into its ``ImageResult``: a Fallback where
+``OnMissing`` allows one, and a ``LookupFailedError`` for every image ECR could not answer for —
+never "missing". ``enforce`` raises where a policy says the resolution must fail a deployment:
+the Lambda calls it, the planner only reports.
 """
 
 from __future__ import annotations
 
-from ..errors import ImageProblem, MissingImagesError, RetentionRiskError, VulnerableImagesError
+from collections.abc import Mapping
+
+from ..errors import (
+    ImageProblem,
+    LookupFailedError,
+    MissingImagesError,
+    RetentionRiskError,
+    VulnerableImagesError,
+)
 from ..model import (
     ImageResult,
     ImageSpec,
@@ -16,31 +25,57 @@ from ..model import (
     OnRetentionRisk,
     OnVulnerable,
     Resolution,
+    ResolveRequest,
     Source,
 )
-from ..references import ImageRef
-from .ecr.failures import FailureKind
+from .outcomes import Absent, Found, Outcome
 
 
-def absent_status(kind: FailureKind, ref: ImageRef) -> ImageStatus:
-    """The status of an image ECR says is absent (``kind`` is not ``ERROR``)."""
-    if kind is FailureKind.REPOSITORY_NOT_FOUND:
-        return ImageStatus.REPOSITORY_NOT_FOUND
-    return ImageStatus.TAG_NOT_FOUND if ref.tag else ImageStatus.DIGEST_NOT_FOUND
+def decide(request: ResolveRequest, outcomes: Mapping[str, Outcome]) -> tuple[ImageResult, ...]:
+    """One result per image of ``request``, in its order; raises ``LookupFailedError`` naming
+    every image ECR could not answer for (an image that could not be looked up may well exist).
 
-
-def unresolved(
-    spec: ImageSpec, status: ImageStatus, on_missing: OnMissing, *, detail: str = ""
-) -> ImageResult:
-    """The result for an image not taken from ECR: its Fallback where the policy allows one.
-
-    ``UsePreBuiltImages: false`` (SKIPPED) always takes the fallback; a missing image only under
-    ``OnMissing: Fallback``.
+    A missing image takes its Fallback under ``OnMissing: Fallback``; with pre-built images off
+    (``Skipped``) it always does.
     """
-    use_fallback = status is ImageStatus.SKIPPED or on_missing is OnMissing.FALLBACK
-    if use_fallback and spec.fallback:
-        return ImageResult(spec, status, spec.fallback, Source.FALLBACK, detail=detail)
-    return ImageResult(spec, status, "", Source.NONE, detail=detail)
+    results: list[ImageResult] = []
+    failed: list[ImageProblem] = []
+    for spec in request.images:
+        outcome = outcomes[spec.name]
+        if isinstance(outcome, ImageProblem):
+            failed.append(outcome)
+        else:
+            results.append(_result(spec, outcome, request.on_missing))
+    if failed:
+        raise LookupFailedError(failed)
+    return tuple(results)
+
+
+def _result(spec: ImageSpec, outcome: Found | Absent, on_missing: OnMissing) -> ImageResult:
+    if isinstance(outcome, Found):
+        return ImageResult(
+            spec,
+            ImageStatus.FOUND,
+            spec.ref.pinned_uri(outcome.digest),
+            Source.PREBUILT,
+            outcome.digest,
+            ref=outcome.ref,
+            platforms=outcome.platforms,
+            children=outcome.children,
+            tagged_digest=outcome.tagged_digest,
+        )
+    use_fallback = outcome.status is ImageStatus.SKIPPED or on_missing is OnMissing.FALLBACK
+    fallback = spec.fallback if use_fallback else None
+    return ImageResult(
+        spec,
+        outcome.status,
+        fallback or "",
+        Source.FALLBACK if fallback else Source.NONE,
+        ref=outcome.ref,
+        detail=outcome.detail,
+        platforms=outcome.platforms,
+        tagged_digest=outcome.tagged_digest,
+    )
 
 
 def enforce(resolution: Resolution) -> None:
@@ -52,7 +87,7 @@ def enforce(resolution: Resolution) -> None:
     _enforce_missing(resolution)
     if resolution.on_vulnerable is OnVulnerable.FAIL:
         vulnerable, unscanned = (
-            [problem(image) for image in resolution.images if image.status is status]
+            [_problem(image) for image in resolution.images if image.status is status]
             for status in (ImageStatus.VULNERABLE, ImageStatus.NOT_SCANNED)
         )
         if vulnerable or unscanned:
@@ -84,7 +119,7 @@ def _enforce_missing(resolution: Resolution) -> None:
     else:
         return
     if failing:
-        raise MissingImagesError([problem(image) for image in failing], fix)
+        raise MissingImagesError([_problem(image) for image in failing], fix)
 
 
 _DETAIL = {
@@ -96,7 +131,7 @@ _DETAIL = {
 }
 
 
-def problem(image: ImageResult) -> ImageProblem:
+def _problem(image: ImageResult) -> ImageProblem:
     """``image`` described for a person: name, where it is, and what is wrong with it."""
     return ImageProblem(
         image.name, image.image_ref.location, image.detail or _DETAIL.get(image.status, "")

@@ -6,8 +6,9 @@ stack the very images whose deployment just failed. ``replay`` rebuilds a ``Reso
 each image's ``RecordedImage`` and the request's specs — repositories, Fallbacks and policies come
 from the request, digests and statuses from the record — and chooses nothing anew. Attributes
 that describe an image rather than choose it (Platforms, PushedAt, SizeInBytes, Tags, Findings,
-Retention) are read again by digest; when ECR cannot answer they stay empty and the replay says what it
-could not verify. A replay never raises for ECR's sake: a rollback must not be blocked.
+Retention) are read again by digest, as a forward resolution reads them — when ECR cannot answer they
+are empty (``Unknown: <code>`` for Findings and Retention) and the replay says what it could not
+verify — but never gated. A replay never raises for ECR's sake: a rollback must not be blocked.
 
 ``rollback_target`` answers the question an Update asks before it moves on: are the images it
 replaces still in ECR, so that a failure can go back to them?
@@ -16,36 +17,35 @@ replaces still in ECR, so that a failure can go back to them?
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from ..errors import LookupFailedError, UnreadableManifestError
+from ..errors import UnreadableManifestError
 from ..model import (
-    METADATA_ATTRIBUTES,
     READY,
     VERSION_FIELD,
     Attribute,
     ImageResult,
     ImageSpec,
-    ImageStatus,
-    OnVulnerable,
     RecordedImage,
     Resolution,
     ResolveRequest,
     RollbackState,
     RollbackTarget,
-    Source,
     TagMatch,
 )
 from ..references import ImageRef
+from ..values import frozen
 from .ecr.batch_get_image import FetchedImage, fetch_images
 from .ecr.clients import EcrClients
 from .ecr.failures import EcrFailure, FailureKind
 from .fanout import Deadline
 from .indexes import read_index
-from .policy import unresolved
+from .outcomes import Absent, Found
+from .pipeline import describe, undescribed
+from .policy import decide
 
 
-@dataclass(frozen=True)
+@frozen
 class Replay:
     resolution: Resolution
     unverified: tuple[str, ...]  # what could not be read again, for a warning
@@ -64,9 +64,10 @@ def replay(
     Without ``clients`` nothing is read again (no time left for ECR): the attributes that choose
     what is deployed are exact, the ones that only describe an image are empty.
     """
-    # Rebuilt as found, so every stage describes them as it would have; the recorded status (a
+    # Decided as found, so every stage describes them as it would have; the recorded status (a
     # gate's verdict, say) is put back at the end.
-    images = tuple(_rebuilt(request, spec, recorded[spec.name], version) for spec in request.images)
+    outcomes = {spec.name: _outcome(spec, recorded[spec.name], version) for spec in request.images}
+    images = decide(request, outcomes)
     if clients is None:
         resolution = Resolution(
             _as_recorded(images, recorded),
@@ -78,26 +79,18 @@ def replay(
     unverified: list[str] = []
     calls = 0
     if Attribute.PLATFORMS in request.attributes or request.scans_needed:
-        images, more = _with_indexes(images, clients=clients, deadline=deadline, notes=unverified)
-        calls += more
-    if METADATA_ATTRIBUTES & set(request.attributes):
-        from .metadata import add_details  # noqa: PLC0415 - loaded on first use, as in pipeline
-
-        described = add_details(request, images, clients=clients, deadline=deadline)
-        images, calls = described.images, calls + described.calls
-        unverified += [
-            f"{p.name}'s PushedAt, SizeInBytes, Tags ({p.detail})" for p in described.problems
-        ]
-    if request.retention_needed:
-        from .retention import add_retention  # noqa: PLC0415 - loaded on first use
-
-        images, more = add_retention(request, images, clients=clients, deadline=deadline)
-        calls += more
+        images, calls = _with_indexes(images, clients=clients, deadline=deadline, notes=unverified)
+    images, more = describe(request, images, clients=clients, deadline=deadline)
+    calls += more
     if request.scans_needed:
-        images, more = _with_findings(request, images, clients=clients, deadline=deadline)
+        from .gate import read_findings  # noqa: PLC0415 - loaded on first use, as in pipeline
+
+        # Read to be reported, never gated, and not waited for: a rollback must not be blocked.
+        images, more = read_findings(
+            request, images, clients=clients, deadline=deadline, wait_seconds=0
+        )
         calls += more
-        if any(image.found and image.scan is None for image in images):
-            unverified.append("scan findings")
+    unverified += undescribed(images)
     resolution = Resolution(
         images=_as_recorded(images, recorded),
         on_missing=request.on_missing,
@@ -108,21 +101,13 @@ def replay(
     return Replay(resolution, tuple(unverified))
 
 
-def _rebuilt(
-    request: ResolveRequest, spec: ImageSpec, recorded: RecordedImage, version: str | None
-) -> ImageResult:
-    concrete = _concrete_ref(spec, recorded, version)
+def _outcome(spec: ImageSpec, recorded: RecordedImage, version: str | None) -> Found | Absent:
     if recorded.digest is None:  # missing, skipped: the request's policy gives the same answer
-        result = unresolved(spec, recorded.status, request.on_missing)
-        return replace(result, ref=spec.ref) if spec.match is TagMatch.EXACT else result
-    return ImageResult(
-        spec,
-        ImageStatus.FOUND,
-        spec.ref.pinned_uri(recorded.digest),
-        Source.PREBUILT,
+        return Absent(recorded.status, ref=spec.ref if spec.match is TagMatch.EXACT else None)
+    return Found(
+        _concrete_ref(spec, recorded, version),
         recorded.digest,
-        ref=concrete,
-        tagged_digest=recorded.tagged_digest or recorded.digest,
+        recorded.tagged_digest or recorded.digest,
     )
 
 
@@ -171,26 +156,6 @@ def _described(image: ImageResult, fetched: FetchedImage) -> ImageResult:
         platforms=tuple(str(p) for p in index.platforms),
         children=index.runnable_digests if unpinned else (),
     )
-
-
-def _with_findings(
-    request: ResolveRequest,
-    images: tuple[ImageResult, ...],
-    *,
-    clients: EcrClients,
-    deadline: Deadline,
-) -> tuple[tuple[ImageResult, ...], int]:
-    """Findings read again, reported only: a replay never gates."""
-    from .gate import add_scans  # noqa: PLC0415 - loaded on first use, as in pipeline
-
-    report_only = replace(
-        request, on_vulnerable=OnVulnerable.REPORT, require_scan=False, scan_wait_seconds=0
-    )
-    try:
-        scanned, calls = add_scans(report_only, images, clients=clients, deadline=deadline)
-    except LookupFailedError:
-        return images, 0
-    return tuple(replace(image, detail="") for image in scanned), calls
 
 
 def _as_recorded(

@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
-from ..errors import ListingTooLargeError
 from ..model import ImageResult, ImageStatus, ResolveRequest, Retention, RetentionKind
 from ..references import Repository
+from ..values import frozen
 from .ecr.clients import EcrClients
 from .ecr.describe_images import StoredListing, list_stored_images
-from .ecr.failures import TIMED_OUT, EcrFailure
+from .ecr.failures import LISTING_TOO_LARGE, TIMED_OUT, EcrFailure
 from .ecr.lifecycle_policy import NO_POLICY, PolicyAnswer, lifecycle_policies
 from .fanout import Deadline, run_all
 from .lifecycle import (
@@ -82,28 +82,22 @@ def _bases(
                 parsed[repo] = parse_policy(str(answer))
             except PolicyUnreadable as exc:
                 bases[repo] = _unknown(f"lifecycle policy unreadable: {exc}")
-    listed = sorted(parsed)
-    listings = run_all([partial(_listing, clients, repo) for repo in listed], deadline=deadline)
+    jobs = {repo: partial(list_stored_images, clients, repo) for repo in sorted(parsed)}
     calls = 0
-    for repo, listing in zip(listed, listings, strict=True):
-        if isinstance(listing, StoredListing):
+    for repo, listing in run_all(jobs, deadline=deadline, late=TIMED_OUT).items():
+        if isinstance(listing, EcrFailure):
+            # The resolver's own bound says what it is in words; ECR's errors by their code.
+            too_large = listing.code == LISTING_TOO_LARGE
+            bases[repo] = _unknown(
+                listing.message if too_large else f"DescribeImages: {listing.code}"
+            )
+        else:
             bases[repo] = (parsed[repo], listing)
             calls += listing.pages
-        elif isinstance(listing, Retention):
-            bases[repo] = listing
-        else:
-            bases[repo] = _unknown(f"DescribeImages: {(listing or TIMED_OUT).code}")
     return bases, calls
 
 
-def _listing(clients: EcrClients, repo: Repository) -> StoredListing | EcrFailure | Retention:
-    try:
-        return list_stored_images(clients, repo)
-    except ListingTooLargeError as exc:
-        return _unknown(f"more than {exc.limit} images to evaluate the policy against")
-
-
-@dataclass(frozen=True)
+@frozen
 class _Until:
     """The evaluator's budget: any number of tag matches, until the deadline."""
 

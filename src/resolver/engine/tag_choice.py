@@ -18,27 +18,25 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from ..model import VERSION_FIELD
+from ..values import frozen
 
 # What a ``{version}`` value may be: the characters of an ECR tag, at least one of them.
 _VERSION_VALUE = r"[A-Za-z0-9_.-]+"
 
 
-@dataclass(frozen=True)
+@frozen
 class ListedImage:
     """One tagged image as DescribeImages lists it."""
 
     digest: str
     tags: tuple[str, ...]
     pushed_at: datetime
-    size_in_bytes: int | None = None
-    media_type: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Match:
     """The tag that matched, and the image carrying it."""
 
@@ -46,7 +44,7 @@ class Match:
     image: ListedImage
 
 
-@dataclass(frozen=True)
+@frozen
 class VersionChoice:
     """The version chosen for ``Version: latest``, with each component's image."""
 
@@ -59,7 +57,7 @@ class VersionChoice:
         return max(match.image.pushed_at for match in self.matches.values())
 
 
-@dataclass(frozen=True)
+@frozen
 class NoCoherentVersion:
     """No version has every component; ``reason`` says why, for a person."""
 

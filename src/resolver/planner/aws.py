@@ -13,11 +13,11 @@ import sys
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..errors import AwsCallError, InvalidPropertyError
+from ..values import frozen
 
 if TYPE_CHECKING:
     from ..engine.ecr.clients import EcrClients
@@ -33,7 +33,7 @@ MAX_ATTEMPTS = 3
 EMULATOR_EXPORTS = "export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=ap-southeast-2"
 
 
-@dataclass(frozen=True)
+@frozen
 class AwsOptions:
     region: str | None = None
     profile: str | None = None
@@ -51,7 +51,7 @@ def cli_config() -> Any:
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class Aws:
     """The clients every AWS call of one CLI run uses: ECR's, and the session for the others."""
 

@@ -117,14 +117,7 @@ def _plan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     given.add_argument("--resource", help="logical id of the Custom::ImageResolver resource")
 
     values = plan.add_argument_group("template parameters and the stack")
-    values.add_argument(
-        "--parameter-overrides",
-        nargs="+",
-        action="extend",
-        default=[],
-        metavar="K=V",
-        help="template parameter values (repeatable)",
-    )
+    _pairs(values, "--parameter-overrides", metavar="K=V", help="template parameter values")
     values.add_argument(
         "--config-file",
         type=Path,
@@ -133,14 +126,12 @@ def _plan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     values.add_argument(
         "--config-env", default="default", help="samconfig environment (default: default)"
     )
-    values.add_argument(
+    _pairs(
+        values,
         "--import",
         dest="imports",
-        nargs="+",
-        action="extend",
-        default=[],
         metavar="NAME=VALUE",
-        help="answer Fn::ImportValue without asking CloudFormation (repeatable)",
+        help="answer Fn::ImportValue without asking CloudFormation",
     )
     values.add_argument(
         "--stack-name",
@@ -173,6 +164,26 @@ def _plan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="poll this long (0-900) for missing images (the template's WaitSeconds is ignored)",
     )
     plan.set_defaults(command=_plan)
+
+
+def _pairs(
+    group: argparse._ArgumentGroup,
+    flag: str,
+    *,
+    metavar: str,
+    help: str,
+    dest: str | None = None,
+) -> None:
+    """An option of ``NAME=VALUE`` words, several per use and repeatable (``--x a=1 --x=b=2``)."""
+    group.add_argument(
+        flag,
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar=metavar,
+        help=f"{help} (repeatable)",
+        dest=dest or flag.removeprefix("--").replace("-", "_"),
+    )
 
 
 def _emit_options(emit: argparse._ArgumentGroup) -> None:

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InvalidPropertyError
+from ..values import frozen
 from .aws import Aws, AwsOptions, waiting_notice
 from .exit_codes import ExitCode
 
 
-@dataclass(frozen=True)
+@frozen
 class InvokeOptions:
     event: Path
     timeout_seconds: float = 120.0  # the Lambda timeout to emulate

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +21,18 @@ from ..errors import (
     RetentionRiskError,
     VulnerableImagesError,
 )
-from ..model import OnMissing, Resolution, ResolveRequest, RollbackState, RollbackTarget
+from ..model import (
+    OnMissing,
+    Resolution,
+    ResolveRequest,
+    RollbackState,
+    RollbackTarget,
+    Waiting,
+    WaitingFor,
+)
 from ..properties import parse_request
 from ..references import Registry, partition_of_region
+from ..values import frozen
 from .aws import Aws, AwsOptions, Exports, waiting_notice
 from .exit_codes import ExitCode
 from .options import Colour, ContextKeys, Emit, Output, OverrideNames
@@ -45,7 +54,7 @@ if TYPE_CHECKING:
 _DECIDED_BY_THE_PLANNER = frozenset({"UsePreBuiltImages", "OnMissing", "WaitSeconds"})
 
 
-@dataclass(frozen=True)
+@frozen
 class TemplateSource:
     """A consumer template, evaluated as CloudFormation would with these inputs."""
 
@@ -57,7 +66,7 @@ class TemplateSource:
     imports: Mapping[str, str] | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class SpecSource:
     """A YAML/JSON file holding the resource's properties."""
 
@@ -65,7 +74,7 @@ class SpecSource:
     resource: str = "Images"  # its logical id in a deployed stack (--stack-name)
 
 
-@dataclass(frozen=True)
+@frozen
 class PlanOptions:
     source: TemplateSource | SpecSource
     aws: AwsOptions = field(default_factory=AwsOptions)
@@ -81,7 +90,7 @@ class PlanOptions:
     summary_file: Path | None = None  # also append a Markdown report here ($GITHUB_STEP_SUMMARY)
 
 
-@dataclass(frozen=True)
+@frozen
 class _Template:
     """A consumer template and everything the files say about evaluating it."""
 
@@ -92,7 +101,7 @@ class _Template:
     imports: Mapping[str, str]
 
 
-@dataclass(frozen=True)
+@frozen
 class _Planned:
     """The resource's properties and logical id, the parameters its template declares (None for
     a spec), and the stack's name where it is known."""
@@ -125,7 +134,7 @@ def run_plan(options: PlanOptions) -> ExitCode:
         wait_seconds=options.wait_seconds,
     )
     with waiting_notice(f"ECR ({aws.where('ecr')})", polling_seconds=options.wait_seconds):
-        resolution = resolve(request, clients=clients)
+        resolution = resolve(request, clients=clients, observer=_say_still_waiting)
         target = (
             _deployed_target(
                 options.stack_name, source.logical_id, request, aws=aws, clients=clients
@@ -150,6 +159,16 @@ def run_plan(options: PlanOptions) -> ExitCode:
         print(f"resolver: {exc}", file=sys.stderr)
         return ExitCode.RETENTION_RISK
     return ExitCode.OK
+
+
+def _say_still_waiting(waiting: Waiting) -> None:
+    """``--wait`` (and a scan still in progress) is never silent: one line per round."""
+    what = "a scan of " if waiting.reason is WaitingFor.SCAN else ""
+    print(
+        f"resolver: still waiting for {what}{', '.join(waiting.images)} "
+        f"({waiting.slept:.0f} s of {waiting.budget:.0f} s)",
+        file=sys.stderr,
+    )
 
 
 def _warn_undeclared(names: OverrideNames, declared: frozenset[str] | None) -> None:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from ..model import ImageResult, ImageStatus, Resolution, RollbackState, RollbackTarget
+from ..values import frozen
 from .options import ContextKeys, OverrideNames
 
 SCHEMA_VERSION = 1
@@ -18,7 +18,7 @@ SCHEMA_VERSION = 1
 _GREEN, _YELLOW, _RED, _BOLD = "32", "33", "31", "1"
 
 
-@dataclass(frozen=True)
+@frozen
 class ResponseForecast:
     """The custom resource's response to this deployment's Create, as the function sizes it
     (``cloudformation.budget``): its bytes and rollback record; None when it would not fit (the

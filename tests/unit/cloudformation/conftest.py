@@ -13,5 +13,5 @@ from botocore.stub import Stubber
 def stubber() -> Iterator[Stubber]:
     client = boto3.Session().client("ecr", region_name="ap-southeast-2")
     with Stubber(client) as stub:
-        stub.client = client  # type: ignore[attr-defined]
+        stub.client = client
         yield stub

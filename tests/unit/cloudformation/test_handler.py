@@ -55,7 +55,7 @@ class Metrics:
 
 
 def services(stubber: Stubber, stacks: Stacks | None = None) -> Services:
-    clients = EcrClients(client=stubber.client)  # type: ignore[attr-defined]
+    clients = EcrClients(client=stubber.client)
     return Services(clients=clients, stacks=stacks or Stacks(), metrics=Metrics())
 
 
@@ -147,7 +147,7 @@ def test_an_ecr_error_fails_without_calling_anything_missing(stubber: Stubber) -
 
 def test_a_response_over_4096_bytes_fails_with_how_to_trim_it(stubber: Stubber) -> None:
     images = {f"Service{i:02d}": {"Tag": f"svc-{i}"} for i in range(30)}
-    properties = {"Repository": "app", "Images": images, "OnMissing": "Report"}
+    properties: dict[str, Any] = {"Repository": "app", "Images": images, "OnMissing": "Report"}
     properties["Attributes"] = ["Uri", "Digest", "TagUri", "Source", "Status", "BuildRequired"]
     stubber.add_response(
         "batch_get_image",

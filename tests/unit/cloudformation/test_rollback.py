@@ -91,7 +91,7 @@ def test_the_way_back_is_unknown_without_a_usable_record(stubber: Stubber) -> No
     previous = parse_request(
         one_image().properties, default_registry=Registry("123456789012", "ap-southeast-2")
     )
-    clients = EcrClients(client=stubber.client)  # type: ignore[attr-defined]
+    clients = EcrClients(client=stubber.client)
     unknown, calls = rollback_target(None, previous, clients=clients, deadline=Deadline())
     assert (unknown.state, calls) == (RollbackState.UNKNOWN, 0)
     assert "earlier version" in unknown.reason
@@ -102,3 +102,23 @@ def test_the_way_back_is_unknown_without_a_usable_record(stubber: Stubber) -> No
     target, calls = rollback_target(dropped, previous, clients=clients, deadline=Deadline())
     assert (target.state, calls) == (RollbackState.UNKNOWN, 0)
     assert "did not fit" in target.reason
+
+
+def test_a_rollback_resolved_again_is_never_gated(stubber: Stubber) -> None:
+    """No record (an id 0.1 made), a vulnerability gate, and findings ECR will not give: the
+    gate cannot judge, which fails a Create, but the way back is answered all the same."""
+    stacks = Stacks(rolling=True)
+    gated = one_image(FailOnSeverity="HIGH")
+    rollback = replace(
+        gated,
+        request_type=RequestType.UPDATE,
+        physical_resource_id="cloudtak-dev-Images-8de3296763",
+    )
+    digest = answer_found(stubber)
+    stubber.add_client_error("describe_image_scan_findings", "AccessDeniedException", "no")
+    answer_found(stubber)  # looked up again, without the gate
+    svc = services(stubber, stacks)
+    answer = handle(rollback, Context(), services=svc)
+    assert answer.status is Status.SUCCESS
+    assert answer.data["Api.Uri"].endswith(f"/app@{digest}")
+    assert svc.metrics.added["RollbackDegraded"] == 1  # type: ignore[union-attr]

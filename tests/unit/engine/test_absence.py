@@ -4,6 +4,7 @@ archive storage class nor pull-through caches)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from botocore.stub import Stubber
 
 from resolver.engine import enforce, resolve
+from resolver.engine.ecr import describe_images
 from resolver.engine.ecr.clients import EcrClients
 from resolver.errors import LookupFailedError, MissingImagesError
 from resolver.model import ImageStatus, Resolution, RetentionKind, Source
@@ -180,6 +182,24 @@ def test_when_the_second_look_is_refused_the_first_answer_stands(ecr: Ecr) -> No
     ecr.stubber.add_client_error("describe_pull_through_cache_rules", "AccessDeniedException", "no")
     (api,) = ecr.resolve({"Api": {"Tag": "api-1"}}).images
     assert api.status is ImageStatus.TAG_NOT_FOUND  # as before the second look existed
+
+
+def test_an_archive_too_large_to_list_leaves_the_first_answer_and_says_why(
+    ecr: Ecr, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(describe_images, "MAX_LISTED_IMAGES", 1)
+    ecr.not_found({"imageTag": "api-1"})
+    other = detail("ARCHIVED", "api-0", digest="sha256:" + "e" * 64)
+    ecr.listings(detail("ARCHIVED", "api-1"), other)  # two archived images: past the bound
+    ecr.cache_rules()
+    with caplog.at_level(logging.WARNING):
+        (api,) = ecr.resolve({"Api": {"Tag": "api-1"}}).images
+    assert api.status is ImageStatus.TAG_NOT_FOUND  # not known to be archived: as it was
+    (warning,) = [r for r in caplog.records if r.getMessage() == "Could not list archived images"]
+    assert (
+        vars(warning)["reason"]
+        == "ListingTooLarge: more than 1 archived images, the most the resolver lists"
+    )
 
 
 # --- pull-through caches --------------------------------------------------------------------------

@@ -12,12 +12,14 @@ from ...fakes import FakeClock
 
 
 def test_results_come_back_in_job_order() -> None:
-    jobs = [lambda n=n: n * n for n in range(40)]  # more jobs than MAX_CONCURRENCY
-    assert run_all(jobs, deadline=NO_DEADLINE) == [n * n for n in range(40)]
+    jobs = {n: lambda n=n: n * n for n in range(40)}  # more jobs than MAX_CONCURRENCY
+    assert list(run_all(jobs, deadline=NO_DEADLINE, late=None).values()) == [
+        n * n for n in range(40)
+    ]
 
 
 def test_no_jobs() -> None:
-    assert run_all([], deadline=NO_DEADLINE) == []
+    assert run_all({}, deadline=NO_DEADLINE, late=None) == {}
 
 
 def test_an_exception_in_a_job_is_raised_in_the_callers_thread() -> None:
@@ -25,17 +27,28 @@ def test_an_exception_in_a_job_is_raised_in_the_callers_thread() -> None:
         raise KeyError("job failed")
 
     with pytest.raises(KeyError, match="job failed"):
-        run_all([lambda: 1, boom], deadline=NO_DEADLINE)
+        run_all({"one": lambda: 1, "boom": boom}, deadline=NO_DEADLINE, late=None)
 
 
 def test_a_job_still_running_at_the_deadline_is_abandoned_as_none() -> None:
     stuck = threading.Event()
     clock = FakeClock()
-    done = run_all([lambda: "quick", lambda: stuck.wait(30)], deadline=clock.deadline(0.0))
+    jobs = {0: lambda: "quick", 1: lambda: stuck.wait(30)}
+    done = run_all(jobs, deadline=clock.deadline(0.0), late=None)
     stuck.set()  # let the abandoned daemon thread finish
     # Whichever finished before the (already reached) deadline is kept; the stuck one is None.
     assert done[1] is None
     assert done[0] in ("quick", None)
+
+
+def test_every_key_is_answered_by_its_job_or_the_late_value() -> None:
+    stuck = threading.Event()
+    jobs = {"quick": lambda: "answer", "stuck": lambda: stuck.wait(30) and "never"}
+    done = run_all(jobs, deadline=FakeClock().deadline(0.0), late="late")
+    stuck.set()
+    assert set(done) == {"quick", "stuck"}
+    assert done["stuck"] == "late"
+    assert done["quick"] in ("answer", "late")
 
 
 def test_deadline_arithmetic_on_its_own_clock() -> None:

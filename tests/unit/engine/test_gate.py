@@ -9,7 +9,8 @@ import pytest
 from botocore.stub import Stubber
 
 from resolver.engine.ecr.clients import EcrClients
-from resolver.engine.gate import add_scans
+from resolver.engine.fanout import Deadline
+from resolver.engine.gate import apply_gate, read_findings
 from resolver.errors import LookupFailedError
 from resolver.model import (
     Attribute,
@@ -41,6 +42,20 @@ def image(
 
 def request(img: ImageResult, **fields: Any) -> ResolveRequest:
     return ResolveRequest((img.spec,), **fields)
+
+
+def add_scans(
+    request: ResolveRequest,
+    images: tuple[ImageResult, ...],
+    *,
+    clients: EcrClients,
+    deadline: Deadline,
+) -> tuple[tuple[ImageResult, ...], int]:
+    """Findings read, then the gate applied: the pipeline's two steps."""
+    read, calls = read_findings(
+        request, images, clients=clients, deadline=deadline, wait_seconds=request.scan_wait_seconds
+    )
+    return apply_gate(request, read), calls
 
 
 def complete(**counts: int) -> dict[str, Any]:

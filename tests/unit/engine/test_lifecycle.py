@@ -760,7 +760,7 @@ def test_a_policy_as_ecr_stores_it() -> None:
         ),
         (json.dumps({"rules": [rule(1, count(2), "delete")]}), "rule 1: action type 'delete'"),
         (
-            json.dumps({"rules": [rule(1, count(2, "tagged", tagPrefixList="prod"))]}),
+            json.dumps({"rules": [rule(1, {**count(2, "tagged"), "tagPrefixList": "prod"})]}),
             "rule 1: tagPrefixList is not a list of strings",
         ),
         (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 from botocore.stub import Stubber
 
 from devkit.ecr_emulator import digest_of
@@ -16,7 +17,7 @@ from resolver.model import ImageStatus, RecordedImage, RollbackState, Source
 from resolver.properties import parse_request
 from resolver.references import Registry
 
-from ...fakes import FakeClock
+from ...fakes import FakeClock, answered_by_request, never_sleeps
 
 HOME = Registry("123456789012", "ap-southeast-2")
 INDEX, CHILDREN = buildx_multiarch("replay")
@@ -100,6 +101,55 @@ def test_platforms_are_read_again_from_the_tagged_index(ecr: tuple[EcrClients, S
     assert fn.platforms == ("linux/amd64", "linux/arm64/v8")
     assert api.uri.endswith(D1)  # gone from ECR, still what was deployed
     assert done.unverified == ("Api's platforms (ImageNotFound)", "Web's platforms (ImageNotFound)")
+
+
+def test_findings_are_read_again_reported_and_never_gated_or_waited_for() -> None:
+    client = boto3.Session().client(
+        "ecr", region_name="ap-southeast-2", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    manifests = {D1: "{}", D2: "{}", INDEX_DIGEST: INDEX.decode()}
+    answered_by_request(
+        client,
+        "BatchGetImage",
+        lambda asked: {
+            "images": [
+                {"imageId": i, "imageManifest": manifests[i["imageDigest"]]}
+                for i in asked["imageIds"]
+            ]
+        },
+    )
+    scans: dict[str, dict[str, Any]] = {
+        D1: {"Error": {"Code": "AccessDeniedException", "Message": "no"}},
+        D2: {
+            "imageScanStatus": {"status": "COMPLETE"},
+            "imageScanFindings": {"findingSeverityCounts": {"HIGH": 5}},
+        },
+        AMD64: {"imageScanStatus": {"status": "IN_PROGRESS"}},
+    }
+    answered_by_request(
+        client, "DescribeImageScanFindings", lambda asked: scans[asked["imageId"]["imageDigest"]]
+    )
+    clock = FakeClock(on_sleep=never_sleeps)  # a scan in progress is not waited for
+    done = replay(
+        request(FailOnSeverity="HIGH", Attributes="Uri,Findings"),
+        RECORDED,
+        version="00000007",
+        clients=EcrClients(client=client),
+        deadline=clock.deadline(),
+    )
+    api, web, fn, _ = done.resolution.images
+    assert (api.status, web.status, fn.status) == (
+        ImageStatus.FOUND,  # its findings unknown, yet never a lookup failure
+        ImageStatus.VULNERABLE,  # as recorded
+        ImageStatus.FOUND,
+    )
+    assert [i.scan.summary() if i.scan else "" for i in (api, web, fn)] == [
+        "Unknown: AccessDeniedException",
+        "CRITICAL=0,HIGH=5,MEDIUM=0,LOW=0",
+        "InProgress",
+    ]
+    assert web.detail == ""  # reported, not judged again
+    assert done.unverified == ("Api's findings (AccessDeniedException)",)
 
 
 def test_without_time_for_ecr_the_choice_is_exact_and_the_rest_is_said(

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from resolver.engine.lookup import Round
+from resolver.engine.outcomes import Absent, Found, Round
 from resolver.engine.waiting import wait_for_missing
-from resolver.errors import ImageProblem, LookupFailedError
+from resolver.errors import ImageProblem
 from resolver.model import (
-    ImageResult,
     ImageSpec,
     ImageStatus,
+    Observer,
     ResolveRequest,
-    Source,
     TagMatch,
+    Waiting,
+    WaitingFor,
 )
 from resolver.references import ImageRef, Registry, Repository
 
@@ -28,12 +29,12 @@ def spec(name: str, match: TagMatch = TagMatch.EXACT) -> ImageSpec:
     return ImageSpec(name, ImageRef(REPO, tag=tag), match=match)
 
 
-def missing(s: ImageSpec) -> ImageResult:
-    return ImageResult(s, ImageStatus.TAG_NOT_FOUND, "", Source.NONE)
+def missing(s: ImageSpec) -> Absent:
+    return Absent(ImageStatus.TAG_NOT_FOUND, ref=s.ref)
 
 
-def found(s: ImageSpec) -> ImageResult:
-    return ImageResult(s, ImageStatus.FOUND, REPO.uri + "@" + DIGEST, Source.PREBUILT, DIGEST)
+def found(s: ImageSpec) -> Found:
+    return Found(s.ref, DIGEST, DIGEST)
 
 
 def first_round(specs: Sequence[ImageSpec], *, present: set[str]) -> Round:
@@ -59,14 +60,22 @@ class Lookups:
         )
 
 
-def wait(request: ResolveRequest, clock: FakeClock, lookups: Lookups, **deadline: float) -> Round:
+def wait(
+    request: ResolveRequest,
+    clock: FakeClock,
+    lookups: Lookups,
+    *,
+    seconds: float | None = None,
+    observer: Observer | None = None,
+) -> Round:
     first = first_round(request.images, present={"Ok"})
     return wait_for_missing(
         request,
         first,
         look_up=lookups,
-        deadline=clock.deadline(deadline.get("seconds")),
+        deadline=clock.deadline(seconds),
         round_seconds=0.0,
+        observer=observer,
     )
 
 
@@ -77,8 +86,24 @@ def test_backoff_within_the_budget_then_the_last_answer() -> None:
     result = wait(request, clock, lookups)
     assert clock.slept == [2.0, 3.0, 4.5]  # 9.5 s; 6.75 s more would overrun 10
     assert lookups.asked == [["Api"]] * 3  # only the missing image is asked again
-    assert result.results["Api"].status is ImageStatus.TAG_NOT_FOUND
+    assert result.outcomes["Api"] == missing(request.images[0])
     assert result.calls == 4
+
+
+def test_the_observer_hears_each_wait_before_its_sleep() -> None:
+    clock = FakeClock(now=0.0)
+    request = ResolveRequest((spec("Api"), spec("Ok")), wait_seconds=10)
+    heard: list[Waiting] = []
+
+    def observer(event: Waiting) -> None:
+        assert clock.slept == [] or sum(clock.slept) == event.slept  # before the sleep
+        heard.append(event)
+
+    wait(request, clock, Lookups(clock, arrivals={}), observer=observer)
+    assert heard == [
+        Waiting(images=("Api",), slept=slept, budget=10, reason=WaitingFor.PUSH)
+        for slept in (0.0, 2.0, 5.0)
+    ]
 
 
 def test_stops_as_soon_as_everything_is_found() -> None:
@@ -86,8 +111,8 @@ def test_stops_as_soon_as_everything_is_found() -> None:
     request = ResolveRequest((spec("Api"), spec("Ok")), wait_seconds=60)
     result = wait(request, clock, Lookups(clock, arrivals={"Api": 4.0}))
     assert clock.slept == [2.0, 3.0]
-    assert result.results["Api"].status is ImageStatus.FOUND
-    assert result.results["Ok"].status is ImageStatus.FOUND
+    assert isinstance(result.outcomes["Api"], Found)
+    assert isinstance(result.outcomes["Ok"], Found)
 
 
 def test_no_wait_without_a_budget() -> None:
@@ -110,7 +135,7 @@ def test_a_failed_round_ends_the_wait_with_the_last_definite_answer() -> None:
     request = ResolveRequest((spec("Api"), spec("Ok")), wait_seconds=60)
 
     def fails(specs: Sequence[ImageSpec]) -> Round:
-        raise LookupFailedError([ImageProblem("Api", "app:Api-1", "AccessDenied")])
+        return Round({"Api": ImageProblem("Api", "app:Api-1", "AccessDenied")}, 1, None)
 
     first = first_round(request.images, present={"Ok"})
     result = wait_for_missing(
@@ -123,7 +148,7 @@ def test_a_failed_round_ends_the_wait_with_the_last_definite_answer() -> None:
 def test_latest_version_components_are_looked_for_together() -> None:
     clock = FakeClock(now=0.0)
     api, ev = spec("Api", TagMatch.LATEST_VERSION), spec("Ev", TagMatch.LATEST_VERSION)
-    request = ResolveRequest((api, ev, spec("Ok")), wait_seconds=10, latest_version=True)
+    request = ResolveRequest((api, ev, spec("Ok")), wait_seconds=10)
     first = Round(
         {"Api": found(api), "Ev": missing(ev), "Ok": found(spec("Ok"))}, calls=1, version="v1"
     )

@@ -8,19 +8,19 @@ request by identity (tag or digest), never by position.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ...references import ImageRef, Repository
-from ..fanout import Deadline, run_all
-from .batches import per_repository
-from .clients import EcrClients
-from .failures import NO_RESULT, TIMED_OUT, EcrFailure, FailureKind, classify, failure_from
+from ...values import frozen
+from ..fanout import Deadline, Report
+from .batches import read_batched
+from .clients import EcrClients, timed
+from .failures import NO_RESULT, EcrFailure, FailureKind, classify, failure_from
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ ACCEPTED_MEDIA_TYPES = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class FetchedImage:
     """An image ECR returned: its digest and manifest document."""
 
@@ -47,22 +47,17 @@ class FetchedImage:
 Answer = FetchedImage | EcrFailure
 
 
-@dataclass(frozen=True)
-class FetchReport:
-    answers: Mapping[ImageRef, Answer]
-    calls: int
-
-
 def fetch_images(
     refs: Iterable[ImageRef], *, clients: EcrClients, deadline: Deadline
-) -> FetchReport:
+) -> Report[ImageRef, Answer]:
     """Look up every image in ``refs``, every call within ``deadline``."""
-    chunks = per_repository(refs, repository=lambda ref: ref.repository, key=_sort_key)
-    jobs = [partial(_fetch, clients, repo, chunk) for repo, chunk in chunks]
-    answers: dict[ImageRef, Answer] = {}
-    for (_, chunk), answer in zip(chunks, run_all(jobs, deadline=deadline), strict=True):
-        answers.update(answer if answer is not None else dict.fromkeys(chunk, TIMED_OUT))
-    return FetchReport(answers=answers, calls=len(chunks))
+    return read_batched(
+        refs,
+        repository=lambda ref: ref.repository,
+        key=_sort_key,
+        read=partial(_fetch, clients),
+        deadline=deadline,
+    )
 
 
 def _sort_key(ref: ImageRef) -> str:
@@ -75,26 +70,17 @@ def _wire_id(ref: ImageRef) -> dict[str, str]:
 
 def _fetch(
     clients: EcrClients, repo: Repository, chunk: Sequence[ImageRef]
-) -> dict[ImageRef, Answer]:
-    started = time.perf_counter()
-    try:
-        response = clients.for_region(repo.registry.region).batch_get_image(
-            registryId=repo.registry.account_id,
-            repositoryName=repo.name,
-            imageIds=[_wire_id(ref) for ref in chunk],
-            acceptedMediaTypes=list(ACCEPTED_MEDIA_TYPES),
-        )
-    except (ClientError, BotoCoreError) as exc:
-        return dict.fromkeys(chunk, failure_from(exc))
-    finally:
-        logger.debug(
-            "BatchGetImage",
-            extra={
-                "repository": repo.name,
-                "ids": len(chunk),
-                "ms": round((time.perf_counter() - started) * 1000),
-            },
-        )
+) -> dict[ImageRef, Answer] | EcrFailure:
+    with timed(logger, "BatchGetImage", repository=repo.name, ids=len(chunk)):
+        try:
+            response = clients.for_region(repo.registry.region).batch_get_image(
+                registryId=repo.registry.account_id,
+                repositoryName=repo.name,
+                imageIds=[_wire_id(ref) for ref in chunk],
+                acceptedMediaTypes=list(ACCEPTED_MEDIA_TYPES),
+            )
+        except (ClientError, BotoCoreError) as exc:
+            return failure_from(exc)
     return match_response(chunk, response)
 
 

@@ -1,18 +1,23 @@
-"""ECR's batch limit, and the grouping every batched read shares: per repository, 100 at a time."""
+"""ECR's batch limit, and the grouping every batched read shares: per repository, 100 at a time,
+the chunks read concurrently, each id answered once."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import TypeVar
 
 from ...references import Repository
+from ..fanout import Deadline, Report, run_all
+from .failures import TIMED_OUT, EcrFailure
 
 Target = tuple[Repository, str]  # an image, by repository and digest
 
 BATCH_LIMIT = 100  # BatchGetImage and DescribeImages take 1-100 imageIds per call
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 
 def per_repository(
@@ -33,3 +38,25 @@ def per_repository(
             (repo, ordered[i : i + BATCH_LIMIT]) for i in range(0, len(ordered), BATCH_LIMIT)
         ]
     return chunks
+
+
+def read_batched(
+    items: Iterable[T],
+    *,
+    repository: Callable[[T], Repository],
+    key: Callable[[T], str],
+    read: Callable[[Repository, list[T]], Mapping[T, A | EcrFailure] | EcrFailure],
+    deadline: Deadline,
+) -> Report[T, A | EcrFailure]:
+    """Every item's answer from one ``read`` per chunk (``per_repository``), chunks concurrently.
+
+    A chunk's failure (an error for the whole call, or the deadline) is every one of its items'.
+    """
+    chunks = per_repository(items, repository=repository, key=key)
+    jobs = {number: partial(read, repo, chunk) for number, (repo, chunk) in enumerate(chunks)}
+    answered = run_all(jobs, deadline=deadline, late=TIMED_OUT)
+    answers: dict[T, A | EcrFailure] = {}
+    for number, (_, chunk) in enumerate(chunks):
+        answer = answered[number]
+        answers.update(dict.fromkeys(chunk, answer) if isinstance(answer, EcrFailure) else answer)
+    return Report(answers, calls=len(chunks))

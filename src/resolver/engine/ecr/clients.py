@@ -4,12 +4,17 @@ The endpoint is left to botocore's own settings (``AWS_ENDPOINT_URL_ECR`` / ``AW
 so the same code talks to AWS, to the local emulator of ``make demo`` and to any tester's emulator.
 
 It also says which regions have ECR (``ecr_regions``), from the same session's endpoint data:
-validation asks before any client exists, and the first client then reuses what was loaded.
+validation asks before any client exists, and the first client then reuses what was loaded; and
+``timed`` logs how long a call took, the one measure of ECR's latency the function keeps.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -102,3 +107,15 @@ class EcrClients:
                 known = session.get_available_regions("ecr", partition_name=partition)
                 self._regions[partition] = frozenset(known)
             return self._regions[partition]
+
+
+@contextmanager
+def timed(logger: logging.Logger, operation: str, **fields: object) -> Iterator[dict[str, object]]:
+    """Log ``operation`` at DEBUG when the block ends, however it ends, with its duration and
+    ``fields`` — which the block may add to (pages read, say)."""
+    started = time.perf_counter()
+    try:
+        yield fields
+    finally:
+        elapsed = round((time.perf_counter() - started) * 1000)
+        logger.debug(operation, extra={**fields, "ms": elapsed})

@@ -2,10 +2,11 @@
 size and tags of given digests (100 per call).
 
 Tag patterns and ``Version: latest`` need the whole tagged listing, because ECR has no
-server-side tag filter or sort; lifecycle evaluation (``Retention``) needs every active image,
-tagged or not, with its pull and archive times. Listings are bounded (``MAX_LISTED_IMAGES``): a
-repository past it fails fast with an error that names the fix, instead of paging until the
-Lambda times out.
+server-side tag filter or sort; lifecycle evaluation (``Retention``) and the second look at an
+image ECR did not return (archived?) need every image in a status, tagged or not. Both page the
+same way (``_listed_pages``), and both are bounded (``MAX_LISTED_IMAGES``): a repository past it
+is a ``LISTING_TOO_LARGE`` failure, like any other ECR answer, at once, instead of paging until
+the Lambda times out.
 
 Without an ``imageStatus`` filter DescribeImages lists ``ACTIVE`` images only (the API reference,
 ``DescribeImagesFilter``): archived images are listed only when asked for by status.
@@ -14,21 +15,19 @@ Without an ``imageStatus`` filter DescribeImages lists ``ACTIVE`` images only (t
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ...errors import ListingTooLargeError
 from ...model import ImageDetails
 from ...references import Repository
-from ..fanout import Deadline, run_all
-from .batches import Target, per_repository
-from .clients import EcrClients
-from .failures import NO_RESULT, TIMED_OUT, EcrFailure, FailureKind, failure_from
+from ...values import frozen
+from ..fanout import Deadline, Report
+from .batches import Target, read_batched
+from .clients import EcrClients, timed
+from .failures import LISTING_TOO_LARGE, NO_RESULT, EcrFailure, FailureKind, failure_from
 
 if TYPE_CHECKING:  # each is imported where it is built: a reader of one needs not the other
     from ..lifecycle import StoredImage
@@ -39,47 +38,100 @@ logger = logging.getLogger(__name__)
 MAX_LISTED_IMAGES = 10_000
 PAGE_SIZE = 1000  # DescribeImages' largest maxResults
 
+X = TypeVar("X")
 
-# --- a repository's tagged images -----------------------------------------------------------
+
+# --- a repository's images, page by page --------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Listing:
     images: tuple[ListedImage, ...]
     pages: int  # DescribeImages calls made
 
 
-def list_tagged_images(
-    clients: EcrClients, repository: Repository, *, limit: int = MAX_LISTED_IMAGES
-) -> Listing | EcrFailure:
-    """Every tagged image of ``repository``, in ECR's order, or why ECR could not list them.
+@frozen
+class StoredListing:
+    images: tuple[StoredImage, ...]
+    pages: int  # DescribeImages calls made
 
-    Paging stops as soon as the count passes ``limit`` (``ListingTooLargeError``): no further
-    page is requested.
+
+# ECR's imageStatus values (the ImageStatus shape): an archived image is listed but cannot be
+# pulled; one being restored (ACTIVATING) cannot be pulled either, until the restore completes.
+ARCHIVED = "ARCHIVED"
+ACTIVATING = "ACTIVATING"
+
+
+def list_tagged_images(clients: EcrClients, repository: Repository) -> Listing | EcrFailure:
+    """Every tagged image of ``repository``, in ECR's order, or why ECR could not list them."""
+    listed = _listed_pages(
+        clients,
+        repository,
+        wanted={"tagStatus": "TAGGED"},
+        entry=_listed,
+        too_large=_too_large(
+            "tagged images", fix="use exact tags, or a lifecycle policy that expires old images"
+        ),
+    )
+    return listed if isinstance(listed, EcrFailure) else Listing(*listed)
+
+
+def list_stored_images(
+    clients: EcrClients, repository: Repository, *, status: str | None = None
+) -> StoredListing | EcrFailure:
+    """Every image of ``repository`` in ``status`` (``None``: ECR's default, ACTIVE images),
+    tagged or not, or why ECR could not list them."""
+
+    def entry(detail: Mapping[str, Any]) -> StoredImage | None:
+        # moto ignores the filter: keep only what was asked for.
+        return _stored(detail) if status is None or detail.get("imageStatus") == status else None
+
+    listed = _listed_pages(
+        clients,
+        repository,
+        wanted={"imageStatus": status} if status else {},
+        entry=entry,
+        too_large=_too_large(f"{status.lower()} images" if status else "images"),
+    )
+    return listed if isinstance(listed, EcrFailure) else StoredListing(*listed)
+
+
+def _listed_pages(
+    clients: EcrClients,
+    repository: Repository,
+    *,
+    wanted: Mapping[str, str],
+    entry: Callable[[Mapping[str, Any]], X | None],
+    too_large: EcrFailure,
+) -> tuple[tuple[X, ...], int] | EcrFailure:
+    """What ``entry`` keeps of every ``imageDetails`` entry, and the pages read; or a failure.
+
+    Paging stops as soon as more than ``MAX_LISTED_IMAGES`` are kept: no further page is
+    requested, and the answer is ``too_large``.
     """
-    started = time.perf_counter()
-    listed: list[ListedImage] = []
+    listed: list[X] = []
     pages = 0
-    try:
-        client = clients.for_region(repository.registry.region)
-        for page in _pages(client, repository, {"tagStatus": "TAGGED"}):
-            pages += 1
-            listed += (image for image in map(_listed, page.get("imageDetails", [])) if image)
-            if len(listed) > limit:
-                raise ListingTooLargeError(repository.describe(), limit)
-    except (ClientError, BotoCoreError) as exc:
-        return failure_from(exc)
-    finally:
-        logger.debug(
-            "DescribeImages",
-            extra={
-                "repository": repository.name,
-                "pages": pages,
-                "images": len(listed),
-                "ms": round((time.perf_counter() - started) * 1000),
-            },
-        )
-    return Listing(tuple(listed), pages)
+    with timed(logger, "DescribeImages", repository=repository.name, pages=0, images=0) as logged:
+        try:
+            client = clients.for_region(repository.registry.region)
+            for page in _pages(client, repository, wanted):
+                pages += 1
+                listed += (
+                    item for item in map(entry, page.get("imageDetails", [])) if item is not None
+                )
+                logged.update(pages=pages, images=len(listed))
+                if len(listed) > MAX_LISTED_IMAGES:
+                    return too_large
+        except (ClientError, BotoCoreError) as exc:
+            return failure_from(exc)
+    return tuple(listed), pages
+
+
+def _too_large(what: str, *, fix: str = "") -> EcrFailure:
+    """The resolver's own failure for a listing past ``MAX_LISTED_IMAGES``: in words every
+    caller can show (discovery's lookup error, a Retention verdict, a warning)."""
+    message = f"more than {MAX_LISTED_IMAGES} {what}, the most the resolver lists"
+    return EcrFailure(LISTING_TOO_LARGE, f"{message} ({fix})" if fix else message)
 
 
 def _pages(
@@ -104,66 +156,19 @@ def _pages(
 
 
 def _listed(detail: Mapping[str, Any]) -> ListedImage | None:
-    from ..tag_choice import ListedImage  # noqa: PLC0415 - see the imports
-
     """One ``imageDetails`` entry, or ``None`` for an untagged image.
 
     The request asks for tagged images only, but moto ignores that filter (and an image may lose
     its last tag between pages), so untagged entries are skipped here as well.
     """
+    from ..tag_choice import ListedImage  # noqa: PLC0415 - see the imports
+
     tags = tuple(detail.get("imageTags") or ())
     if not tags:
         return None
     return ListedImage(
-        digest=str(detail["imageDigest"]),
-        tags=tags,
-        pushed_at=detail["imagePushedAt"],
-        size_in_bytes=detail.get("imageSizeInBytes"),
-        media_type=detail.get("imageManifestMediaType"),
+        digest=str(detail["imageDigest"]), tags=tags, pushed_at=detail["imagePushedAt"]
     )
-
-
-# --- every image, for lifecycle evaluation -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoredListing:
-    images: tuple[StoredImage, ...]
-    pages: int  # DescribeImages calls made
-
-
-# ECR's imageStatus values (the ImageStatus shape): an archived image is listed but cannot be
-# pulled; one being restored (ACTIVATING) cannot be pulled either, until the restore completes.
-ARCHIVED = "ARCHIVED"
-ACTIVATING = "ACTIVATING"
-
-
-def list_stored_images(
-    clients: EcrClients,
-    repository: Repository,
-    *,
-    status: str | None = None,
-    limit: int = MAX_LISTED_IMAGES,
-) -> StoredListing | EcrFailure:
-    """Every image of ``repository`` in ``status`` (``None``: ECR's default, ACTIVE images),
-    tagged or not; ``ListingTooLargeError`` past ``limit``."""
-    listed: list[StoredImage] = []
-    pages = 0
-    wanted = {"imageStatus": status} if status else {}
-    try:
-        client = clients.for_region(repository.registry.region)
-        for page in _pages(client, repository, wanted):
-            pages += 1
-            for detail in page.get("imageDetails", []):
-                stored = _stored(detail)
-                # moto ignores the filter: keep only what was asked for.
-                if status is None or detail.get("imageStatus") == status:
-                    listed.append(stored)
-            if len(listed) > limit:
-                raise ListingTooLargeError(repository.describe(), limit)
-    except (ClientError, BotoCoreError) as exc:
-        return failure_from(exc)
-    return StoredListing(tuple(listed), pages)
 
 
 def _stored(detail: Mapping[str, Any]) -> StoredImage:
@@ -183,49 +188,35 @@ def _stored(detail: Mapping[str, Any]) -> StoredImage:
 # --- given digests ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DetailsReport:
-    answers: Mapping[Target, ImageDetails | EcrFailure]
-    calls: int
-
-
 def describe_digests(
     targets: Iterable[Target], *, clients: EcrClients, deadline: Deadline
-) -> DetailsReport:
+) -> Report[Target, ImageDetails | EcrFailure]:
     """Push time, size and tags of each (repository, digest)."""
-    chunks = per_repository(targets, repository=lambda t: t[0], key=lambda t: t[1])
-    jobs = [
-        partial(_describe_chunk, clients, repo, [d for _, d in chunk]) for repo, chunk in chunks
-    ]
-    answers: dict[Target, ImageDetails | EcrFailure] = {}
-    for (_, chunk), answer in zip(chunks, run_all(jobs, deadline=deadline), strict=True):
-        if isinstance(answer, dict):
-            answers.update(answer)
-        else:
-            answers.update(dict.fromkeys(chunk, answer or TIMED_OUT))
-    return DetailsReport(answers, calls=len(chunks))
+    return read_batched(
+        targets,
+        repository=lambda target: target[0],
+        key=lambda target: target[1],
+        read=partial(_describe_chunk, clients),
+        deadline=deadline,
+    )
 
 
 def _describe_chunk(
-    clients: EcrClients, repo: Repository, digests: list[str]
+    clients: EcrClients, repo: Repository, chunk: list[Target]
 ) -> dict[Target, ImageDetails | EcrFailure] | EcrFailure:
     try:
         answer = clients.for_region(repo.registry.region).describe_images(
             registryId=repo.registry.account_id,
             repositoryName=repo.name,
-            imageIds=[{"imageDigest": digest} for digest in digests],
+            imageIds=[{"imageDigest": digest} for _, digest in chunk],
         )
     except (ClientError, BotoCoreError) as exc:
         failure = failure_from(exc)
-        if failure.kind is FailureKind.IMAGE_NOT_FOUND and len(digests) > 1:
+        if failure.kind is FailureKind.IMAGE_NOT_FOUND and len(chunk) > 1:
             # One absent id fails the whole call: ask for each alone, so the others are
             # still described and only the absent one is reported as such.
             return {
-                target: answer
-                for digest in digests
-                for target, answer in _as_mapping(
-                    _describe_chunk(clients, repo, [digest]), repo, digest
-                ).items()
+                target: _one(_describe_chunk(clients, repo, [target]), target) for target in chunk
             }
         return failure
     found: dict[Target, ImageDetails | EcrFailure] = {
@@ -236,10 +227,10 @@ def _describe_chunk(
         )
         for detail in answer.get("imageDetails", [])
     }
-    return {(repo, digest): found.get((repo, digest), NO_RESULT) for digest in digests}
+    return {target: found.get(target, NO_RESULT) for target in chunk}
 
 
-def _as_mapping(
-    answer: dict[Target, ImageDetails | EcrFailure] | EcrFailure, repo: Repository, digest: str
-) -> dict[Target, ImageDetails | EcrFailure]:
-    return answer if isinstance(answer, dict) else {(repo, digest): answer}
+def _one(
+    answer: dict[Target, ImageDetails | EcrFailure] | EcrFailure, target: Target
+) -> ImageDetails | EcrFailure:
+    return answer if isinstance(answer, EcrFailure) else answer[target]

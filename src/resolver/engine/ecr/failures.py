@@ -8,10 +8,11 @@ that could not be looked up may well exist, so it must never become "build neede
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 from botocore.exceptions import BotoCoreError, ClientError
+
+from ...values import frozen
 
 
 class FailureKind(Enum):
@@ -35,7 +36,7 @@ def classify(code: str) -> FailureKind:
 _MAYBE_THERE = frozenset({"ImageNotFound", "ImageInaccessible", "RepositoryNotFoundException"})
 
 
-@dataclass(frozen=True)
+@frozen
 class EcrFailure:
     code: str
     message: str
@@ -66,3 +67,5 @@ def failure_from(exc: ClientError | BotoCoreError) -> EcrFailure:
 TIMED_OUT = EcrFailure("Timeout", "ECR did not answer before the time limit")
 # What a batched read reports for an id that ECR's answer does not mention.
 NO_RESULT = EcrFailure("NoResult", "ECR's answer did not mention this image")
+# The code of a repository listing past the most images the resolver lists (``describe_images``).
+LISTING_TOO_LARGE = "ListingTooLarge"

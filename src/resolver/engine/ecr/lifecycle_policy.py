@@ -6,15 +6,14 @@ A repository without a policy answers ``LifecyclePolicyNotFoundException``: that
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from enum import Enum
 from functools import partial
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ...references import Repository
-from ..fanout import Deadline, run_all
+from ..fanout import Deadline, Report, run_all
 from .clients import EcrClients
 from .failures import TIMED_OUT, EcrFailure, failure_from
 
@@ -28,25 +27,12 @@ NO_POLICY = NoPolicy.NO_POLICY
 PolicyAnswer = str | NoPolicy | EcrFailure  # the policy text, none, or why ECR could not say
 
 
-@dataclass(frozen=True)
-class PolicyReport:
-    answers: Mapping[Repository, PolicyAnswer]
-    calls: int
-
-
 def lifecycle_policies(
     repositories: Iterable[Repository], *, clients: EcrClients, deadline: Deadline
-) -> PolicyReport:
+) -> Report[Repository, PolicyAnswer]:
     """Each repository's lifecycle policy, the calls made concurrently."""
-    repos = sorted(set(repositories))
-    answers = run_all([partial(_policy, clients, repo) for repo in repos], deadline=deadline)
-    return PolicyReport(
-        {
-            repo: TIMED_OUT if answer is None else answer
-            for repo, answer in zip(repos, answers, strict=True)
-        },
-        calls=len(repos),
-    )
+    jobs = {repo: partial(_policy, clients, repo) for repo in sorted(set(repositories))}
+    return Report(run_all(jobs, deadline=deadline, late=TIMED_OUT), calls=len(jobs))
 
 
 def _policy(clients: EcrClients, repo: Repository) -> PolicyAnswer:

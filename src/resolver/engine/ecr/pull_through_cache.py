@@ -9,19 +9,19 @@ applied to the end of the prefix").
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ...references import Registry, Repository
+from ...values import frozen
 from .clients import EcrClients
 from .failures import EcrFailure, failure_from
 
 ROOT = "ROOT"  # the prefix of a rule that caches into every repository name
 
 
-@dataclass(frozen=True)
+@frozen
 class CacheRule:
     prefix: str  # ecrRepositoryPrefix, without the trailing "/"
     upstream: str  # upstreamRegistryUrl, e.g. registry-1.docker.io

@@ -6,15 +6,14 @@ The API has no batch form, so it runs one call per image, concurrently. Only the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable
 from functools import partial
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ...model import ScanReport, ScanState
 from ...references import Repository
-from ..fanout import Deadline, run_all
+from ..fanout import Deadline, Report, run_all
 from .batches import Target
 from .clients import EcrClients
 from .failures import TIMED_OUT, EcrFailure, failure_from
@@ -24,23 +23,12 @@ _DONE = frozenset({"COMPLETE", "ACTIVE"})
 _RUNNING = frozenset({"IN_PROGRESS", "PENDING"})
 
 
-@dataclass(frozen=True)
-class ScanRound:
-    answers: Mapping[Target, ScanReport | EcrFailure]
-    calls: int
-
-
 def scan_findings(
     targets: Iterable[Target], *, clients: EcrClients, deadline: Deadline
-) -> ScanRound:
+) -> Report[Target, ScanReport | EcrFailure]:
     """One round: each image's scan state and findings, or why ECR could not say."""
-    pending = list(dict.fromkeys(targets))
-    jobs = [partial(_scan, clients, repo, digest) for repo, digest in pending]
-    answers = run_all(jobs, deadline=deadline)
-    return ScanRound(
-        {target: answer or TIMED_OUT for target, answer in zip(pending, answers, strict=True)},
-        calls=len(pending),
-    )
+    jobs = {target: partial(_scan, clients, *target) for target in targets}
+    return Report(run_all(jobs, deadline=deadline, late=TIMED_OUT), calls=len(jobs))
 
 
 def _scan(clients: EcrClients, repo: Repository, digest: str) -> ScanReport | EcrFailure:

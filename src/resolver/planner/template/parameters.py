@@ -6,14 +6,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Final
 
 from ...errors import TemplateError, clip
+from ...values import frozen
 from .loader import did_you_mean, echoed, scalar_text, section
 
 
-@dataclass(frozen=True)
+@frozen
 class _Parameter:
     name: str
     declaration: Mapping[str, Any]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Final
 
 from ... import partitions
 from ...errors import TemplateError, shown
+from ...values import frozen
 
 # CloudFormation's rule for stack names (CreateStack: StackName).
 _STACK_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
@@ -27,7 +27,7 @@ def check_stack_name(name: object, where: str) -> str:
     return name
 
 
-@dataclass(frozen=True)
+@frozen
 class Unknown:
     """A pseudo parameter the planner cannot know offline: referring to it is an error that says
     why and what to do, never a guess."""
@@ -36,7 +36,7 @@ class Unknown:
     fix: str
 
 
-@dataclass(frozen=True)
+@frozen
 class PseudoParameters:
     """Values of the ``AWS::*`` pseudo parameters.
 

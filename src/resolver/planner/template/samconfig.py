@@ -6,13 +6,14 @@ import re
 import shlex
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
 
 from ...errors import TemplateError, clip, shown
+from ...values import frozen
 from .loader import echoed
 from .pseudo import check_stack_name
 
@@ -89,7 +90,7 @@ def _override_tokens(raw: object, source: str) -> list[str]:
         raise TemplateError(source, f"cannot be split ({exc})", fix="Check the quotes.") from exc
 
 
-@dataclass(frozen=True)
+@frozen
 class SamConfig:
     """What ``sam deploy --config-env <env>`` would take from a samconfig file."""
 
