@@ -102,6 +102,19 @@ def run(*command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     )
 
 
+def bash(script: str, *, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """A README line or block, pasted into bash in the checkout."""
+    return subprocess.run(
+        ["bash", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -182,15 +195,7 @@ def test_the_readme_install_block_installs_a_working_cli(tmp_path: Path) -> None
         **{k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHON"))},
         "HOME": str(tmp_path),
     }
-    result = subprocess.run(
-        ["bash", "-euc", "\n".join(block)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = bash("set -eu\n" + "\n".join(block), env=env, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     from resolver import __version__
 
@@ -265,15 +270,7 @@ def test_each_readme_command_works_against_make_emulator(
         **exports,
         "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
     }
-    result = subprocess.run(
-        ["bash", "-c", command.replace(README_PORT, f"127.0.0.1:{port}")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = bash(command.replace(README_PORT, f"127.0.0.1:{port}"), env=env, timeout=120)
     # 0 all found, 3 build needed, 6 invoke answered FAILED: answers. 1, 2, 4 are dead ends.
     assert result.returncode in (0, 3, 6), result.stderr
     assert "Traceback" not in result.stderr
@@ -416,15 +413,7 @@ with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.St
 
 
 def _imported_by(program: str) -> set[str]:
-    ran = subprocess.run(
-        [sys.executable, "-c", program],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    ran = run(sys.executable, "-c", program, timeout=300)
     assert ran.returncode == 0, ran.stderr
     return set(json.loads(ran.stdout.splitlines()[-1]))
 
