@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from devkit import sam
+
+from .conftest import ROOT, require
 
 pytestmark = pytest.mark.e2e
 
@@ -212,6 +214,27 @@ def test_make_invoke_treats_a_failed_answer_as_an_answer(
     )
     assert result.returncode == make_exit
     assert ("***" in result.stderr) == (make_exit != 0)  # make's own error only for a broken run
+
+
+def test_make_invokes_runner_says_a_failed_answer_is_one() -> None:
+    """``make invoke EVENT=events/create-missing.json``'s program, for real: the response, then one
+    line that says the custom resource answered FAILED, with `resolver invoke`'s exit code. (Not
+    beside test_rie_invoke.py's function: the emulator's runtime API has one fixed port.)"""
+    require(sam.rie_binary)
+    ran = subprocess.run(
+        [sys.executable, "-m", "devkit.rie_invoke", "events/create-missing.json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert ran.returncode == 6, ran.stderr
+    assert '"Status": "FAILED"' in ran.stdout
+    assert ran.stderr.splitlines()[-1].startswith(
+        "the custom resource answered FAILED (exit 6): 1 image is missing from ECR: Pmtiles"
+    )
+    assert "Traceback" not in ran.stderr
 
 
 def test_the_runtime_python_is_looked_for_once(tmp_path: Path) -> None:

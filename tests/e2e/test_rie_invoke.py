@@ -55,20 +55,3 @@ def test_built_function_answers_cloudformation(
         )
     if name == "delete.json":
         assert time.monotonic() - started < 1.0
-
-
-def test_the_invoke_runner_calls_a_failed_answer_an_answer(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """``make invoke EVENT=events/create-missing.json``'s program: the response, then one line
-    that says the custom resource answered FAILED, with `resolver invoke`'s exit code."""
-    from devkit.rie_invoke import main
-
-    require(sam.rie_binary)
-    assert main(["events/create-missing.json"]) == 6
-    out, err = capsys.readouterr()
-    assert '"Status": "FAILED"' in out
-    assert err.splitlines()[-1].startswith(
-        "the custom resource answered FAILED (exit 6): 1 image is missing from ECR: Pmtiles"
-    )
-    assert "Traceback" not in err
