@@ -65,13 +65,13 @@ $(VENV)/.installed-demo: pyproject.toml src/resolver/__init__.py $(VENV)/.create
 
 $(VENV)/.installed-dev: pyproject.toml src/resolver/__init__.py $(VENV)/.created
 	@echo "Installing everything make test needs into $(VENV): the demo's packages, aws-cdk-lib (the"
-	@echo "construct), pytest, ruff, mypy, cfn-lint, build, twine. The first time takes about 1.5 min (~900 MB)."
+	@echo "construct), pytest, ruff, mypy, cfn-lint, build, twine. The first time takes about 2 minutes (~870 MB)."
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed-demo
 
 $(SAM_VENV)/.installed:
 	@echo "Installing the SAM CLI $(SAM_CLI_VERSION) into $(SAM_VENV) (its own boto3 pin; make build, make deploy,"
-	@echo "make invoke and the tests' sam build use it). The first time takes about a minute (~250 MB)."
+	@echo "make invoke and the tests' sam build use it). The first time takes about a minute (~330 MB)."
 	$(PYTHON) -m venv $(SAM_VENV)
 	@$(SAM_VENV)/bin/pip install --quiet --upgrade pip
 	$(SAM_VENV)/bin/pip install --quiet 'aws-sam-cli==$(SAM_CLI_VERSION)'
