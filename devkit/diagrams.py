@@ -16,11 +16,11 @@ from resolver.model import DEFAULT_ATTRIBUTES, Attribute
 from .capacity import CHOICES, capacity
 
 
-def _span(first: int, last: int) -> str:
+def _span(first: int, *, last: int) -> str:
     return str(first) if first == last else f"{first}\N{EN DASH}{last}"
 
 
-def _chain(key: str, attributes: Sequence[Attribute]) -> list[str]:
+def _chain(attributes: Sequence[Attribute], *, key: str) -> list[str]:
     edge = capacity(attributes)
     stages = [(1, edge.full, "rollback record Full")]
     if edge.abbreviated > edge.full:
@@ -28,7 +28,7 @@ def _chain(key: str, attributes: Sequence[Attribute]) -> list[str]:
     if edge.most > edge.abbreviated:
         stages.append((edge.abbreviated + 1, edge.most, "record Dropped"))
     nodes = [
-        f'{key}{number}["{_span(first, last)} images<br/>{what}"]'
+        f'{key}{number}["{_span(first, last=last)} images<br/>{what}"]'
         for number, (first, last, what) in enumerate(stages)
     ]
     nodes.append(
@@ -51,7 +51,7 @@ def budget() -> str:
     lines = ["flowchart TB"]
     keys = [f"c{number}" for number in range(len(CHOICES))]
     for key, attributes in zip(keys, CHOICES, strict=True):
-        lines.extend(_chain(key, attributes))
+        lines.extend(_chain(attributes, key=key))
     lines.append("  " + " ~~~ ".join(keys))  # unseen links: one choice above the next
     lines.append("  classDef refused stroke-dasharray: 4 3")
     return "\n".join(lines)

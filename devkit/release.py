@@ -74,7 +74,7 @@ def check_ready(release: str) -> None:
         )
 
 
-def _run(step: str, command: Sequence[str]) -> None:
+def _run(command: Sequence[str], *, step: str) -> None:
     print(f"{step}: {' '.join(command)}")
     sys.stdout.flush()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
@@ -84,7 +84,7 @@ def _run(step: str, command: Sequence[str]) -> None:
 
 def build(release: str) -> list[Path]:
     shutil.rmtree(DIST, ignore_errors=True)
-    _run("build", [sys.executable, "-m", "build", "--outdir", str(DIST)])
+    _run([sys.executable, "-m", "build", "--outdir", str(DIST)], step="build")
     built = sorted(DIST.iterdir())
     names = [path.name for path in built]
     expected = [
@@ -93,18 +93,18 @@ def build(release: str) -> list[Path]:
     ]
     if names != expected:
         raise ReleaseError(f"dist/ holds {names}, expected {expected}")
-    _run("check", [sys.executable, "-m", "twine", "check", "--strict", *map(str, built)])
+    _run([sys.executable, "-m", "twine", "check", "--strict", *map(str, built)], step="check")
     return built
 
 
-def install_check(wheel: Path, release: str) -> None:
+def install_check(wheel: Path, *, release: str) -> None:
     """The wheel in a virtualenv of its own, as ``pip install`` would leave it for a user."""
     with tempfile.TemporaryDirectory(prefix="resolver-release-") as folder:
         venv = Path(folder) / "venv"
-        _run("install", [sys.executable, "-m", "venv", str(venv)])
+        _run([sys.executable, "-m", "venv", str(venv)], step="install")
         pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-        _run("install", [*pip, f"{wheel}[cli]"])
-        _run("import", [str(venv / "bin" / "python"), "-c", IMPORTS])
+        _run([*pip, f"{wheel}[cli]"], step="install")
+        _run([str(venv / "bin" / "python"), "-c", IMPORTS], step="import")
         shown = subprocess.run(
             [str(venv / "bin" / "resolver"), "--version"],
             capture_output=True,
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         if step == "build":
             check_ready(release)
             wheel, _ = build(release)
-            install_check(wheel, release)
+            install_check(wheel, release=release)
         else:
             print(next_steps(release))
     except ReleaseError as exc:

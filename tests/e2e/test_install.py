@@ -94,7 +94,7 @@ def clone(tmp_path: Path) -> Path:
     folder = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(folder)], check=True)
     venv = folder / ".venv"
-    script(venv / "bin" / "python", f'exec "{sys.executable}" "$@"')
+    script(venv / "bin" / "python", body=f'exec "{sys.executable}" "$@"')
     stamp(*(venv / name for name in (".created", ".installed-demo", ".installed-dev")))
     return folder
 

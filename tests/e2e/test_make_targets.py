@@ -38,7 +38,7 @@ def scratch(tmp_path: Path, *paths: str) -> Path:
     return folder
 
 
-def script(path: Path, body: str) -> Path:
+def script(path: Path, *, body: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"#!/bin/sh\n{body}\n")
     path.chmod(0o755)
@@ -72,7 +72,7 @@ OLD_PYTHON = 'case "$1" in --version) echo "Python 3.10.13" ;; *) exit 1 ;; esac
 
 def test_a_python_older_than_3_11_is_refused_with_the_fix(tmp_path: Path) -> None:
     folder = scratch(tmp_path)
-    old = script(tmp_path / "bin" / "python3", OLD_PYTHON)
+    old = script(tmp_path / "bin" / "python3", body=OLD_PYTHON)
     result = make(folder, "demo", f"PYTHON={old}")
     assert result.returncode == 2
     assert (
@@ -85,7 +85,7 @@ def test_a_python_older_than_3_11_is_refused_with_the_fix(tmp_path: Path) -> Non
 def test_a_venv_another_python_made_is_rebuilt(tmp_path: Path) -> None:
     """As after a first try with python3.10: the next run says so and starts again."""
     folder = scratch(tmp_path)
-    script(folder / ".venv" / "bin" / "python", OLD_PYTHON)
+    script(folder / ".venv" / "bin" / "python", body=OLD_PYTHON)
     stamp(folder / ".venv" / ".created", folder / ".venv" / ".installed-demo")
     rebuilt = make(folder, ".venv/.created", f"PYTHON={sys.executable}")
     assert rebuilt.returncode == 0, rebuilt.stderr
@@ -111,7 +111,7 @@ def test_a_venv_another_python_made_is_rebuilt(tmp_path: Path) -> None:
 def _wrapper_venv(folder: Path, *stamps: str) -> Path:
     """A .venv whose python is this one, with the given install stamps."""
     venv = folder / ".venv"
-    script(venv / "bin" / "python", f'exec "{sys.executable}" "$@"')
+    script(venv / "bin" / "python", body=f'exec "{sys.executable}" "$@"')
     stamp(*(venv / name for name in (".created", *stamps)))
     return venv
 
@@ -152,8 +152,8 @@ fi"""
 def _with_fake_sam(tmp_path: Path) -> tuple[Path, dict[str, str], Path]:
     folder = scratch(tmp_path, "devkit")
     sam_venv = tmp_path / "sam-venv"
-    script(sam_venv / "bin" / "sam", FAKE_SAM)
-    script(sam_venv / "bin" / "python", f'exec "{sys.executable}" "$@"')
+    script(sam_venv / "bin" / "sam", body=FAKE_SAM)
+    script(sam_venv / "bin" / "python", body=f'exec "{sys.executable}" "$@"')
     stamp(sam_venv / ".installed")
     log = tmp_path / "sam.log"
     env = {
@@ -204,7 +204,7 @@ def test_make_invoke_treats_a_failed_answer_as_an_answer(
 ) -> None:
     folder = scratch(tmp_path, "events/create.json")
     venv = folder / ".venv"
-    script(venv / "bin" / "python", FAKE_RUNNER)
+    script(venv / "bin" / "python", body=FAKE_RUNNER)
     stamp(*(venv / name for name in (".created", ".installed-demo", ".installed-dev")))
     stamp(tmp_path / "sam-venv" / ".installed")
     result = make(
@@ -240,7 +240,7 @@ def test_make_invokes_runner_says_a_failed_answer_is_one() -> None:
 def test_the_runtime_python_is_looked_for_once(tmp_path: Path) -> None:
     """A bench run builds several times, for several interpreters: one probe serves them all."""
     probes = tmp_path / "probes"
-    script(tmp_path / "bin" / "python3.13", f'echo probe >> "{probes}"; echo "Python 3.13.0"')
+    script(tmp_path / "bin" / "python3.13", body=f'echo probe >> "{probes}"; echo "Python 3.13.0"')
     asked = subprocess.run(
         [
             sys.executable,
