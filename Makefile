@@ -56,7 +56,7 @@ $(VENV)/.created:
 # Two install sets in one .venv: the demo's (the `demo` extra) and everything `make test` needs
 # (`dev`, which includes the demo's). A .venv made for the demo is completed by `make test`.
 # The version lives in src/resolver/__init__.py: a new one reinstalls (the metadata carries it).
-# Sizes and times: measured on a fresh clone with an empty pip cache (README, "Local runs").
+# Sizes and times: a fresh clone, an empty pip cache (python3 -m devkit.bench_setup; the README).
 $(VENV)/.installed-demo: pyproject.toml src/resolver/__init__.py $(VENV)/.created
 	@echo "Installing what the demo runs into $(VENV): boto3, crhelper and Powertools (the function),"
 	@echo "PyYAML (the CLI), moto (the local ECR). The first time takes about a minute (~150 MB)."
