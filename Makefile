@@ -71,7 +71,7 @@ $(VENV)/.installed-dev: pyproject.toml src/resolver/__init__.py $(VENV)/.created
 
 $(SAM_VENV)/.installed:
 	@echo "Installing the SAM CLI $(SAM_CLI_VERSION) into $(SAM_VENV) (its own boto3 pin; make build, make deploy,"
-	@echo "make invoke and the tests' sam build use it). The first time takes about a minute (~330 MB)."
+	@echo "make invoke and the tests' sam build use it). The first time takes about half a minute (~330 MB)."
 	$(PYTHON) -m venv $(SAM_VENV)
 	@$(SAM_VENV)/bin/pip install --quiet --upgrade pip
 	$(SAM_VENV)/bin/pip install --quiet 'aws-sam-cli==$(SAM_CLI_VERSION)'
