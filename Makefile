@@ -6,11 +6,21 @@ PY := $(VENV)/bin/python
 SAM := $(SAM_VENV)/bin/sam
 # SAM CLI pins an exact, older boto3: it lives in its own virtualenv, apart from the project's.
 SAM_CLI_VERSION ?= 1.170.0
+# The CDK construct, written once in TypeScript (cdk/) and compiled with jsii for npm and Python.
+NPM ?= npm
+CDK_DIR := cdk
+CDK_BUILT := $(CDK_DIR)/dist/.built
+CDK_INSTALLED := $(VENV)/.cdk-installed
+CDK_SOURCES := $(CDK_DIR)/package.json $(CDK_DIR)/package-lock.json $(wildcard $(CDK_DIR)/lib/*.ts)
+# Without Node.js the construct cannot be built: skipped with the reason, but never under CI.
+NO_NODE = if command -v node >/dev/null 2>&1; then false; \
+	elif [ -n "$$CI" ]; then echo "make $@: Node.js is required (CI=$$CI): the CDK construct is built with jsii" >&2; exit 1; \
+	else echo "make $@: skipped, no Node.js (install Node.js 22 or 24 to build and test the CDK construct)"; fi
 # The README's diagrams are checked by mermaid's own parser, in Node (tests/docs).
 MERMAID := devkit/mermaid
 
 .PHONY: help setup demo emulator test lint typecheck bench invoke build deploy release \
-	release-construct lock clean
+	release-construct lock clean cdk cdk-test
 
 help:
 	@echo "make demo     run the resolver against a local ECR emulator (no AWS account needed;"
@@ -18,6 +28,9 @@ help:
 	@echo "make emulator a seeded local ECR on 127.0.0.1:5000 for the README's local commands"
 	@echo "              (runs until Ctrl-C; PORT=<n> for another port)"
 	@echo "make test     lint, type-check and run every test (what CI runs)"
+	@echo "make cdk      build the CDK construct (cdk/: npm ci, jsii, jsii-pacmak): cdk/dist/js and"
+	@echo "              cdk/dist/python, whose wheel goes into .venv (needs Node.js)"
+	@echo "make cdk-test the construct's TypeScript tests (tsc, jest); make test runs them"
 	@echo "make build    sam build: the function into .aws-sam/ (the SAM CLI from .venv-sam)"
 	@echo "make deploy   make build, then sam deploy --guided (ENV=dev or ENV=prod: that"
 	@echo "              samconfig.toml environment, no questions)"
@@ -77,14 +90,11 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet 'aws-sam-cli==$(SAM_CLI_VERSION)'
 	@touch $@
 
-# Without npm the diagram tests skip with the reason (and fail under CI, which has it).
+# The diagrams' checker needs Node.js too: skipped without it (their tests skip), never under CI.
 $(MERMAID)/node_modules/.installed: $(MERMAID)/package-lock.json $(MERMAID)/package.json
-	@if command -v npm >/dev/null 2>&1; then \
+	@$(NO_NODE) || { \
 		echo "Installing the README diagrams' checker into $(MERMAID)/node_modules (mermaid and jsdom, as package-lock.json pins them; ~20 s, ~170 MB)"; \
-		npm ci --prefix $(MERMAID) --no-audit --no-fund --loglevel=error && touch $@; \
-	else \
-		echo "make: npm not found: the README's diagrams are not checked (their tests skip)"; \
-	fi
+		cd $(MERMAID) && $(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch node_modules/.installed; }
 
 setup: $(VENV)/.installed-dev $(SAM_VENV)/.installed $(MERMAID)/node_modules/.installed
 
@@ -102,8 +112,29 @@ lint: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy
 
-test: setup lint typecheck
+test: setup cdk lint typecheck cdk-test
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(PY) -m pytest
+
+cdk: $(VENV)/.installed-dev
+	@$(NO_NODE) || $(MAKE) --no-print-directory $(CDK_INSTALLED)
+
+# The exact toolchain of package-lock.json; no package needs an install script.
+$(CDK_DIR)/node_modules/.installed: $(CDK_DIR)/package.json $(CDK_DIR)/package-lock.json
+	cd $(CDK_DIR) && $(NPM) ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+# jsii compiles lib/ to JavaScript and the .jsii assembly; jsii-pacmak makes the npm tarball and the
+# Python wheel from them (dist/ is emptied first, so exactly one wheel is there to install).
+$(CDK_BUILT): $(CDK_DIR)/node_modules/.installed $(CDK_SOURCES)
+	cd $(CDK_DIR) && rm -rf dist && $(NPM) run --silent build && $(NPM) run --silent package
+	touch $@
+
+$(CDK_INSTALLED): $(CDK_BUILT) $(VENV)/.installed-dev
+	$(PY) -m pip install --quiet --no-deps --force-reinstall $(CDK_DIR)/dist/python/*.whl
+	touch $@
+
+cdk-test: cdk
+	@$(NO_NODE) || (cd $(CDK_DIR) && $(NPM) test --silent)
 
 bench: $(VENV)/.installed-dev $(SAM_VENV)/.installed
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" $(PY) -m devkit.bench
@@ -118,20 +149,23 @@ build: $(SAM_VENV)/.installed
 deploy: build
 	$(SAM) deploy $(if $(ENV),--config-env $(ENV),--guided)
 
-# The construct's packages (jsii: npm, PyPI, …) are built by release-construct, into dist/.
+# The construct's packages (jsii: npm, PyPI, …) are its owner's hook: release-construct, run between
+# the Python packages' checks and the tag, puts what it releases into dist/.
 release: $(VENV)/.installed-dev
 	$(PY) -m devkit.release build
 	@$(MAKE) --no-print-directory release-construct
 	@$(PY) -m devkit.release tag
 
 release-construct:
-	@echo "release-construct: no construct packages to build yet"
+	@echo "release-construct: the construct's packages are not released yet (make cdk builds them into cdk/dist/)"
 
 lock: $(VENV)/.installed-dev
 	$(PY) -m devkit.lock
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(MERMAID)/node_modules .aws-sam dist .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(CDK_DIR)/node_modules $(CDK_DIR)/dist $(CDK_DIR)/lib/*.js $(CDK_DIR)/lib/*.d.ts \
+		$(CDK_DIR)/.jsii $(CDK_DIR)/tsconfig.json $(CDK_DIR)/tsconfig.tsbuildinfo
 
 EVENT ?= events/create.json
 # The built artifact under the Lambda Runtime Interface Emulator (no Docker needed). The event is

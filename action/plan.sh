@@ -4,8 +4,9 @@
 #
 # The CLI's exit codes keep their meaning: 0 (every image found) and 3 (build needed) are answers,
 # so the step succeeds and build-required says which; 2 (invalid input), 4 (AWS could not answer),
-# 5 (a gate: vulnerability or retention) and 1 (a bug) fail the step with that code, so an ECR
-# outage never turns into "build everything" or "deploy with pre-built images".
+# 5 (a gate: vulnerability, retention or signature) and 1 (a bug) fail the step with that code, so
+# an ECR outage never turns into "build everything" or "deploy with pre-built images". The outputs,
+# the lock among them, are the CLI's own (--output=github: each value in GitHub's delimited form).
 #
 # Every input reaches the CLI attached to its option (--region=VALUE): no input, whatever it
 # holds, can be read as another option (--endpoint-url=... would send the plan's signed AWS calls

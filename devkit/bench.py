@@ -8,6 +8,7 @@ A report, not a test: targets are marked PASS or MISS and the exit status is 0 e
    loop (one ``DescribeImages`` per image); a competent loop (one batched ``BatchGetImage`` per
    repository, in turn); the same with a small thread pool (the strongest fair baseline); and a
    single ``BatchGetImage`` (the floor). Each gets one untimed warm-up call, as in a warm Lambda.
+   1b. The same lookup through a role, beside it without one (``bench_roles``).
 2. Cold start, as Lambda pays it before the first ECR call: importing the handler module of the
    *built* artifact (``src/Makefile``, bytecode included) and creating the first ECR client,
    against the floor any Python Lambda calling ECR pays (``import boto3`` and one ECR client).
@@ -15,6 +16,7 @@ A report, not a test: targets are marked PASS or MISS and the exit status is 0 e
 3. The planner's start-up: ``resolver --help`` and the imports of ``resolver plan``, against
    ``import boto3``.
 4. ``Version: latest`` over a 5,000-image repository (``bench_discovery``).
+5. What the gates that vouch for a digest cost, counted on the wire (``bench_vouching``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from resolver.references import Registry
 
 from .bench_coldstart import cold_start_bench, planner_bench
 from .bench_discovery import discovery_bench
+from .bench_roles import roles_bench
 from .ecr_emulator import (
     ACCOUNT_ID,
     FAKE_CREDENTIALS,
@@ -53,6 +56,7 @@ from .ecr_emulator import (
 from .ecr_proxy import EcrProxy
 
 RUNS = 5
+HOME = Registry(ACCOUNT_ID, REGION)
 LATENCY_SECONDS = 0.05
 REPOSITORIES = ("bench/api", "bench/worker", "bench/web", "bench/etl")
 TAGS_PER_REPOSITORY = 10
@@ -200,7 +204,7 @@ def clients_for(endpoint: str) -> EcrClients:
     """Clients as the Lambda makes them, with botocore finding ``endpoint`` in the environment."""
     clients = EcrClients()
     with patched_environ({"AWS_ENDPOINT_URL_ECR": endpoint}):
-        clients.for_region(REGION)  # created now, while the environment names the endpoint
+        clients.for_registry(HOME)  # created now, while the environment names the endpoint
     return clients
 
 
@@ -215,7 +219,7 @@ def lookup_bench() -> None:
         first_repo = next(iter(images))[0]
         one = {key: digest for key, digest in images.items() if key[0] == first_repo}
         resolver = clients_for(proxy.endpoint)
-        by_hand = clients_for(proxy.endpoint).for_region(REGION)  # same config, own connections
+        by_hand = clients_for(proxy.endpoint).for_registry(HOME)  # same config, own connections
         direct = clients_for(ecr.endpoint)
         with ThreadPoolExecutor(max_workers=len(REPOSITORIES)) as pool:
             results = {
@@ -228,7 +232,7 @@ def lookup_bench() -> None:
                 "trip": measure("trip", lambda: round_trip(by_hand, one), one, proxy.calls),
                 "moto ours": measure("moto ours", lambda: ours(request, direct), images, None),
                 "moto trip": measure(
-                    "moto trip", lambda: round_trip(direct.for_region(REGION), one), one, None
+                    "moto trip", lambda: round_trip(direct.for_registry(HOME), one), one, None
                 ),
             }
     print_lookups(images, results)
@@ -330,9 +334,13 @@ def print_header() -> None:
 def main() -> int:
     print_header()
     lookup_bench()
+    roles_bench()
     cold_start_bench()
     planner_bench()
     discovery_bench()
+    from .bench_vouching import vouching_bench  # it imports this module's helpers
+
+    vouching_bench()
     return 0
 
 

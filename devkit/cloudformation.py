@@ -78,10 +78,12 @@ class Stack:
     resource: Resource | None = None
     calls: list[Call] = field(default_factory=list)
     stack_id: str = ""
+    account: str = ACCOUNT_ID  # the stack's, and its resolver function's
+    service_token: str = SERVICE_TOKEN  # the function in that account (its exported ARN)
 
     def __post_init__(self) -> None:
         self.stack_id = (
-            f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{self.name}/{uuid.uuid4()}"
+            f"arn:aws:cloudformation:{REGION}:{self.account}:stack/{self.name}/{uuid.uuid4()}"
         )
 
     # --- operations ----------------------------------------------------------------------------
@@ -147,6 +149,10 @@ class Stack:
 
     # --- the wire ---------------------------------------------------------------------------
 
+    def _function_arn(self) -> str:
+        """The context's: the emulator's default function unless another account's is given."""
+        return "" if self.service_token == SERVICE_TOKEN else self.service_token
+
     def _current(self) -> Resource:
         if self.resource is None:
             raise RuntimeError("the stack has no resource (create it first)")
@@ -161,21 +167,23 @@ class Stack:
         physical_id: str | None = None,
     ) -> dict[str, Any]:
         request_id = str(uuid.uuid4())
+        token = self.service_token
         event: dict[str, Any] = {
             "RequestType": request_type,
-            "ServiceToken": SERVICE_TOKEN,
+            "ServiceToken": token,
             "ResponseURL": self.receiver.url(f"{self.logical_id}/{request_id}"),
             "StackId": self.stack_id,
             "RequestId": request_id,
             "LogicalResourceId": self.logical_id,
             "ResourceType": "Custom::ImageResolver",
-            "ResourceProperties": {"ServiceToken": SERVICE_TOKEN, **properties},
+            "ResourceProperties": {"ServiceToken": token, **properties},
         }
         if old is not None:
-            event["OldResourceProperties"] = {"ServiceToken": SERVICE_TOKEN, **old}
+            event["OldResourceProperties"] = {"ServiceToken": token, **old}
         if physical_id is not None:
             event["PhysicalResourceId"] = physical_id
-        self.handler(json.loads(json.dumps(event)), LambdaContext(self.timeout_seconds))
+        context = LambdaContext(self.timeout_seconds, function_arn=self._function_arn())
+        self.handler(json.loads(json.dumps(event)), context)
         answer = self.receiver.take(timeout=self.timeout_seconds + 5).body
         self.calls.append(Call(self.status, event, answer))
         return answer

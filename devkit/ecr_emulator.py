@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -100,6 +101,167 @@ def _answer_pull_through_cache_rules() -> None:
         ECRResponse.describe_pull_through_cache_rules = describe_pull_through_cache_rules  # type: ignore[attr-defined]
 
 
+# --- signing, referrers, replication: what moto 5.2 does not emulate ----------------------------
+#
+# ECR's DescribeImageSigningStatus, ListImageReferrers and DescribeImageReplicationStatus, answered
+# from a small state that tests set (``set_signing_status``, ``add_referrer``,
+# ``set_replication_status``), in the shapes of botocore's service model. The state lives on moto's
+# per-account, per-region backend, so moto's reset clears it with everything else. Only the shapes
+# are ECR's: what ECR reports right after a push (a status list still empty?) is not known here.
+
+
+@dataclass
+class _SupplyChain:
+    signing: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)
+    referrers: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    replication: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)
+
+
+def _supply_chain(backend: Any) -> _SupplyChain:
+    state: _SupplyChain = backend.__dict__.setdefault(
+        "_image_resolver_supply_chain", _SupplyChain()
+    )
+    return state
+
+
+def _backend(region: str) -> Any:
+    from moto.backends import get_backend  # moto is a dev dependency: imported when used
+
+    return get_backend("ecr")[ACCOUNT_ID][region]
+
+
+def set_signing_status(  # noqa: PLR0913 - a test's whole arrangement in one call
+    repository: str,
+    digest: str,
+    profile_arn: str,
+    status: str,
+    *,
+    failure_code: str = "",
+    failure_reason: str = "",
+    region: str = REGION,
+) -> None:
+    """Make ECR report ``status`` for ``profile_arn`` on ``digest`` (replacing that profile's)."""
+    entries = _supply_chain(_backend(region)).signing.setdefault((repository, digest), [])
+    entries[:] = [e for e in entries if e["signingProfileArn"] != profile_arn]
+    entry = {"signingProfileArn": profile_arn, "status": status}
+    if failure_code:
+        entry |= {"failureCode": failure_code, "failureReason": failure_reason}
+    entries.append(entry)
+
+
+def add_referrer(  # noqa: PLR0913 - a test's whole arrangement in one call
+    repository: str,
+    subject: str,
+    artifact_type: str,
+    *,
+    annotations: dict[str, str] | None = None,
+    status: str = "ACTIVE",
+    region: str = REGION,
+) -> str:
+    """Store an artifact (a signature, an SBOM) referring to ``subject``; returns its digest."""
+    referrers = _supply_chain(_backend(region)).referrers.setdefault((repository, subject), [])
+    digest = digest_of(f"{subject}:{artifact_type}:{len(referrers)}".encode())
+    referrers.append(
+        {
+            "digest": digest,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "artifactType": artifact_type,
+            "size": 1024,
+            "annotations": dict(annotations or {}),
+            "artifactStatus": status,
+        }
+    )
+    return digest
+
+
+def set_replication_status(  # noqa: PLR0913 - a test's whole arrangement in one call
+    repository: str,
+    digest: str,
+    destination: str,
+    status: str,
+    *,
+    failure_code: str = "",
+    registry_id: str = ACCOUNT_ID,
+    region: str = REGION,
+) -> None:
+    """Make ECR report ``status`` for replicating ``digest`` to ``destination`` (a region)."""
+    entries = _supply_chain(_backend(region)).replication.setdefault((repository, digest), [])
+    entries[:] = [
+        e for e in entries if (e["region"], e["registryId"]) != (destination, registry_id)
+    ]
+    entry = {"region": destination, "registryId": registry_id, "status": status}
+    if failure_code:
+        entry["failureCode"] = failure_code
+    entries.append(entry)
+
+
+def _answer_supply_chain_reads() -> None:
+    """Add the three operations to moto's ECR responses (moto answers unknown ones with 500)."""
+    from moto.core.responses import ActionResult
+    from moto.ecr.exceptions import InvalidParameterException
+    from moto.ecr.responses import ECRResponse
+
+    def image(self: ECRResponse) -> tuple[str, str]:
+        """The repository and digest asked about; ECR's errors for a missing one."""
+        name = self._get_param("repositoryName")
+        repository = self.ecr_backend._get_repository(name, self._get_param("registryId"))
+        image_id = self._get_param("imageId") or self._get_param("subjectId") or {}
+        found = repository._get_image(image_id.get("imageTag"), image_id.get("imageDigest"))
+        return name, found.get_image_digest()
+
+    def describe_image_signing_status(self: ECRResponse) -> ActionResult:
+        name, digest = image(self)
+        statuses = _supply_chain(self.ecr_backend).signing.get((name, digest), [])
+        return ActionResult(
+            {
+                "repositoryName": name,
+                "imageId": {"imageDigest": digest},
+                "registryId": self.current_account,
+                "signingStatuses": statuses,
+            }
+        )
+
+    def list_image_referrers(self: ECRResponse) -> ActionResult:
+        name, digest = image(self)
+        wanted = self._get_param("filter") or {}
+        types = wanted.get("artifactTypes")
+        status = wanted.get("artifactStatus", "ACTIVE")
+        size = int(self._get_param("maxResults") or 50)
+        if not 1 <= size <= 50:  # the API's FiftyMaxResults
+            raise InvalidParameterException("maxResults must be between 1 and 50")
+        listed = [
+            r
+            for r in _supply_chain(self.ecr_backend).referrers.get((name, digest), [])
+            if (not types or r["artifactType"] in types)
+            and (status == "ANY" or r["artifactStatus"] == status)
+        ]
+        start = int(self._get_param("nextToken") or 0)
+        page = listed[start : start + size]
+        answer: dict[str, Any] = {"referrers": page}
+        if start + size < len(listed):
+            answer["nextToken"] = str(start + size)
+        return ActionResult(answer)
+
+    def describe_image_replication_status(self: ECRResponse) -> ActionResult:
+        name, digest = image(self)
+        statuses = _supply_chain(self.ecr_backend).replication.get((name, digest), [])
+        return ActionResult(
+            {
+                "repositoryName": name,
+                "imageId": {"imageDigest": digest},
+                "replicationStatuses": statuses,
+            }
+        )
+
+    for handler in (
+        describe_image_signing_status,
+        list_image_referrers,
+        describe_image_replication_status,
+    ):
+        if not hasattr(ECRResponse, handler.__name__):
+            setattr(ECRResponse, handler.__name__, handler)
+
+
 class EcrEmulator:
     """moto's server, on an ephemeral port of 127.0.0.1."""
 
@@ -107,6 +269,7 @@ class EcrEmulator:
         from moto.server import ThreadedMotoServer
 
         _answer_pull_through_cache_rules()
+        _answer_supply_chain_reads()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self.endpoint = ""
 
@@ -121,14 +284,50 @@ class EcrEmulator:
     def stop(self) -> None:
         self._server.stop()
 
-    def client(self, region: str = REGION) -> Any:
-        return boto3.client(
-            "ecr",
-            region_name=region,
+    def client(self, region: str = REGION, *, account: str = ACCOUNT_ID) -> Any:
+        """An ECR client of ``account`` (moto's default one, or another: ``credentials_in``)."""
+        return self.client_of("ecr", region, account=account)
+
+    def client_of(self, service: str, region: str = REGION, *, account: str = ACCOUNT_ID) -> Any:
+        keys = (
+            {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+            if account == ACCOUNT_ID
+            else self.credentials_in(account)
+        )
+        make: Any = boto3.client  # typed per service name; this one takes any
+        return make(service, region_name=region, endpoint_url=self.endpoint, **keys)
+
+    def credentials_in(self, account: str) -> dict[str, str]:
+        """Credentials moto takes for ``account``'s: an assumed role's are its account's (moto
+        neither needs the role to exist nor checks a trust policy), so one server holds many
+        accounts."""
+        sts = boto3.client(
+            "sts",
+            region_name=REGION,
             endpoint_url=self.endpoint,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
+        given = sts.assume_role(RoleArn=_admin_role(account), RoleSessionName="emulator")[
+            "Credentials"
+        ]
+        return {
+            "aws_access_key_id": given["AccessKeyId"],
+            "aws_secret_access_key": given["SecretAccessKey"],
+            "aws_session_token": given["SessionToken"],
+        }
+
+    def role_sessions(self, account: str) -> list[tuple[str, str, str | None]]:
+        """Every AssumeRole moto answered for a role of ``account``: (role ARN, session name,
+        external id), the way the role's account would see them in CloudTrail."""
+        from moto.sts.models import sts_backends  # moto is a dev dependency: imported when used
+
+        backend = sts_backends[account]["aws"]
+        return [
+            (r.role_arn, r.session_name, r.external_id)
+            for r in backend.assumed_roles
+            if r.role_arn != _admin_role(account)  # the emulator's own (credentials_in)
+        ]
 
     def set_pushed_at(
         self, repository: str, digest: str, when: datetime, *, region: str = REGION
@@ -186,6 +385,10 @@ class EcrEmulator:
             # The custom resource reads its stack's status on Update.
             "AWS_ENDPOINT_URL_CLOUDFORMATION": self.endpoint,
         }
+
+
+def _admin_role(account: str) -> str:
+    return f"arn:aws:iam::{account}:role/emulator-admin"
 
 
 @contextmanager

@@ -4,6 +4,11 @@ It makes the local emulator behave like a distant, sometimes unwilling ECR: ``la
 on every call (the benchmark's 50 ms round trip), and per-operation faults such as
 ThrottlingException or AccessDeniedException served before the request reaches the emulator, so
 botocore's real retry logic runs against them over real HTTP. It counts calls per operation.
+
+STS goes through it too (``AWS_ENDPOINT_URL_STS``): its query protocol names the operation in
+the form body (``Action=AssumeRole``) and its errors are XML, which the proxy answers in kind.
+moto does not evaluate trust policies, so a refused AssumeRole is such a fault, aimed at one role
+by ``Fault.when`` (text of the request body, e.g. the role's name).
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ import time
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
+from xml.sax.saxutils import escape
 
 from .loopback import LoopbackServer, QuietHandler
 
@@ -31,6 +37,19 @@ class Fault:
     message: str = "injected by the test proxy"
     status: int = 400
     body: dict[str, Any] | None = None
+    when: str = ""  # served only to a request whose (decoded) body contains this
+
+    def answer(self, *, query: bool) -> tuple[bytes, str]:
+        """The body and content type: JSON for ECR, an XML error for a query-protocol service."""
+        if not query:
+            answer = self.body or {"__type": self.code, "message": self.message}
+            return json.dumps(answer).encode(), "application/x-amz-json-1.1"
+        error = (
+            "<ErrorResponse><Error><Type>Sender</Type>"
+            f"<Code>{escape(self.code)}</Code><Message>{escape(self.message)}</Message>"
+            "</Error><RequestId>proxy</RequestId></ErrorResponse>"
+        )
+        return error.encode(), "text/xml"
 
 
 class EcrProxy:
@@ -50,16 +69,15 @@ class EcrProxy:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2] or "?"
-                fault = outer._record(operation)
+                target = self.headers.get("X-Amz-Target", "")
+                form = {} if target else parse_qs(body.decode(errors="replace"))
+                operation = target.rpartition(".")[2] or form.get("Action", ["?"])[0]
+                fault = outer._record(operation, json.dumps(form) if form else body.decode())
                 if outer.latency_seconds:
                     time.sleep(outer.latency_seconds)
                 if fault is not None:
-                    answer = fault.body or {"__type": fault.code, "message": fault.message}
-                    payload = json.dumps(answer).encode()
-                    self.reply(
-                        fault.status, payload, {"Content-Type": "application/x-amz-json-1.1"}
-                    )
+                    payload, content_type = fault.answer(query=not target)
+                    self.reply(fault.status, payload, {"Content-Type": content_type})
                     return
                 conn = http.client.HTTPConnection(upstream_netloc, timeout=30)
                 try:
@@ -94,11 +112,14 @@ class EcrProxy:
             self._faults.clear()
             self.latency_seconds = 0.0
 
-    def _record(self, operation: str) -> Fault | None:
+    def _record(self, operation: str, body: str) -> Fault | None:
         with self._lock:
             self.calls[operation] += 1
             queue = self._faults[operation]
-            return queue.popleft() if queue else None
+            fault = next((f for f in queue if f.when in body), None)
+            if fault is not None:
+                queue.remove(fault)
+            return fault
 
     def __enter__(self) -> EcrProxy:
         self._server.start()

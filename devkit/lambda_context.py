@@ -19,10 +19,14 @@ class LambdaContext:
     log_stream_name: str = "2026/11/26/[$LATEST]local"
     function_version: str = "$LATEST"
     started: float = field(default_factory=time.monotonic)
+    function_arn: str = ""  # another account's function (the emulator's default account's)
 
     @property
     def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
+        return (
+            self.function_arn
+            or f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.function_name}"
+        )
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self.started + self.timeout_seconds - time.monotonic()) * 1000))

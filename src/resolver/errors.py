@@ -232,3 +232,49 @@ class StackPrefixesMisconfiguredError(StackNotAllowedError):
             "stack's status. Ask the owner of the resolver's stack to remove the blank entry and "
             "update that stack."
         )
+
+
+class GateError(ResolverError):
+    """An image refused by a gate that vouches for what CI built — a signature, the plan's digest,
+    a finished replication. The planner answers 5, as for the vulnerability and retention gates.
+    Each gate's error says what its images lack (``refused``) and the ways out (``fix``)."""
+
+    refused = ""
+    fix = ""
+
+    def __init__(self, problems: Sequence[ImageProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(
+            f"{len(self.problems)} image(s) {self.refused}: {_list(self.problems)}. {self.fix}"
+        )
+
+
+class UnsignedImagesError(GateError):
+    """Images without a signature ``RequireSignature`` accepts, under ``OnUnsigned: Fail``."""
+
+    refused = "without a signature RequireSignature accepts"
+    fix = (
+        "Sign them (ECR managed signing signs on push once the profile is in the registry's "
+        "signing configuration; or notation sign / cosign sign), or set OnUnsigned: Report."
+    )
+
+
+class LockMismatchError(GateError):
+    """Images ECR now answers with another digest than ``ExpectedDigests`` (the plan's), under
+    ``OnLockMismatch: Fail``: a tag moved between the plan and the deploy."""
+
+    refused = "are not what the plan saw"
+    fix = (
+        "Plan again and deploy with its lock (resolver plan --emit lock), and find out who pushed "
+        "the tag again; or set OnLockMismatch: Report."
+    )
+
+
+class NotReplicatedError(GateError):
+    """Images not replicated to every region ``WaitForReplication`` names when the wait ended."""
+
+    refused = "not replicated where WaitForReplication asks"
+    fix = (
+        "Fix the registry's replication configuration, or give ECR longer (ScanWaitSeconds) and "
+        "deploy again."
+    )

@@ -83,11 +83,24 @@ class Attribute(Enum):
     SIZE_IN_BYTES = "SizeInBytes"
     TAGS = "Tags"
     RETENTION = "Retention"
+    SIGNATURE = "Signature"  # the signature gate's verdict (read only when selected or gated)
+    TAG_MUTABILITY = "TagMutability"  # whether the tag can move (DescribeRepositories)
 
 
 # Attributes that need DescribeImages: only asked for when selected.
 METADATA_ATTRIBUTES = frozenset({Attribute.PUSHED_AT, Attribute.SIZE_IN_BYTES, Attribute.TAGS})
 DEFAULT_ATTRIBUTES = (Attribute.URI, Attribute.DIGEST, Attribute.STATUS, Attribute.BUILD_REQUIRED)
+
+
+@frozen
+class AssumedRole:
+    """An IAM role an image's registry is read through (``RoleArn``, ``ExternalId``), parsed once
+    by ``properties``: its account and partition decide which registries it may serve."""
+
+    arn: str
+    account_id: str
+    partition: str
+    external_id: str | None = field(default=None, repr=False)  # kept out of logs and reprs
 
 
 @frozen
@@ -103,6 +116,10 @@ class ImageSpec:
     for_lambda: bool = False
     fail_on: Severity | None = None
     on_retention_risk: OnRetentionRisk = OnRetentionRisk.REPORT
+    role: AssumedRole | None = None  # None: the caller's own credentials
+    # What CI vouched for, and how patterns rank tags; the types are defined at the module's end.
+    gates: ImageGates = field(default_factory=lambda: ImageGates())  # noqa: PLW0108
+    order: TagOrder = field(default_factory=lambda: TagOrder.PUSHED)
 
     @property
     def wanted_platform(self) -> Platform | None:
@@ -122,10 +139,22 @@ class ResolveRequest:
     require_scan: bool = False
     scan_wait_seconds: int = 60
     on_rollback_target_missing: OnRollbackTargetMissing = OnRollbackTargetMissing.WARN
+    # The function's region (the planner's --region): where a Lambda image must be.
+    function_region: str | None = None
 
     @property
     def scans_needed(self) -> bool:
         return Attribute.FINDINGS in self.attributes or any(i.fail_on for i in self.images)
+
+    @property
+    def roles(self) -> Mapping[str, AssumedRole]:
+        """The role each account's registries are read through, by account id (``properties``
+        allows one per account); an account read with the caller's own credentials is absent."""
+        return {
+            image.ref.repository.registry.account_id: image.role
+            for image in self.images
+            if image.role is not None
+        }
 
     @property
     def retention_needed(self) -> bool:
@@ -214,6 +243,10 @@ class ImageStatus(Enum):
     VULNERABLE = "Vulnerable"  # found, but its findings reach FailOnSeverity
     NOT_SCANNED = "NotScanned"  # found, never scanned, and RequireScan is true
     ARCHIVED = "Archived"  # in ECR's archive storage class: listed, but no pull until restored
+    UNSIGNED = "Unsigned"  # found, but RequireSignature finds no signature it accepts
+    LOCK_MISMATCH = "LockMismatch"  # found, but not the digest ExpectedDigests (the plan) names
+    NOT_REPLICATED = "NotReplicated"  # found, but not (yet) in every WaitForReplication region
+    WRONG_REGION = "WrongRegion"  # a Lambda image in another region than the function's
 
 
 MISSING = frozenset(
@@ -226,6 +259,8 @@ MISSING = frozenset(
         # Not deployable, like a missing image: OnMissing decides, and pushing it again (or a
         # restore) is the fix.
         ImageStatus.ARCHIVED,
+        # Lambda pulls only from its own region: the image must be pushed (replicated) there.
+        ImageStatus.WRONG_REGION,
     }
 )
 
@@ -277,6 +312,10 @@ class ImageResult:
     details: ImageDetails | None = None  # DescribeImages, when asked for
     scan: ScanReport | None = None  # scan findings, when asked for
     retention: Retention | None = None  # lifecycle-policy verdict, when asked for
+    signature: Verdict | None = None  # the signature gate's reading, when asked for
+    lock: Verdict | None = None  # the digest compared with ExpectedDigests, when given
+    replication: Verdict | None = None  # WaitForReplication's reading, when asked for
+    tag_mutability: Verdict | None = None  # can the tag move? When asked for
 
     @property
     def name(self) -> str:
@@ -375,6 +414,8 @@ READY = RollbackTarget(RollbackState.READY)
 class WaitingFor(Enum):
     PUSH = "push"  # WaitSeconds: images missing, CI may still be pushing them
     SCAN = "scan"  # ScanWaitSeconds: scans still in progress
+    SIGNATURE = "signature"  # ScanWaitSeconds too: ECR managed signing still in progress
+    REPLICATION = "replication"  # ScanWaitSeconds too: WaitForReplication's regions not done
 
 
 @frozen
@@ -390,3 +431,84 @@ class Waiting:
 
 
 Observer = Callable[[Waiting], None]
+
+
+# --- what CI vouched for: signatures, the plan's digests, replication, tag order -----------------
+
+
+class OnUnsigned(Enum):
+    FAIL = "Fail"
+    REPORT = "Report"
+
+
+class OnLockMismatch(Enum):
+    FAIL = "Fail"
+    REPORT = "Report"
+
+
+class TagOrder(Enum):
+    """How a pattern or ``Version: latest`` ranks candidates: push time, or semantic version."""
+
+    PUSHED = "Pushed"
+    SEMVER = "Semver"
+
+
+class ReferrerSignature(Enum):
+    """Signatures stored beside an image as OCI referrers (``ListImageReferrers``)."""
+
+    NOTATION = "Notation"  # the Notary Project (notation sign, AWS Signer's plugin)
+    SIGSTORE = "Sigstore"  # cosign: a Sigstore bundle or cosign's OCI 1.1 signature artifact
+
+
+@frozen
+class SignatureRequirement:
+    """``RequireSignature``: any one of these signatures admits the image."""
+
+    profiles: tuple[str, ...] = ()  # AWS Signer profile ARNs: ECR managed signing, COMPLETE
+    referrers: tuple[ReferrerSignature, ...] = ()  # a referrer of this kind exists
+
+
+@frozen
+class ReplicationWait:
+    """``WaitForReplication``: these regions, or (empty) every destination ECR reports."""
+
+    regions: tuple[str, ...] = ()
+
+
+@frozen
+class ImageGates:
+    """What one image must show besides existing, and what a refusal does."""
+
+    signature: SignatureRequirement | None = None
+    on_unsigned: OnUnsigned = OnUnsigned.FAIL
+    expected_digest: str | None = None  # from ExpectedDigests: the digest the plan saw
+    on_lock_mismatch: OnLockMismatch = OnLockMismatch.FAIL
+    replication: ReplicationWait | None = None
+
+
+NO_GATES = ImageGates()
+
+
+class VerdictState(Enum):
+    PASSED = "Passed"  # signed, as planned, replicated, immutable
+    BLOCKED = "Blocked"  # unsigned, moved since the plan, replication failed, an unguarded tag
+    PENDING = "Pending"  # ECR is still at it (signing, replication) when the wait ends
+    UNKNOWN = "Unknown"  # ECR would not say (access denied, throttled, timed out...)
+    SKIPPED = "Skipped"  # not judged: the image is not deployed from ECR
+
+
+@frozen
+class Verdict:
+    """One gate's reading of one image: the attribute's text, and the detail for a reason."""
+
+    state: VerdictState
+    value: str  # the attribute: "Signed: ci_release", "Unsigned", "Failed: <code>", ...
+    detail: str = ""  # for a person: what was found, and where
+    error: str = ""  # UNKNOWN: ECR's error code
+
+    @property
+    def passed(self) -> bool:
+        return self.state is VerdictState.PASSED
+
+
+SKIPPED_VERDICT = Verdict(VerdictState.SKIPPED, "Skipped")

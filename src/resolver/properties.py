@@ -13,31 +13,45 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 from enum import Enum
 from typing import Any, Protocol
 
+from . import partitions
 from .errors import InvalidPropertyError
 from .model import (
     DEFAULT_ATTRIBUTES,
+    NO_GATES,
     VERSION_FIELD,
+    AssumedRole,
     Attribute,
+    ImageGates,
     ImageSpec,
+    OnLockMismatch,
     OnMissing,
     OnRetentionRisk,
     OnRollbackTargetMissing,
+    OnUnsigned,
     OnVulnerable,
+    ReferrerSignature,
+    ReplicationWait,
     ResolveRequest,
     Severity,
+    SignatureRequirement,
     TagMatch,
+    TagOrder,
 )
+from .partitions import PARTITION_ID, REGION
 from .platforms import Platform
 from .references import (
     DIGEST_PATTERN,
     TAG_PATTERN,
     ImageRef,
+    ImageReference,
     InvalidReferenceError,
     Registry,
     Repository,
+    parse_image_reference,
     parse_repository,
 )
 from .values import frozen
@@ -130,20 +144,24 @@ def _enum(kind: type[Enum]) -> Parser:
     return parse
 
 
+def _matching(pattern: re.Pattern[str], problem: str, fix: str) -> Parser:
+    """Text that must match ``pattern`` whole."""
+
+    def parse(path: str, raw: Any) -> str | None:
+        text = _text(path, raw)
+        if text is not None and not pattern.fullmatch(text):
+            raise InvalidPropertyError(path, raw, problem, fix)
+        return text
+
+    return parse
+
+
 # An image reference as ECS, Batch and Lambda accept it: [registry/]name[:tag][@digest].
-_IMAGE_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]{0,1023}")
-
-
-def _image_reference(path: str, raw: Any) -> str | None:
-    text = _text(path, raw)
-    if text is not None and not _IMAGE_REFERENCE.fullmatch(text):
-        raise InvalidPropertyError(
-            path,
-            raw,
-            "is not an image reference",
-            "Give an image URI, e.g. 123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/app:local.",
-        )
-    return text
+_image_reference = _matching(
+    re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@-]{0,1023}"),
+    "is not an image reference",
+    "Give an image URI, e.g. 123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/app:local.",
+)
 
 
 def _seconds(path: str, raw: Any) -> int | None:
@@ -185,38 +203,170 @@ def _revision(path: str, raw: Any) -> str | None:
     return text
 
 
-def _attributes(path: str, raw: Any) -> tuple[Attribute, ...] | None:
+def _words(path: str, raw: Any, *, example: str) -> list[str] | None:
+    """A list, or a comma-separated string (a CommaDelimitedList parameter arrives either way);
+    None when empty."""
     if raw is None:
         raise _null(path)
-    if raw in ("", []):  # "" from a parameter default; [] from a split empty list
-        return None
     items = raw.split(",") if isinstance(raw, str) else raw
     if not isinstance(items, list):
         raise InvalidPropertyError(
             path,
             raw,
             "is not a list",
-            "Give a list such as [Uri, Digest] or a comma-separated string.",
+            f"Give a list such as {example} or a comma-separated string.",
         )
+    words = [word for item in items if (word := _text(path, item)) is not None]
+    return words or None
+
+
+def _attributes(path: str, raw: Any) -> tuple[Attribute, ...] | None:
+    names = _words(path, raw, example="[Uri, Digest]")
     chosen: list[Attribute] = []
-    for item in items:
-        name = _text(path, item)
-        if name is None:
-            continue
+    for name in names or ():
         member = next((a for a in Attribute if a.value.lower() == name.lower()), None)
         if member is None:
             raise InvalidPropertyError(
-                path, item, "is not an attribute", _closest_hint(name, [a.value for a in Attribute])
+                path, name, "is not an attribute", _closest_hint(name, [a.value for a in Attribute])
             )
         if member not in chosen:
             chosen.append(member)
     return tuple(chosen) or None
 
 
+# IAM's grammar (CreateRole; AssumeRole takes ARNs of 20-2048 characters): an optional path of
+# printable ASCII between slashes, then a name of 1-64 characters.
+_ROLE_ARN = re.compile(
+    rf"arn:(?P<partition>{PARTITION_ID}):iam::(?P<account>\d{{12}}):"
+    r"role/(?:[\x21-\x7e]{1,510}/)?[\w+=,.@-]{1,64}"
+)
+
+
+def _role_arn(path: str, raw: Any) -> AssumedRole | None:
+    text = _text(path, raw)
+    if text is None:
+        return None
+    match = _ROLE_ARN.fullmatch(text)
+    if match is None or len(text) > 2048:
+        raise InvalidPropertyError(
+            path,
+            raw,
+            "is not an IAM role ARN",
+            "Use arn:<partition>:iam::<12-digit account>:role/[<path>/]<name>, e.g. "
+            "arn:aws:iam::111122223333:role/image-reader.",
+        )
+    if partitions.named(match["partition"]) is None:
+        raise InvalidPropertyError(
+            path,
+            raw,
+            f"names partition {match['partition']!r}, which the installed botocore does not know",
+            f"Check the ARN (known partitions: {partitions.ids()}).",
+        )
+    return AssumedRole(text, match["account"], match["partition"])
+
+
+_external_id = _matching(
+    re.compile(r"[\w+=,.@:/-]{2,1224}"),  # STS AssumeRole's ExternalId
+    "is not an STS external id",
+    "Use 2-1224 characters: letters, digits and _ + = , . @ : / -, exactly as the role's trust "
+    "policy expects it (sts:ExternalId).",
+)
+
+
 def _as_given(path: str, raw: Any) -> Any:
     if raw is None:
         raise _null(path)
     return raw
+
+
+# --- what CI vouched for: the value parsers (the rest is below the tables) -------------------
+
+# AWS Signer's profile ARN, as ECR's API model writes it (SigningProfileArn).
+_SIGNING_PROFILE = re.compile(
+    r"arn:aws(?:-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:/signing-profiles/[A-Za-z0-9_]{2,}"
+)
+_REGION = re.compile(REGION)
+
+
+def _signatures(path: str, raw: Any) -> SignatureRequirement | None:
+    """``RequireSignature``: AWS Signer profile ARNs (ECR managed signing), ``Notation``,
+    ``Sigstore``; any one of them admits an image."""
+    words = _words(path, raw, example="[arn:aws:signer:...:/signing-profiles/ci, Notation]")
+    if words is None:
+        return None
+    kinds = {kind.value.lower(): kind for kind in ReferrerSignature}
+    profiles: list[str] = []
+    referrers: list[ReferrerSignature] = []
+    for word in words:
+        if word.lower() in kinds:
+            referrers.append(kinds[word.lower()])
+        elif _SIGNING_PROFILE.fullmatch(word):
+            profiles.append(word)
+        else:
+            raise InvalidPropertyError(
+                path,
+                word,
+                "is not a signing profile ARN, Notation or Sigstore",
+                "Give AWS Signer profile ARNs (arn:aws:signer:<region>:<account>:/signing-profiles/"
+                "<name>) for ECR managed signing, and/or Notation or Sigstore for signatures "
+                "stored as referrers.",
+            )
+    return SignatureRequirement(tuple(dict.fromkeys(profiles)), tuple(dict.fromkeys(referrers)))
+
+
+def _expected_digests(path: str, raw: Any) -> dict[str, str] | None:
+    """``ExpectedDigests``: image name -> digest, as a map or as ``resolver plan --emit lock``
+    writes it (``Api=sha256:...,Events=sha256:...``: one CloudFormation String parameter)."""
+    if raw is None:
+        raise _null(path)
+    if isinstance(raw, Mapping):
+        pairs = [(str(name), value) for name, value in raw.items()]
+    else:
+        words = _words(path, raw, example="Api=sha256:...,Events=sha256:...")
+        if words is None:
+            return None
+        pairs = []
+        for word in words:
+            name, separator, value = word.partition("=")
+            if not separator:
+                raise InvalidPropertyError(
+                    path,
+                    word,
+                    "is not Name=sha256:...",
+                    "Pass what resolver plan --emit lock prints, e.g. Api=sha256:...,Events=sha256:....",
+                )
+            pairs.append((name.strip(), value.strip()))
+    expected: dict[str, str] = {}
+    for name, value in pairs:
+        digest = _text(f"{path}.{name}", value)
+        if digest is None or not DIGEST_PATTERN.fullmatch(digest):
+            raise InvalidPropertyError(
+                f"{path}.{name}",
+                value,
+                "is not an image digest",
+                "Use sha256: followed by 64 lower-case hex digits (resolver plan --emit lock).",
+            )
+        expected[name] = digest
+    return expected or None
+
+
+def _replication(path: str, raw: Any) -> tuple[str, ...] | bool | None:
+    """``WaitForReplication``: ``true`` (every destination ECR reports), ``false``, or regions."""
+    if isinstance(raw, bool) or (isinstance(raw, str) and raw.strip().lower() in ("true", "false")):
+        return _strict_bool(path, raw)
+    words = _words(path, raw, example="[us-west-2, eu-west-1]")
+    if words is None:
+        return None
+    for word in words:
+        if not _REGION.fullmatch(word):
+            raise InvalidPropertyError(
+                path,
+                word,
+                "is not a region",
+                'Give region names (us-west-2) or "true" for every destination the registry '
+                "replicates to.",
+            )
+    return tuple(dict.fromkeys(words))
 
 
 # --- the property tables ----------------------------------------------------------------------
@@ -238,18 +388,31 @@ TOP_LEVEL: Mapping[str, Parser] = {
     "ScanWaitSeconds": _seconds,
     "OnRollbackTargetMissing": _enum(OnRollbackTargetMissing),
     "OnRetentionRisk": _enum(OnRetentionRisk),
+    "RoleArn": _role_arn,
+    "ExternalId": _external_id,
     "Images": _as_given,  # validated image by image: ``_images``
+    "RequireSignature": _signatures,
+    "OnUnsigned": _enum(OnUnsigned),
+    "ExpectedDigests": _expected_digests,
+    "OnLockMismatch": _enum(OnLockMismatch),
+    "WaitForReplication": _replication,
+    "Order": _enum(TagOrder),
 }
 
 PER_IMAGE: Mapping[str, Parser] = {
     "Repository": _text,
     "Tag": _text,
     "Digest": _text,
+    "Reference": _text,  # a whole image reference: repository, and tag or digest
     "Fallback": _image_reference,
     "Platform": _platform,
     "Lambda": _strict_bool,
     "FailOnSeverity": _enum(Severity),
     "OnRetentionRisk": _enum(OnRetentionRisk),
+    "RoleArn": _role_arn,
+    "ExternalId": _external_id,
+    "RequireSignature": _signatures,
+    "Order": _enum(TagOrder),
 }
 
 _IMAGE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
@@ -310,8 +473,11 @@ def parse_request(
         latest=latest,
         fail_on=top["FailOnSeverity"],
         on_retention_risk=top["OnRetentionRisk"] or OnRetentionRisk.REPORT,
+        vouching=_vouching(top),
+        role=_role("", top["RoleArn"], top["ExternalId"], home=default_registry),
     )
     images = _images(top["Images"], defaults)
+    _check_vouching(top, images)
     if latest and not any(image.match is TagMatch.LATEST_VERSION for image in images):
         raise InvalidPropertyError(
             "Version",
@@ -334,6 +500,7 @@ def parse_request(
         require_scan=bool(top["RequireScan"]),
         scan_wait_seconds=60 if top["ScanWaitSeconds"] is None else top["ScanWaitSeconds"],
         on_rollback_target_missing=(top["OnRollbackTargetMissing"] or OnRollbackTargetMissing.WARN),
+        function_region=default_registry.region if default_registry else None,
     )
 
 
@@ -355,6 +522,24 @@ class _Places:
                 str(exc),
                 "Examples: team/app, arn:aws:ecr:<region>:<account>:repository/team/app.",
             ) from exc
+        return self._in_a_region_with_ecr(path, text, repo)
+
+    def image(self, path: str, text: str) -> ImageReference:
+        """A whole image reference (``Reference``): repository, and tag or digest if it has one."""
+        try:
+            image = parse_image_reference(text, default=self.home)
+        except InvalidReferenceError as exc:
+            raise InvalidPropertyError(
+                path,
+                text,
+                str(exc),
+                "Examples: app:api-1, 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:api-1, "
+                "app@sha256:<64 hex>, or a repository ARN with a Tag or Digest beside it.",
+            ) from exc
+        self._in_a_region_with_ecr(path, text, image.repository)
+        return image
+
+    def _in_a_region_with_ecr(self, path: str, text: str, repo: Repository) -> Repository:
         registry = repo.registry
         home = self.home
         if self.regions is None or (
@@ -385,6 +570,34 @@ class _Defaults:
     latest: bool
     fail_on: Severity | None
     on_retention_risk: OnRetentionRisk
+    vouching: _Vouching
+    role: AssumedRole | None = None
+
+
+def _role(
+    prefix: str, role: AssumedRole | None, external_id: str | None, *, home: Registry | None
+) -> AssumedRole | None:
+    """``RoleArn`` with the ``ExternalId`` given beside it: the two belong together."""
+    if role is None:
+        if external_id is not None:
+            raise InvalidPropertyError(
+                f"{prefix}ExternalId",
+                external_id,
+                "is set without a RoleArn beside it",
+                "An ExternalId belongs to the role it is given with: set RoleArn here too, or "
+                "remove ExternalId.",
+            )
+        return None
+    if home is not None and role.partition != home.partition:
+        raise InvalidPropertyError(
+            f"{prefix}RoleArn",
+            role.arn,
+            f"is a role of the {role.partition} partition, but the resolver runs in "
+            f"{home.partition}",
+            "STS assumes a role only from its own partition: use a role of "
+            f"{home.partition}, or a resolver deployed in {role.partition}.",
+        )
+    return replace(role, external_id=external_id)
 
 
 def _images(raw: Any, defaults: _Defaults) -> tuple[ImageSpec, ...]:
@@ -430,6 +643,7 @@ def _images(raw: Any, defaults: _Defaults) -> tuple[ImageSpec, ...]:
             )
         specs.append(_image(name, body, defaults))
     _check_spread(specs)
+    _check_roles(specs)
     return tuple(specs)
 
 
@@ -453,10 +667,68 @@ def _check_spread(specs: list[ImageSpec]) -> None:
         )
 
 
+def _check_roles(specs: list[ImageSpec]) -> None:
+    """One role per account: the engine asks for a registry's client, so every image of an
+    account (whatever its region or repository) is read through the same credentials."""
+    first: dict[str, ImageSpec] = {}
+    for spec in specs:
+        account = spec.ref.repository.registry.account_id
+        seen = first.setdefault(account, spec)
+        if spec.role != seen.role:
+            raise InvalidPropertyError(
+                f"Images.{spec.name}.RoleArn",
+                spec.role.arn if spec.role else None,
+                f"reads account {account} otherwise than Images.{seen.name} does "
+                f"({_through(seen.role, other=spec.role)})",
+                "Images of one account are read through one role: give them the same RoleArn "
+                "and ExternalId, or none.",
+            )
+
+
+def _through(role: AssumedRole | None, *, other: AssumedRole | None) -> str:
+    if role is None:
+        return "with the resolver's own credentials"
+    if other is not None and other.arn == role.arn:
+        return f"through {role.arn} with another ExternalId"
+    return f"through {role.arn}"
+
+
+def _referenced(
+    path: str, body: Mapping[str, Any], fields: dict[str, Any], defaults: _Defaults
+) -> dict[str, Any]:
+    """``fields`` with the repository, and the tag or digest, a ``Reference`` gives. A Tag or
+    Digest beside it only where the reference has neither (a name, an ARN)."""
+    image = defaults.places.image(f"{path}.Reference", fields["Reference"])
+    if fields["Repository"]:
+        raise InvalidPropertyError(
+            f"{path}.Repository",
+            body.get("Repository"),
+            "is set beside a Reference, which names the repository already",
+            "Give either Reference or Repository.",
+        )
+    if (image.tag or image.digest) and (fields["Tag"] or fields["Digest"]):
+        raise InvalidPropertyError(
+            f"{path}.Reference",
+            fields["Reference"],
+            "has its own tag or digest, and Tag or Digest is set beside it",
+            "Give the tag or digest once: in the Reference, or in Tag or Digest.",
+        )
+    return {
+        **fields,
+        "Repository": image.repository,
+        "Tag": fields["Tag"] or image.tag,
+        "Digest": fields["Digest"] or image.digest,
+    }
+
+
 def _image(name: str, body: Mapping[str, Any], defaults: _Defaults) -> ImageSpec:
     path = f"Images.{name}"
     fields = _parse_table(f"{path}.", body, PER_IMAGE, frozenset())
-    if fields["Repository"]:
+    if fields["Reference"]:
+        fields = _referenced(path, body, fields, defaults)
+    if isinstance(fields["Repository"], Repository):  # what a Reference named
+        repo = fields["Repository"]
+    elif fields["Repository"]:
         repo = defaults.places.repository(f"{path}.Repository", fields["Repository"])
     elif defaults.repository is not None:
         repo = defaults.repository
@@ -478,7 +750,8 @@ def _image(name: str, body: Mapping[str, Any], defaults: _Defaults) -> ImageSpec
         )
     match = TagMatch.EXACT
     if tag is not None:
-        tag, match = _expand_tag(f"{path}.Tag", tag, defaults)
+        given_by = "Tag" if body.get("Tag") else "Reference"  # where the user wrote it
+        tag, match = _expand_tag(f"{path}.{given_by}", tag, defaults)
     elif not DIGEST_PATTERN.fullmatch(digest):
         raise InvalidPropertyError(
             f"{path}.Digest",
@@ -495,7 +768,30 @@ def _image(name: str, body: Mapping[str, Any], defaults: _Defaults) -> ImageSpec
         for_lambda=bool(fields["Lambda"]),
         fail_on=fields["FailOnSeverity"] or defaults.fail_on,
         on_retention_risk=fields["OnRetentionRisk"] or defaults.on_retention_risk,
+        role=_image_role(name, fields, repo, defaults),
+        gates=defaults.vouching.gates(name, fields["RequireSignature"]),
+        order=_order(path, fields["Order"], match, defaults.vouching.order),
     )
+
+
+def _image_role(
+    name: str, fields: Mapping[str, Any], repo: Repository, defaults: _Defaults
+) -> AssumedRole | None:
+    """The image's own role, else the top level's; in the partition of the image's registry."""
+    path = f"Images.{name}"
+    own = _role(f"{path}.", fields["RoleArn"], fields["ExternalId"], home=defaults.places.home)
+    role = own or defaults.role
+    registry = repo.registry
+    if role is not None and role.partition != registry.partition:
+        raise InvalidPropertyError(
+            f"{path}.RoleArn" if own else "RoleArn",
+            role.arn,
+            f"is a role of the {role.partition} partition, but image {name} is in the "
+            f"{registry.partition} partition ({registry.region})",
+            "A role reads registries of its own partition only: give the image a role of "
+            f"{registry.partition}.",
+        )
+    return role
 
 
 _GLOB_CHARS = frozenset("*?[")
@@ -572,6 +868,94 @@ def _require_fallbacks(images: tuple[ImageSpec, ...]) -> None:
                 "is required when UsePreBuiltImages is false",
                 "Give every image a Fallback (the locally built image URI), or set OnMissing: Report.",
             )
+
+
+# --- what CI vouched for: signatures, the plan's digests, replication, tag order -----------------
+
+
+@frozen
+class _Vouching:
+    """The top-level settings each image's ``ImageGates`` starts from."""
+
+    signature: SignatureRequirement | None = None
+    on_unsigned: OnUnsigned = OnUnsigned.FAIL
+    expected: Mapping[str, str] | None = None
+    on_lock_mismatch: OnLockMismatch = OnLockMismatch.FAIL
+    replication: ReplicationWait | None = None
+    order: TagOrder | None = None
+
+    def gates(self, name: str, signature: SignatureRequirement | None) -> ImageGates:
+        gates = ImageGates(
+            signature=signature or self.signature,
+            on_unsigned=self.on_unsigned,
+            expected_digest=(self.expected or {}).get(name),
+            on_lock_mismatch=self.on_lock_mismatch,
+            replication=self.replication,
+        )
+        return NO_GATES if gates == NO_GATES else gates
+
+
+def _vouching(top: Mapping[str, Any]) -> _Vouching:
+    replication = top["WaitForReplication"]
+    if replication is True:
+        wait: ReplicationWait | None = ReplicationWait()
+    elif replication:
+        wait = ReplicationWait(replication)
+    else:
+        wait = None
+    return _Vouching(
+        signature=top["RequireSignature"],
+        on_unsigned=top["OnUnsigned"] or OnUnsigned.FAIL,
+        expected=top["ExpectedDigests"],
+        on_lock_mismatch=top["OnLockMismatch"] or OnLockMismatch.FAIL,
+        replication=wait,
+        order=top["Order"],
+    )
+
+
+def _order(
+    path: str, given: TagOrder | None, match: TagMatch, default: TagOrder | None
+) -> TagOrder:
+    if given is not None and match is TagMatch.EXACT:
+        raise InvalidPropertyError(
+            f"{path}.Order",
+            given.value,
+            "orders the candidates of a pattern or of Version: latest, and this Tag is exact",
+            "Remove Order here, or use a pattern (api-*) or a {version} tag with Version: latest.",
+        )
+    if match is TagMatch.EXACT:
+        return TagOrder.PUSHED  # nothing to rank
+    return given or default or TagOrder.PUSHED
+
+
+def _check_vouching(top: Mapping[str, Any], images: tuple[ImageSpec, ...]) -> None:
+    """What only the whole request can tell: lock entries naming no image, an Order nothing
+    uses, and the images of ``Version: latest`` ranked in one order (one version for all)."""
+    names = {image.name for image in images}
+    for name in top["ExpectedDigests"] or {}:
+        if name not in names:
+            raise InvalidPropertyError(
+                f"ExpectedDigests.{name}",
+                name,
+                "names no image of this resource",
+                f"Lock only these images ({', '.join(sorted(names))}): plan the same template "
+                "(resolver plan --emit lock).",
+            )
+    if top["Order"] is not None and all(image.match is TagMatch.EXACT for image in images):
+        raise InvalidPropertyError(
+            "Order",
+            top["Order"].value,
+            "orders the candidates of patterns and Version: latest, and every Tag is exact",
+            "Remove Order, or use a pattern (api-*) or Version: latest.",
+        )
+    versioned = {image.order for image in images if image.match is TagMatch.LATEST_VERSION}
+    if len(versioned) > 1:
+        raise InvalidPropertyError(
+            "Order",
+            sorted(order.value for order in versioned),
+            "differs between images of Version: latest, which choose one version together",
+            "Set Order once, at the top level, for the {version} images.",
+        )
 
 
 # --- what a rollback can still read ----------------------------------------------------------

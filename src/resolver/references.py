@@ -206,3 +206,51 @@ def _checked(repo: Repository) -> Repository:
             "lower-case letters, digits and . _ - separators, optionally namespaced with /"
         )
     return repo
+
+
+@frozen
+class ImageReference:
+    """An image as ECS, Batch and Lambda take it, parsed: its repository, and its tag or digest
+    where the reference has one (``None`` for a repository alone: a name or an ARN)."""
+
+    repository: Repository
+    tag: str | None = None
+    digest: str | None = None
+
+
+def parse_image_reference(text: str, *, default: Registry | None) -> ImageReference:
+    """``[<registry>[:<port>]/]<repository>[:<tag>][@<digest>]`` — Docker's reference grammar —
+    or a repository ARN, into its parts. The registry must be Amazon ECR (a port, as in
+    ``…amazonaws.com:443``, is allowed and means nothing); without one, the repository is the
+    caller's (``default``). With both a tag and a digest the digest is the image (as Docker pulls
+    it) and the tag is dropped. The tag is returned as written: the caller checks it, after any
+    ``{version}`` is filled in.
+    """
+    text = text.strip()
+    if text.startswith("arn:"):
+        return ImageReference(parse_repository(text, default=default))
+    rest, at, digest = text.rpartition("@") if "@" in text else (text, "", "")
+    if at and not DIGEST_PATTERN.fullmatch(digest):
+        raise InvalidReferenceError(
+            f"has digest {shown(digest)}; a digest is sha256: and 64 lower-case hex digits"
+        )
+    tag = None
+    if rest.rfind(":") > rest.rfind("/"):
+        rest, _, tag = rest.rpartition(":")
+    first, slash, path = rest.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):  # Docker's host rule
+        host, _, port = first.partition(":")
+        if port and not port.isdigit():
+            raise InvalidReferenceError(
+                f"names registry {shown(first)} with a port that is not one"
+            )
+        if not _URI.fullmatch(f"{host}/{path}"):
+            raise InvalidReferenceError(
+                f"names registry {shown(host)}, which is not Amazon ECR: the resolver reads ECR "
+                "only. Push the image to ECR (or cache it with a pull-through cache rule) and "
+                "name that"
+            )
+        rest = f"{host}/{path}"
+    return ImageReference(
+        parse_repository(rest, default=default), None if at else tag, digest or None
+    )

@@ -1,10 +1,45 @@
-"""``Custom::ImageResolver`` for the AWS CDK (Python): ``pip install "ecr-image-resolver[cdk]"``.
+"""``Custom::ImageResolver`` for the AWS CDK in Python: ``from resolver_cdk import ImageResolver``.
 
-A package of its own, outside ``resolver``: the Lambda artifact never carries it, and the custom
-resource's core never imports the CDK. It reuses the core's validation, so a bad property fails
-``cdk synth`` with the same one-line message the deployed resource would give.
+The construct is written once, in TypeScript (``cdk/lib``), and compiled for Python by jsii into
+the package ``ecr_image_resolver_cdk`` (distribution ``ecr-image-resolver-cdk``; ``make cdk``
+builds it from a checkout). This module keeps the import path of 0.2.0's hand-written construct;
+the API is the same, with the enums now its own (``resolver_cdk.OnMissing``, not
+``resolver.model.OnMissing``). The properties are checked at synth time with the resolver's rules
+(``cdk/lib/rules.ts``, checked against ``resolver.properties``).
 """
 
-from .image_resolver import Image, ImageResolver
+try:
+    from ecr_image_resolver_cdk import (
+        Image,
+        ImageResolver,
+        ImageResolverProps,
+        LambdaImageOptions,
+        OnMissing,
+        OnRetentionRisk,
+        OnRollbackTargetMissing,
+        OnVulnerable,
+        PullOptions,
+        Severity,
+    )
+except ModuleNotFoundError as exc:  # pragma: no cover - the message is the point
+    if exc.name != "ecr_image_resolver_cdk":
+        raise
+    raise ModuleNotFoundError(
+        "resolver_cdk needs the construct package ecr-image-resolver-cdk, built from cdk/ with "
+        "Node.js: run `make cdk` in a checkout (it installs it into .venv), or pip install "
+        "cdk/dist/python/ecr_image_resolver_cdk-*.whl into your environment",
+        name=exc.name,
+    ) from exc
 
-__all__ = ["Image", "ImageResolver"]
+__all__ = [
+    "Image",
+    "ImageResolver",
+    "ImageResolverProps",
+    "LambdaImageOptions",
+    "OnMissing",
+    "OnRetentionRisk",
+    "OnRollbackTargetMissing",
+    "OnVulnerable",
+    "PullOptions",
+    "Severity",
+]

@@ -1,7 +1,11 @@
-"""``resolver_cdk.ImageResolver``, synthesized and read back with ``aws_cdk.assertions``."""
+"""``resolver_cdk.ImageResolver`` (the jsii construct, from Python), synthesized and read back
+with ``aws_cdk.assertions``."""
 
 from __future__ import annotations
 
+import json
+from enum import Enum
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,15 +20,22 @@ from aws_cdk import aws_ecs as ecs  # noqa: E402
 from aws_cdk import aws_lambda as lambda_  # noqa: E402
 from aws_cdk.assertions import Match, Template  # noqa: E402
 
-from resolver.errors import InvalidPropertyError  # noqa: E402
-from resolver.model import OnMissing, OnRetentionRisk, OnRollbackTargetMissing  # noqa: E402
-from resolver_cdk import Image, ImageResolver  # noqa: E402
+import resolver_cdk  # noqa: E402
+from resolver import model  # noqa: E402
+from resolver_cdk import (  # noqa: E402
+    Image,
+    ImageResolver,
+    OnMissing,
+    OnRetentionRisk,
+    OnRollbackTargetMissing,
+)
 
 TOKEN = "arn:aws:lambda:ap-southeast-2:123456789012:function:image-resolver-resolver"
 REPO_ARN = "arn:aws:ecr:ap-southeast-2:123456789012:repository/tak-dev-baseinfra-artifacts"
 LOCAL = "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/cdk-hnb659fds-container-assets"
 LOCAL_API, LOCAL_EVENTS = f"{LOCAL}:api-local", f"{LOCAL}:events-local"
 ENV = cdk.Environment(account="123456789012", region="ap-southeast-2")
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def stack() -> cdk.Stack:
@@ -33,17 +44,16 @@ def stack() -> cdk.Stack:
 
 def cloudtak(scope: cdk.Stack, **options: Any) -> ImageResolver:
     """The first user's shape: one repository, tags cloudtak-/events-<version>."""
+    settings: dict[str, Any] = {"repository": REPO_ARN, "version": "3f9a1c2e", **options}
     return ImageResolver(
         scope,
         "Images",
         service_token=TOKEN,
-        repository=REPO_ARN,
-        version="3f9a1c2e",
         images={
             "Api": Image(tag="cloudtak-{version}", fallback=LOCAL_API),
             "Events": Image(tag="events-{version}", for_lambda=True, fallback=LOCAL_EVENTS),
         },
-        **options,
+        **settings,
     )
 
 
@@ -73,6 +83,7 @@ def consumer() -> Template:
     )
     cdk.CfnOutput(scope, "Build", value=images.build_required)
     cdk.CfnOutput(scope, "Missing", value=images.missing_images)
+    cdk.CfnOutput(scope, "Record", value=images.rollback_record)
     return Template.from_stack(scope)
 
 
@@ -89,6 +100,29 @@ def test_emits_the_custom_resource_with_a_service_timeout(consumer: Template) ->
             "Events": {"Tag": "events-{version}", "Lambda": "true", "Fallback": LOCAL_EVENTS},
         },
     }
+
+
+def test_the_template_is_the_one_0_2_0s_python_construct_made() -> None:
+    # Upgrading to the jsii construct replaces nothing and updates nothing: same logical ids,
+    # same properties (the fixture is what 0.2.0's resolver_cdk synthesized for this stack).
+    scope = stack()
+    images = ImageResolver(
+        scope,
+        "Images",
+        service_token=TOKEN,
+        repository=REPO_ARN,
+        version="3f9a1c2e",
+        images={
+            "Api": Image(tag="cloudtak-{version}"),
+            "Events": Image(tag="events-{version}", for_lambda=True),
+        },
+    )
+    ecs.FargateTaskDefinition(scope, "Task").add_container(
+        "api", image=images.container_image("Api"), memory_limit_mib=512
+    )
+    lambda_.DockerImageFunction(scope, "Events", code=images.docker_image_code("Events"))
+    expected = json.loads((FIXTURES / "consumer-0.2.0.template.json").read_text())
+    assert Template.from_stack(scope).to_json() == expected
 
 
 def test_ecs_gets_the_whole_digest_pinned_uri_and_pull_rights(consumer: Template) -> None:
@@ -143,6 +177,31 @@ def test_summary_attributes(consumer: Template) -> None:
     outputs = consumer.find_outputs("*")
     assert outputs["Build"]["Value"]["Fn::GetAtt"][1] == "BuildRequired"
     assert outputs["Missing"]["Value"]["Fn::GetAtt"][1] == "MissingImages"
+    assert outputs["Record"]["Value"]["Fn::GetAtt"][1] == "RollbackRecord"
+
+
+def test_lambda_code_for_a_function_with_an_alias_that_follows_the_image() -> None:
+    def version_logical_id(version: str) -> str:
+        scope = stack()
+        images = cloudtak(scope, version=version)
+        function = lambda_.Function(
+            scope,
+            "Events",
+            code=images.lambda_code("Events", cmd=["app.handler"]),
+            handler=lambda_.Handler.FROM_IMAGE,
+            runtime=lambda_.Runtime.FROM_IMAGE,
+        )
+        lambda_.Alias(scope, "Live", alias_name="live", version=function.current_version)
+        template = Template.from_stack(scope)
+        template.has_resource_properties(
+            "AWS::Lambda::Function",
+            {"Code": {"ImageUri": get_att("Events")}, "ImageConfig": {"Command": ["app.handler"]}},
+        )
+        (logical_id,) = template.find_resources("AWS::Lambda::Version")
+        return logical_id
+
+    # The image is the same Fn::GetAtt on every deploy: the version follows the properties.
+    assert version_logical_id("3f9a1c2e") != version_logical_id("4e8b2d3f")
 
 
 def test_the_rollback_and_retention_policies_reach_the_resource() -> None:
@@ -162,9 +221,9 @@ def test_accessors_name_the_attribute_and_check_it_is_returned() -> None:
     images = cloudtak(scope, attributes=["Uri", "Tags"])
     assert scope.resolve(images.attr("Api", "Tags"))["Fn::GetAtt"][1] == "Api.Tags"
     assert scope.resolve(images.summary("RollbackTarget"))["Fn::GetAtt"][1] == "RollbackTarget"
-    with pytest.raises(ValueError, match=r"Api.Digest is not returned: add 'Digest'"):
+    with pytest.raises(RuntimeError, match=r"Api.Digest is not returned: add 'Digest'"):
         images.digest("Api")
-    with pytest.raises(ValueError, match=r"'Nope' is not one of this resolver's images"):
+    with pytest.raises(RuntimeError, match=r"'Nope' is not one of this resolver's images"):
         images.uri("Nope")
     assert resolver_properties(Template.from_stack(scope))["Attributes"] == "Uri,Tags"
 
@@ -179,12 +238,12 @@ def test_use_prebuilt_images_is_a_strict_boolean(given: bool | str, sent: str) -
 
 
 def test_a_context_flag_that_is_not_a_boolean_fails_synth() -> None:
-    with pytest.raises(ValueError, match=r"use_prebuilt_images: 'yes' is not a boolean"):
+    with pytest.raises(RuntimeError, match=r"^UsePreBuiltImages: 'yes' is not a boolean"):
         cloudtak(stack(), use_prebuilt_images="yes")
 
 
 def test_bad_properties_fail_synth_with_the_resolvers_own_message() -> None:
-    with pytest.raises(InvalidPropertyError, match=r"^Images.Api.Tag: 'cloudtak-\{version\}' uses"):
+    with pytest.raises(RuntimeError, match=r"^Images.Api.Tag: 'cloudtak-\{version\}' uses"):
         ImageResolver(
             stack(),
             "Images",
@@ -194,7 +253,21 @@ def test_bad_properties_fail_synth_with_the_resolvers_own_message() -> None:
         )
 
 
-def test_deploy_time_values_are_passed_through_unchecked() -> None:
+def test_an_imported_repository_does_not_skip_validation() -> None:
+    # 0.2.0 skipped every check when any value was a token, and every real consumer imports the
+    # repository's ARN: an empty version synthesized and failed only in CloudFormation.
+    with pytest.raises(RuntimeError, match=r"^Images.Api.Tag: 'cloudtak-\{version\}' uses"):
+        ImageResolver(
+            stack(),
+            "Images",
+            service_token=cdk.Fn.import_value("image-resolver-ServiceToken"),
+            repository=cdk.Fn.import_value("TAK-Dev-BaseInfra-EcrArtifactsRepoArn"),
+            version="",
+            images={"Api": Image(tag="cloudtak-{version}")},
+        )
+
+
+def test_deploy_time_values_are_passed_through() -> None:
     scope = stack()
     version = cdk.CfnParameter(scope, "GitSha").value_as_string
     ImageResolver(
@@ -225,3 +298,29 @@ def test_images_need_no_repository_to_grant_on() -> None:
     )
     template.resource_count_is("AWS::ECR::Repository", 0)
     template.resource_count_is("AWS::IAM::Policy", 0)  # no grant without a repository
+
+
+@pytest.mark.parametrize(
+    ("ours", "core"),
+    [
+        (resolver_cdk.OnMissing, model.OnMissing),
+        (resolver_cdk.OnVulnerable, model.OnVulnerable),
+        (resolver_cdk.OnRetentionRisk, model.OnRetentionRisk),
+        (resolver_cdk.OnRollbackTargetMissing, model.OnRollbackTargetMissing),
+        (resolver_cdk.Severity, model.Severity),
+    ],
+)
+def test_the_constructs_enums_are_the_cores(ours: type[Enum], core: type[Enum]) -> None:
+    # Same members, and each reaches the template as the core's value.
+    assert [member.name for member in ours] == [member.name for member in core]
+    kwarg, key = {
+        model.OnMissing: ("on_missing", "OnMissing"),
+        model.OnVulnerable: ("on_vulnerable", "OnVulnerable"),
+        model.OnRetentionRisk: ("on_retention_risk", "OnRetentionRisk"),
+        model.OnRollbackTargetMissing: ("on_rollback_target_missing", "OnRollbackTargetMissing"),
+        model.Severity: ("fail_on_severity", "FailOnSeverity"),
+    }[core]
+    for member in core:
+        scope = stack()
+        cloudtak(scope, **{kwarg: ours[member.name]})
+        assert resolver_properties(Template.from_stack(scope))[key] == member.value

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
+import json
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +13,7 @@ from typing import Any
 import pytest
 
 from devkit import sam
-from resolver.cloudformation import trust
+from resolver.cloudformation import app, trust
 from resolver.errors import TemplateError
 from resolver.planner.template import PseudoParameters, load_template
 from resolver.planner.template.intrinsics import Evaluator
@@ -20,7 +22,8 @@ from resolver.planner.template.parameters import Parameters
 from .conftest import ROOT, require, tool
 
 TEMPLATES = sorted(
-    str(p.relative_to(ROOT)) for p in [ROOT / "template.yaml", *ROOT.glob("examples/*.yaml")]
+    str(p.relative_to(ROOT))
+    for p in [ROOT / "template.yaml", *ROOT.glob("examples/*.yaml"), *ROOT.glob("deploy/*.yaml")]
 )
 
 pytestmark = pytest.mark.e2e
@@ -87,6 +90,12 @@ STACK = "arn:aws:cloudformation:ap-southeast-2:123456789012:stack/{}/6f1c2a10-cb
 
 TEMPLATE = load_template(ROOT / "template.yaml")
 FUNCTION = TEMPLATE["Resources"]["ResolverFunction"]["Properties"]
+# The function's environment that parameters make (its own role's ARN exists only after deploy).
+PARAMETER_VARIABLES = {
+    name: value
+    for name, value in FUNCTION["Environment"]["Variables"].items()
+    if name != "IMAGE_RESOLVER_ROLE_ARN"
+}
 
 
 def evaluated(node: Any, **parameters: str) -> Any:
@@ -137,7 +146,7 @@ def test_without_prefixes_describe_stacks_covers_this_accounts_stacks_in_this_re
 
 
 def test_the_function_gets_the_prefixes_and_is_never_retried_by_lambda() -> None:
-    variables = FUNCTION["Environment"]["Variables"]
+    variables = PARAMETER_VARIABLES
     given = evaluated(variables, AllowedStackPrefixes="tak-,x-")
     assert given[trust.ENVIRONMENT_VARIABLE] == "tak-,x-"
     assert evaluated(variables)[trust.ENVIRONMENT_VARIABLE] == ""
@@ -213,7 +222,7 @@ def test_empty_or_real_stack_prefixes_deploy(prefixes: str) -> None:
 
 def test_the_runtime_reads_blank_entries_as_the_rules_do() -> None:
     # What the Rules let through, the function accepts; what they refuse, it refuses too.
-    variables = FUNCTION["Environment"]["Variables"]
+    variables = PARAMETER_VARIABLES
     for prefixes in ("", ",", "tak-", "tak-,", "tak-,,x-"):
         environ = evaluated(variables, AllowedStackPrefixes=prefixes)
         policy = trust.StackPolicy.from_environment(environ)
@@ -301,3 +310,142 @@ def test_pull_through_cache_prefixes_are_plain_repository_prefixes(prefixes: str
     # They become ARN patterns: a wildcard would widen what the role may create.
     with pytest.raises(TemplateError, match="AllowedPattern"):
         Parameters(TEMPLATE, {"PullThroughCachePrefixes": prefixes})
+
+
+# --- AssumableRoleArns: sts:AssumeRole on exactly the roles listed -----------------------------
+
+READER_ROLE = "arn:aws:iam::210987654321:role/ci/image-reader"
+
+
+def test_without_assumable_roles_nothing_may_be_assumed() -> None:
+    statements = role_statements()
+    assert not [s for s in statements if s["Action"] == "sts:AssumeRole"]
+    assert not permitted(statements, "sts:AssumeRole", READER_ROLE)
+
+
+def test_the_function_may_assume_exactly_the_roles_listed() -> None:
+    tools = "arn:aws:iam::333344445555:role/tools-reader"
+    statements = role_statements(AssumableRoleArns=f"{READER_ROLE},{tools}")
+    assert permitted(statements, "sts:AssumeRole", READER_ROLE)
+    assert permitted(statements, "sts:AssumeRole", tools)
+    for other in (
+        "arn:aws:iam::210987654321:role/ci/image-writer",
+        "arn:aws:iam::210987654321:role/ci/image-reader-admin",
+        "arn:aws:iam::210987654321:role/image-reader",
+        "arn:aws:iam::123456789012:role/ci/image-reader",
+    ):
+        assert not permitted(statements, "sts:AssumeRole", other), other
+
+
+@pytest.mark.parametrize(
+    "arns",
+    [
+        "*",
+        "arn:aws:iam::210987654321:role/*",
+        "arn:aws:iam::*:role/image-reader",
+        "arn:aws:iam::210987654321:role/image-?eader",
+        "image-reader",
+        "arn:aws:iam::2109:role/image-reader",
+        "arn:aws:sts::210987654321:assumed-role/image-reader/x",
+    ],
+)
+def test_assumable_roles_are_whole_role_arns_without_wildcards(arns: str) -> None:
+    with pytest.raises(TemplateError, match="AllowedPattern"):
+        Parameters(TEMPLATE, {"AssumableRoleArns": arns})
+
+
+@pytest.mark.parametrize(
+    "arns", [f"{READER_ROLE},", f",{READER_ROLE}", f"{READER_ROLE},,{READER_ROLE}"]
+)
+def test_a_blank_assumable_role_is_refused_at_deploy_time(arns: str) -> None:
+    (refusal,) = refusals(AssumableRoleArns=arns)
+    assert refusal.startswith("AssumableRoleArns has a blank entry")
+
+
+@pytest.mark.parametrize("arns", ["", ",", READER_ROLE])
+def test_no_role_or_real_roles_deploy(arns: str) -> None:
+    assert refusals(AssumableRoleArns=arns) == []
+
+
+def test_the_function_is_told_its_own_role_for_its_refusals() -> None:
+    variables = FUNCTION["Environment"]["Variables"]
+    assert variables[app.ROLE_VARIABLE] == {"Fn::GetAtt": ["ResolverRole", "Arn"]}
+
+
+# --- deploy/stackset.yaml: the function as SAM itself would make it ----------------------------
+
+SAM_TRANSLATION = """
+import json, sys
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+class NoManagedPolicies:
+    def load(self):
+        return {}
+
+template = yaml_parse(open(sys.argv[1]).read())
+template["Resources"]["ResolverFunction"]["Properties"]["CodeUri"] = "s3://code/resolver.zip"
+resources = transform(template, {}, NoManagedPolicies())["Resources"]
+print(json.dumps({k: v for k, v in resources.items() if v["Type"].startswith("AWS::Lambda::")}))
+"""
+
+
+def sam_translated() -> dict[str, Any]:
+    python = Path(tool("sam")).parent / "python"  # the SAM CLI's virtualenv has the translator
+    result = run(
+        str(python),
+        "-c",
+        SAM_TRANSLATION,
+        "template.yaml",
+        env={**os.environ, "AWS_DEFAULT_REGION": "ap-southeast-2"},
+    )
+    assert result.returncode == 0, result.stderr
+    translated: dict[str, Any] = json.loads(result.stdout)
+    return translated
+
+
+def test_the_stackset_function_is_what_sam_makes_of_template_yaml() -> None:
+    """The StackSets template translates the function by hand (StackSets refuse the transform):
+    the SAM translator's own output, less what differs on purpose — the code's location, the name
+    (CloudFormation's), SAM's tag and empty DestinationConfig — must be it."""
+    sam_made = sam_translated()
+    ours = load_template(ROOT / "deploy" / "stackset.yaml")["Resources"]
+    assert set(sam_made) == {"ResolverFunction", "ResolverFunctionEventInvokeConfig"}
+    function = dict(sam_made["ResolverFunction"]["Properties"])
+    for differs in ("Code", "FunctionName", "Tags"):
+        function.pop(differs)
+    expected = {k: v for k, v in ours["ResolverFunction"]["Properties"].items() if k != "Code"}
+    assert function == expected
+    retries = dict(sam_made["ResolverFunctionEventInvokeConfig"]["Properties"])
+    assert retries.pop("DestinationConfig") == {}
+    assert retries == ours["ResolverFunctionEventInvokeConfig"]["Properties"]
+
+
+# --- SupplyChainChecks: the signing, replication and repository reads only when granted -----------
+
+SUPPLY_CHAIN_ACTIONS = (
+    "ecr:DescribeImageSigningStatus",
+    "ecr:DescribeImageReplicationStatus",
+    "ecr:DescribeRepositories",
+)
+
+
+@pytest.mark.parametrize("action", SUPPLY_CHAIN_ACTIONS)
+def test_supply_chain_reads_are_granted_only_when_asked(action: str) -> None:
+    assert not permitted(role_statements(), action, REPOSITORY.format("app"))
+    granted = role_statements(SupplyChainChecks="true")
+    assert permitted(granted, action, REPOSITORY.format("app"))
+    narrowed = role_statements(SupplyChainChecks="true", RepositoryArns=REPOSITORY.format("team/*"))
+    assert permitted(narrowed, action, REPOSITORY.format("team/app"))
+    assert not permitted(narrowed, action, REPOSITORY.format("other"))
+
+
+def test_listing_referrers_needs_no_grant_of_its_own() -> None:
+    # ListImageReferrers is authorized by ecr:BatchGetImage (service authorization reference):
+    # there is no ecr:ListImageReferrers action to grant.
+    statements = role_statements()
+    assert permitted(statements, "ecr:BatchGetImage", REPOSITORY.format("app"))
+    assert not any(
+        "ecr:ListImageReferrers" in str(s["Action"])
+        for s in role_statements(SupplyChainChecks="true")
+    )

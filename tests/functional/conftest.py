@@ -61,7 +61,8 @@ def ecr(
     stacks: StatusServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Ecr:
-    """A fresh, empty emulator reached through the proxy via botocore's standard endpoint setting.
+    """A fresh, empty emulator reached through the proxy via botocore's standard endpoint setting,
+    for ECR and for STS (the roles images are read through).
 
     CloudFormation's endpoint is the stand-in: the handler module keeps its clients for the whole
     session (as a warm Lambda does), so every test points it at the same server.
@@ -71,6 +72,7 @@ def ecr(
     urllib.request.urlopen(reset, timeout=5).close()
     proxy.reset()
     monkeypatch.setenv("AWS_ENDPOINT_URL_ECR", proxy.endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", proxy.endpoint)
     monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFORMATION", stacks.endpoint)
     return Ecr(emulator, proxy)
 

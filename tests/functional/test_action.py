@@ -45,6 +45,7 @@ def test_the_outputs_are_the_ones_the_cli_writes() -> None:
         "missing-images",
         "revision",
         "version",
+        "lock",
     }
     for name, output in outputs.items():
         assert output["value"] == f"${{{{ steps.plan.outputs.{name} }}}}"
@@ -84,6 +85,9 @@ def test_all_found(seeded: Ecr, tmp_path: Path) -> None:
     assert outputs["use-prebuilt-images"] == "true"
     assert outputs["missing-images"] == ""
     assert outputs["version"] == "3f9a1c2e" and len(outputs["revision"]) == 12
+    assert [pair.partition("=")[0] for pair in outputs["lock"].split(",")] == [
+        "Api", "Events", "Data", "Pinned"
+    ]  # fmt: skip
     assert "**No build needed**" in summary and "| Api | tak-dev-baseinfra-artifacts |" in summary
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import yaml
 
@@ -106,6 +107,7 @@ def test_json_output_schema(
         "rollbackTarget",
         "responseBytes",
         "rollbackRecord",
+        "lock",
         "images",
     }
     assert document["version"] == "3f9a1c2e"
@@ -131,6 +133,9 @@ def test_json_output_schema(
         "platforms",
         "findings",
         "retention",
+        "role",
+        "signature",
+        "tagMutability",
     }
     images = {image["name"]: image for image in document["images"]}
     assert all(set(image) == fields for image in images.values())
@@ -151,6 +156,9 @@ def test_json_output_schema(
         "platforms": [],
         "findings": None,
         "retention": None,
+        "role": None,  # read with the caller's own credentials
+        "signature": None,
+        "tagMutability": None,
     }
     assert images["Pinned"]["tag"] is None
     assert images["Pinned"]["digest"].startswith("sha256:")
@@ -203,6 +211,7 @@ def test_github_outputs(seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixtu
         "missing-images",
         "revision",
         "version",
+        "lock",
     ]
     assert outputs["build-required"] == "true"
     assert outputs["use-prebuilt-images"] == "false"
@@ -336,7 +345,9 @@ EXAMPLES = EXAMPLE_IMAGES
 
 
 def test_every_example_is_planned() -> None:
-    assert set(EXAMPLES) | {"cloudtak.yaml"} == {p.name for p in (ROOT / "examples").glob("*.yaml")}
+    # The CloudTAK examples have their own tests (here, and in test_cli_emit.py for the signed one).
+    planned = set(EXAMPLES) | {"cloudtak.yaml", "cloudtak-signed.yaml"}
+    assert planned == {p.name for p in (ROOT / "examples").glob("*.yaml")}
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES))
@@ -700,3 +711,72 @@ def test_without_a_stack_name_the_longest_is_assumed_and_said(
     assert plan(seeded, "--spec", str(found_images_spec(seeded, tmp_path, 3))) == EXIT_OK
     out = capsys.readouterr().out
     assert "(for a 128-character stack name: pass --stack-name); rollback record Full." in out
+
+
+# --- parameters CI publishes to SSM ---------------------------------------------------------------
+
+
+def test_an_ssm_parameter_is_read_as_cloudformation_reads_it(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CI publishes the version to SSM; the template takes it through an
+    AWS::SSM::Parameter::Value<String> parameter. The plan reads the parameter, as the deploy
+    will, rather than refusing it."""
+    ssm = boto3.client(
+        "ssm",
+        region_name="ap-southeast-2",
+        endpoint_url=seeded.emulator.endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    ssm.put_parameter(Name="/cloudtak/image-version", Value="3f9a1c2e", Type="String")
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        yaml.safe_dump(
+            {
+                "Parameters": {
+                    "ImageVersion": {
+                        "Type": "AWS::SSM::Parameter::Value<String>",
+                        "Default": "/cloudtak/image-version",
+                    }
+                },
+                "Resources": {
+                    "Images": {
+                        "Type": "Custom::ImageResolver",
+                        "Properties": {
+                            "ServiceToken": "arn:aws:lambda:ap-southeast-2:123456789012:function:r",
+                            "Repository": "tak-dev-baseinfra-artifacts",
+                            "Version": {"Ref": "ImageVersion"},
+                            "Images": {"Api": {"Tag": "cloudtak-{version}"}},
+                        },
+                    }
+                },
+            }
+        )
+    )
+    assert plan(seeded, "--template", str(template), "--output", "json") == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["version"] == "3f9a1c2e"
+    missing = str(template).replace("template.yaml", "other.yaml")
+    Path(missing).write_text(template.read_text().replace("/cloudtak/image-version", "/nope"))
+    assert plan(seeded, "--template", missing) == EXIT_INVALID
+    assert "SSM parameter /nope: does not exist" in capsys.readouterr().err
+
+
+def test_a_function_sam_build_would_rebuild_is_warned_about(
+    seeded: Ecr, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from resolver.planner.template import load_template
+
+    template = load_template(ROOT / "examples" / "consumer-ecs-lambda.yaml")
+    functions = [
+        name
+        for name, body in template["Resources"].items()
+        if body.get("Type") in ("AWS::Serverless::Function", "AWS::Lambda::Function")
+    ]
+    for name in functions:
+        template["Resources"][name]["Metadata"] = {"Dockerfile": "Dockerfile", "DockerContext": "."}
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(template))
+    plan(seeded, "--template", str(path), "--parameter-overrides", "ImageVersion=1a2b3c4d")
+    err = capsys.readouterr().err
+    assert functions and all(f"warning: {name} takes its image from" in err for name in functions)

@@ -82,7 +82,7 @@ def test_found_missing_and_repository_missing(ecr: Ecr, clients: EcrClients) -> 
 
 
 STAGES = {"pipeline", "lookup", "discovery", "absence", "waiting", "metadata", "retention"}
-STAGES |= {"gate", "policy"}
+STAGES |= {"gates", "gate", "policy"}
 
 
 def test_a_request_passes_each_stage_in_one_pass(seeded: Ecr, clients: EcrClients) -> None:
@@ -136,7 +136,10 @@ def test_a_request_passes_each_stage_in_one_pass(seeded: Ecr, clients: EcrClient
     assert callers("policy") == {"pipeline": 1}  # decided once, at the end of the lookups
     assert callers("lookup") == {"pipeline": 1, "waiting": 1}  # once a round
     assert callers("waiting") == {"pipeline": 1}
-    assert callers("gate") == {"pipeline": 2}  # findings read, then the gate applied
+    # The gate family runs once (and is asked whether tags' mutability is wanted); the
+    # vulnerability gate, its member, reads the findings and then judges them.
+    assert callers("gates") == {"pipeline": 2}
+    assert callers("gate") == {"gates": 2}
     # What a describing stage calls back into itself (the evaluator's budget, say) is its own.
     assert callers("metadata")["pipeline"] == callers("retention")["pipeline"] == 1
     assert set(callers("discovery")) == set(callers("absence")) == {"lookup"}
@@ -268,3 +271,33 @@ def test_access_denied_on_one_repository_fails_the_whole_resolution() -> None:
     )
     with stubber, pytest.raises(LookupFailedError, match="AccessDeniedException: no access"):
         resolve(request({"Api": {"Tag": "api-1"}}), clients=EcrClients(client=client))
+
+
+def test_a_lambda_image_in_another_region_is_wrong_region_not_found(ecr: Ecr) -> None:
+    """Lambda pulls only from its own region: found in us-west-2, a Lambda image of a function in
+    ap-southeast-2 would fail the function's create. It is WrongRegion (build needed, or
+    replicate), takes its Fallback as a missing image would, and an ECS image there is Found."""
+    west = ecr.client("us-west-2")
+    ensure_repository(west, "shared/fn")
+    push(west, "shared/fn", "v1", manifest("fn-v1"))
+    there = "arn:aws:ecr:us-west-2:123456789012:repository/shared/fn"
+    resolution = resolve(
+        request(
+            {
+                "Fn": {"Repository": there, "Tag": "v1", "Lambda": "true"},
+                "Local": {"Repository": there, "Tag": "v1", "Lambda": "true", "Fallback": "a/b:1"},
+                "Task": {"Repository": there, "Tag": "v1"},
+            },
+            OnMissing="Fallback",
+        ),
+        clients=EcrClients(session=boto3.Session()),
+    )
+    fn, local, task = resolution.images
+    assert (fn.status, fn.uri, fn.build_required) == (ImageStatus.WRONG_REGION, "", True)
+    assert "Lambda pulls only from the function's own region, ap-southeast-2" in fn.detail
+    assert (local.status, local.uri, local.source) == (
+        ImageStatus.WRONG_REGION,
+        "a/b:1",
+        Source.FALLBACK,
+    )
+    assert task.status is ImageStatus.FOUND

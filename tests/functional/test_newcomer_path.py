@@ -46,7 +46,7 @@ class Walk(Enum):
     MAKE = "make -n: the target and its variables exist"
     ENVIRONMENT = "the emulator's own export line, or the activation of .venv"
     NEEDS_AWS = "needs an AWS account: not run"
-    PLACEHOLDER = "names a placeholder (<owner>, <commit>): not run"
+    PLACEHOLDER = "names a placeholder (<owner>, <commit>, /path/to/checkout): not run"
     UNKNOWN = "unknown to the walk"
 
 
@@ -60,7 +60,7 @@ NEEDS_AWS = (
     "case $? in",
 )
 INSTALL = ("python3 -m venv ", "pip install ", "resolver --version")
-PLACEHOLDER = re.compile(r"<[a-z][a-z-]*>")
+PLACEHOLDER = re.compile(r"<[a-z][a-z-]*>|/path/to/")
 
 
 def readme_bash_blocks(markdown: str = README) -> list[list[str]]:
@@ -72,23 +72,31 @@ def readme_bash_blocks(markdown: str = README) -> list[list[str]]:
     return blocks
 
 
+# A block with one of these deploys to AWS: its other lines (zip the build, a loop over regions,
+# synthesize the stack first) are steps of that deploy, not run either.
+DEPLOYS = ("aws ", "sam deploy", "npm run deploy", "npx cdk deploy")
+
 # In order: the first rule a line matches decides.
-RULES: tuple[tuple[Callable[[str], bool], Walk], ...] = (
-    (lambda line: README_PORT in line, Walk.EMULATOR),
-    (lambda line: PLACEHOLDER.search(line) is not None, Walk.PLACEHOLDER),
-    (lambda line: line.startswith(NEEDS_AWS), Walk.NEEDS_AWS),
-    (lambda line: line.startswith("make "), Walk.MAKE),
-    (lambda line: line in (export_line(), ". .venv/bin/activate"), Walk.ENVIRONMENT),
-    (lambda line: line.startswith(INSTALL), Walk.INSTALL),
+RULES: tuple[tuple[Callable[[str, list[str]], bool], Walk], ...] = (
+    (lambda line, _: README_PORT in line, Walk.EMULATOR),
+    (lambda line, _: PLACEHOLDER.search(line) is not None, Walk.PLACEHOLDER),
+    (lambda line, _: line.startswith("make "), Walk.MAKE),
+    (lambda line, _: line.startswith(NEEDS_AWS), Walk.NEEDS_AWS),
+    (lambda _, block: any(other.lstrip().startswith(DEPLOYS) for other in block), Walk.NEEDS_AWS),
+    (lambda line, _: line in (export_line(), ". .venv/bin/activate"), Walk.ENVIRONMENT),
+    (lambda line, _: line.startswith(INSTALL), Walk.INSTALL),
 )
 
 
-def walk(line: str) -> Walk:
-    return next((kind for matches, kind in RULES if matches(line)), Walk.UNKNOWN)
+def walk(line: str, *, block: list[str] | None = None) -> Walk:
+    """What the walk does with ``line``, a line of ``block`` (the line alone when not given)."""
+    lines = [line] if block is None else block
+    return next((kind for matches, kind in RULES if matches(line, lines)), Walk.UNKNOWN)
 
 
 def readme_lines(kind: Walk) -> list[str]:
-    return [line for block in readme_bash_blocks() for line in block if walk(line) is kind]
+    blocks = readme_bash_blocks()
+    return [line for block in blocks for line in block if walk(line, block=block) is kind]
 
 
 def readme_commands_needing_the_emulator() -> list[str]:
@@ -149,7 +157,7 @@ def emulator() -> Iterator[tuple[int, dict[str, str], subprocess.Popen[str]]]:
 
 
 def test_every_readme_command_is_walked() -> None:
-    walked = {line: walk(line) for block in readme_bash_blocks() for line in block}
+    walked = {line: walk(line, block=block) for block in readme_bash_blocks() for line in block}
     assert [line for line, kind in walked.items() if kind is Walk.UNKNOWN] == []
     kinds = set(walked.values())
     assert {Walk.EMULATOR, Walk.INSTALL, Walk.MAKE, Walk.ENVIRONMENT, Walk.NEEDS_AWS} <= kinds
@@ -163,6 +171,8 @@ def test_the_walk_sorts_what_it_cannot_run() -> None:
     assert walk('pip install "x @ git+https://github.com/<owner>/x@<commit>"') is Walk.PLACEHOLDER
     assert walk("make demo") is Walk.MAKE
     assert walk("resolver plan --template mine.yaml") is Walk.UNKNOWN  # must be placed by hand
+    deploy = ["make build", "zip -qr f.zip .", "aws s3 cp f.zip s3://bucket/f.zip"]
+    assert [walk(line, block=deploy) for line in deploy] == [Walk.MAKE, *[Walk.NEEDS_AWS] * 2]
     markdown = "```bash\na \\\n  b   # why\n# alone\n\nc\n```\n```yaml\nd\n```\n"
     assert readme_bash_blocks(markdown) == [["a    b", "c"]]
 

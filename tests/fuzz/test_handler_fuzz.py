@@ -25,6 +25,7 @@ from resolver.cloudformation.events import PHYSICAL_ID_LIMIT
 from resolver.cloudformation.response import MAX_BODY_BYTES, MAX_REASON_CHARS
 from resolver.cloudformation.stack_status import StackStatus
 from resolver.engine.ecr.clients import EcrClients
+from resolver.references import Registry
 
 from .cases import Case, Expect, cases, with_url
 
@@ -64,14 +65,14 @@ def no_aws(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     only) says "not rolling back", so an invalid Update is answered as invalid."""
     calls: list[str] = []
 
-    def ecr(self: EcrClients, region: str) -> Any:
-        calls.append(f"ecr:{region}")
+    def ecr(self: EcrClients, registry: Registry) -> Any:
+        calls.append(f"ecr:{registry.region}")
         raise AssertionError("an ECR client was asked for")
 
     def describe_stacks(self: StackStatus, stack_id: str, *, deadline: Any) -> bool:
         return False
 
-    monkeypatch.setattr(EcrClients, "for_region", ecr)
+    monkeypatch.setattr(EcrClients, "for_registry", ecr)
     monkeypatch.setattr(StackStatus, "rolling_back", describe_stacks)
     return calls
 

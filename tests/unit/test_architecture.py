@@ -142,7 +142,8 @@ def test_stages_only_some_requests_need_are_not_loaded_by_the_function() -> None
         "print(sorted(m for m in sys.modules if m.startswith('resolver.')"
         " and m.rsplit('.', 1)[1] in {'discovery', 'waiting', 'metadata', 'gate', 'retention',"
         " 'lifecycle', 'absence', 'lifecycle_policy', 'pull_through_cache', 'scan_findings',"
-        " 'backoff', 'rollback', 'replay', 'digest_listing'}))"
+        " 'backoff', 'rollback', 'replay', 'digest_listing', 'signature', 'lock', 'replication',"
+        " 'tag_hygiene', 'signing_status', 'referrers', 'replication_status', 'repositories'}))"
     )
     assert loaded == "[]"
 
@@ -208,6 +209,11 @@ TESTED_ELSEWHERE = {
     "resolver.cloudformation.services": "tests/unit/cloudformation/test_handler.py",
     "resolver.engine.digest_listing": "tests/functional/test_rollbacks.py (abbreviated records)",
     "resolver.planner.options": "tests/functional/test_cli.py (the parser's choices and defaults)",
+    "resolver.engine.signature": "tests/functional/test_vouching.py (the emulator's signing status)",
+    "resolver.engine.replication": "tests/functional/test_vouching.py",
+    "resolver.engine.tag_hygiene": "tests/functional/test_vouching.py",
+    "resolver.engine.ecr.signing_status": "tests/functional/test_vouching.py",
+    "resolver.engine.ecr.replication_status": "tests/functional/test_vouching.py",
 }
 
 

@@ -11,11 +11,17 @@ from resolver.errors import InvalidPropertyError
 from resolver.model import (
     DEFAULT_ATTRIBUTES,
     Attribute,
+    ImageGates,
     OnMissing,
     OnRetentionRisk,
+    OnUnsigned,
     OnVulnerable,
+    ReferrerSignature,
+    ReplicationWait,
     Severity,
+    SignatureRequirement,
     TagMatch,
+    TagOrder,
 )
 from resolver.properties import is_pattern, parse_request
 from resolver.references import Registry
@@ -94,6 +100,14 @@ def test_per_image_values_and_empty_strings_mean_absent() -> None:
     assert pinned.ref.digest == DIGEST
     assert pinned.ref.tag is None
 
+
+# An artifacts account's repository and reader role, and two images of that account.
+ARTIFACTS = "arn:aws:ecr:ap-southeast-2:210987654321:repository/shared/app"
+READER = "arn:aws:iam::210987654321:role/ci/image-reader"
+ONE_ACCOUNT = {
+    "Api": {"Repository": ARTIFACTS, "Tag": "api-1", "RoleArn": READER},
+    "Web": {"Repository": "arn:aws:ecr:us-west-2:210987654321:repository/web", "Tag": "w"},
+}
 
 # Each row: properties, the property path the error must name, and words of the fix.
 BAD_INPUT = [
@@ -213,6 +227,111 @@ BAD_INPUT = [
         props(Images={"Api": {"Digest": DIGEST, "Repository": None}}),
         "Images.Api.Repository",
         'is null. Give a value, or ""',
+    ),
+    # Roles: the ARN, its partition, ExternalId beside it, one role per account.
+    (props(RoleArn="image-reader"), "RoleArn", "Use arn:<partition>:iam::<12-digit account>"),
+    (
+        props(RoleArn="arn:aws:sts::210987654321:assumed-role/reader/me"),
+        "RoleArn",
+        "is not an IAM role ARN",
+    ),
+    (props(RoleArn="arn:aws:iam::2109:role/reader"), "RoleArn", "is not an IAM role ARN"),
+    (
+        props(RoleArn="arn:aws:iam::210987654321:role/" + "r" * 65),
+        "RoleArn",
+        "is not an IAM role ARN",
+    ),
+    (
+        props(RoleArn="arn:aws-mars:iam::210987654321:role/reader"),
+        "RoleArn",
+        "names partition 'aws-mars', which the installed botocore does not know",
+    ),
+    (
+        props(RoleArn="arn:aws-cn:iam::210987654321:role/reader"),
+        "RoleArn",
+        "is a role of the aws-cn partition, but the resolver runs in aws",
+    ),
+    (
+        props(
+            RoleArn=READER,
+            Images={
+                "Cn": {
+                    "Repository": "arn:aws-cn:ecr:cn-north-1:210987654321:repository/app",
+                    "Tag": "a",
+                }
+            },
+        ),
+        "RoleArn",
+        "but image Cn is in the aws-cn partition (cn-north-1)",
+    ),
+    (props(ExternalId="tak-prod"), "ExternalId", "set RoleArn here too"),
+    (
+        props(RoleArn=READER, Images={"Api": {"Tag": "a", "ExternalId": "tak-prod"}}),
+        "Images.Api.ExternalId",
+        "set RoleArn here too",
+    ),
+    (props(RoleArn=READER, ExternalId="x"), "ExternalId", "2-1224 characters"),
+    (props(RoleArn=READER, ExternalId="a b"), "ExternalId", "2-1224 characters"),
+    (props(RoleArn=READER, ExternalId="x" * 1225), "ExternalId", "2-1224 characters"),
+    (props(RoleArn=None), "RoleArn", 'is null. Give a value, or ""'),
+    (
+        props(Images=ONE_ACCOUNT),
+        "Images.Web.RoleArn",
+        "reads account 210987654321 otherwise than Images.Api does (through "
+        f"{READER}). Images of one account are read through one role",
+    ),
+    (
+        props(
+            Images={
+                "Api": {**ONE_ACCOUNT["Api"], "ExternalId": "one"},
+                "Web": {**ONE_ACCOUNT["Web"], "RoleArn": READER, "ExternalId": "two"},
+            }
+        ),
+        "Images.Web.RoleArn",
+        f"(through {READER} with another ExternalId)",
+    ),
+    (
+        props(Images={"Web": ONE_ACCOUNT["Web"], "Api": ONE_ACCOUNT["Api"]}),
+        "Images.Api.RoleArn",
+        "otherwise than Images.Web does (with the resolver's own credentials)",
+    ),
+    (props(RequireSignature="Cosign"), "RequireSignature", "and/or Notation or Sigstore"),
+    (
+        props(RequireSignature="arn:aws:signer:ap-southeast-2:123456789012:signing-profiles/x"),
+        "RequireSignature",
+        "/signing-profiles/<name>",
+    ),
+    (props(RequireSignature={"a": 1}), "RequireSignature", "Give a list"),
+    (
+        props(Images={"Api": {"Tag": "x", "RequireSignature": "gpg"}}),
+        "Images.Api.RequireSignature",
+        "Notation",
+    ),
+    (props(OnUnsigned="Warn"), "OnUnsigned", "Fail | Report"),
+    (props(ExpectedDigests="Api"), "ExpectedDigests", "resolver plan --emit lock"),
+    (props(ExpectedDigests="Api=sha256:abc"), "ExpectedDigests.Api", "64 lower-case hex"),
+    (props(ExpectedDigests={"Api": None}), "ExpectedDigests.Api", "is null"),
+    (props(ExpectedDigests=f"Web={DIGEST}"), "ExpectedDigests.Web", "Lock only these images (Api)"),
+    (props(OnLockMismatch="Ignore"), "OnLockMismatch", "Fail | Report"),
+    (props(WaitForReplication="us-west"), "WaitForReplication", "region names (us-west-2)"),
+    (props(WaitForReplication="yes"), "WaitForReplication", "region names"),
+    (props(Order="semantic"), "Order", "Pushed | Semver"),
+    (props(Order="Semver"), "Order", "every Tag is exact"),
+    (
+        props(Images={"Api": {"Tag": "api-1", "Order": "Semver"}}),
+        "Images.Api.Order",
+        "use a pattern (api-*)",
+    ),
+    (
+        props(
+            Version="latest",
+            Images={
+                "Api": {"Tag": "api-{version}"},
+                "Web": {"Tag": "web-{version}", "Order": "Semver"},
+            },
+        ),
+        "Order",
+        "Set Order once, at the top level",
     ),
 ]
 
@@ -584,3 +703,203 @@ def test_salvage_of_nothing_readable_still_names_the_images() -> None:
     assert (nothing.request, nothing.names) == (None, ("Api",))
     garbage = salvage({"Images": "garbage"}, default_registry=HOME)
     assert (garbage.request, garbage.names) == (None, ())
+
+
+# --- roles: RoleArn and ExternalId, one role per account ------------------------------------------
+
+
+def test_a_role_is_parsed_once_and_an_images_own_wins() -> None:
+    request = parse_request(
+        props(
+            Repository=ARTIFACTS,
+            RoleArn=READER,
+            ExternalId="tak-prod",
+            Images={
+                "Api": {"Tag": "api-1"},
+                "Eu": {
+                    "Repository": "arn:aws:ecr:eu-west-1:333344445555:repository/app",
+                    "Tag": "api-1",
+                    "RoleArn": "arn:aws:iam::333344445555:role/reader",
+                },
+            },
+        ),
+        default_registry=HOME,
+    )
+    api, eu = request.images
+    assert api.role is not None and eu.role is not None
+    assert (api.role.arn, api.role.account_id, api.role.partition) == (
+        READER,
+        "210987654321",
+        "aws",
+    )
+    assert api.role.external_id == "tak-prod"
+    assert "tak-prod" not in repr(api.role)  # kept out of logs
+    assert eu.role.arn == "arn:aws:iam::333344445555:role/reader"
+    assert eu.role.external_id is None  # an ExternalId goes with the RoleArn beside it
+    assert request.roles == {"210987654321": api.role, "333344445555": eu.role}
+
+
+def test_without_a_role_nothing_is_assumed() -> None:
+    request = parse_request(props(RoleArn="", ExternalId=""), default_registry=HOME)
+    assert request.images[0].role is None
+    assert request.roles == {}
+
+
+def test_a_role_in_china_for_a_function_in_china() -> None:
+    home = Registry("123456789012", "cn-north-1", "aws-cn")
+    request = parse_request(
+        props(RoleArn="arn:aws-cn:iam::210987654321:role/reader"), default_registry=home
+    )
+    assert request.images[0].role is not None
+    assert request.images[0].role.partition == "aws-cn"
+
+
+def test_a_role_arn_is_trimmed_like_any_text() -> None:
+    request = parse_request(props(RoleArn=f" {READER} "), default_registry=HOME)
+    assert request.images[0].role is not None
+    assert request.images[0].role.arn == READER
+
+
+def test_one_role_may_serve_several_accounts_and_regions() -> None:
+    """The role is per account; one role may read several accounts (through their repository
+    policies) and every region of each."""
+    images = {
+        "Api": {"Repository": ARTIFACTS, "Tag": "a"},
+        "Eu": {
+            "Repository": "arn:aws:ecr:eu-west-1:210987654321:repository/shared/app",
+            "Tag": "a",
+        },
+        "Other": {"Repository": "arn:aws:ecr:eu-west-1:333344445555:repository/xy", "Tag": "a"},
+    }
+    request = parse_request(props(RoleArn=READER, Images=images), default_registry=HOME)
+    assert {role.arn for role in request.roles.values()} == {READER}
+    assert set(request.roles) == {"210987654321", "333344445555"}
+
+
+def test_what_ci_vouched_for_becomes_each_images_gates() -> None:
+    profile = "arn:aws:signer:ap-southeast-2:123456789012:/signing-profiles/ci_release"
+    request = parse_request(
+        props(
+            RequireSignature=f"{profile}, notation",
+            OnUnsigned="report",
+            ExpectedDigests=f"Api={DIGEST}",
+            WaitForReplication=["us-west-2", "eu-west-1", "us-west-2"],
+            Order="semver",
+            Images={
+                "Api": {"Tag": "cloudtak-{version}"},
+                "Tools": {"Tag": "tools-*", "RequireSignature": ["Sigstore"]},
+            },
+        ),
+        default_registry=HOME,
+    )
+    api, tools = request.images
+    assert api.gates == ImageGates(
+        signature=SignatureRequirement((profile,), (ReferrerSignature.NOTATION,)),
+        on_unsigned=OnUnsigned.REPORT,
+        expected_digest=DIGEST,
+        replication=ReplicationWait(("us-west-2", "eu-west-1")),
+    )
+    assert tools.gates.signature == SignatureRequirement(referrers=(ReferrerSignature.SIGSTORE,))
+    assert tools.gates.expected_digest is None
+    assert (api.order, tools.order) == (TagOrder.PUSHED, TagOrder.SEMVER)  # exact tags: no order
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("true", ReplicationWait()), (True, ReplicationWait()), ("false", None), ("", None)],
+)
+def test_wait_for_replication_everywhere_or_nowhere(
+    raw: Any, expected: ReplicationWait | None
+) -> None:
+    (api,) = parse_request(props(WaitForReplication=raw), default_registry=HOME).images
+    assert api.gates.replication == expected
+
+
+def test_the_lock_arrives_as_a_map_a_list_or_one_string() -> None:
+    for raw in ({"Api": DIGEST}, [f"Api={DIGEST}"], f" Api = {DIGEST} "):
+        (api,) = parse_request(props(ExpectedDigests=raw), default_registry=HOME).images
+        assert api.gates.expected_digest == DIGEST
+
+
+def test_nothing_asked_leaves_no_gates() -> None:
+    (api,) = parse_request(props(), default_registry=HOME).images
+    assert api.gates == ImageGates()
+
+
+# --- Reference: a whole image reference, parsed once --------------------------------------------
+
+ECR_HOST = "210987654321.dkr.ecr.us-west-2.amazonaws.com"
+
+
+@pytest.mark.parametrize(
+    ("reference", "extra", "expected"),
+    [
+        ("app:api-1", {}, ("123456789012", "ap-southeast-2", "app", "api-1", None)),
+        (
+            f"{ECR_HOST}/team/app:api-1",
+            {},
+            ("210987654321", "us-west-2", "team/app", "api-1", None),
+        ),
+        (
+            f"{ECR_HOST}:443/team/app:api-1",
+            {},
+            ("210987654321", "us-west-2", "team/app", "api-1", None),
+        ),
+        (f"app@{DIGEST}", {}, ("123456789012", "ap-southeast-2", "app", None, DIGEST)),
+        (f"app:api-1@{DIGEST}", {}, ("123456789012", "ap-southeast-2", "app", None, DIGEST)),
+        (
+            "arn:aws:ecr:us-west-2:210987654321:repository/team/app",
+            {"Tag": "api-1"},
+            ("210987654321", "us-west-2", "team/app", "api-1", None),
+        ),
+        ("app", {"Digest": DIGEST}, ("123456789012", "ap-southeast-2", "app", None, DIGEST)),
+        ("app:api-{version}", {}, ("123456789012", "ap-southeast-2", "app", "api-3f9a1c2e", None)),
+    ],
+)
+def test_a_reference_adopts_an_image_uri_as_ecs_and_lambda_take_it(
+    reference: str, extra: dict[str, str], expected: tuple[str, ...]
+) -> None:
+    images = {"Api": {"Reference": reference, **extra}}
+    (api,) = parse_request(props(Images=images, Version="3f9a1c2e"), default_registry=HOME).images
+    repo = api.ref.repository
+    assert (
+        repo.registry.account_id,
+        repo.registry.region,
+        repo.name,
+        api.ref.tag,
+        api.ref.digest,
+    ) == expected
+
+
+@pytest.mark.parametrize(
+    ("image", "path", "problem"),
+    [
+        (
+            {"Reference": "docker.io/library/nginx:1"},
+            "Images.Api.Reference",
+            "which is not Amazon ECR",
+        ),
+        ({"Reference": "ghcr.io/org/app:1"}, "Images.Api.Reference", "which is not Amazon ECR"),
+        ({"Reference": "localhost:5000/app:1"}, "Images.Api.Reference", "which is not Amazon ECR"),
+        ({"Reference": "app@sha256:abc"}, "Images.Api.Reference", "a digest is sha256:"),
+        (
+            {"Reference": "app:api-1", "Tag": "api-2"},
+            "Images.Api.Reference",
+            "Tag or Digest is set beside it",
+        ),
+        (
+            {"Reference": "app:api-1", "Repository": "other"},
+            "Images.Api.Repository",
+            "names the repository already",
+        ),
+        ({"Reference": "app"}, "Images.Api", "needs exactly one of Tag or Digest"),
+        ({"Reference": "app:bad tag"}, "Images.Api.Reference", "is not a valid image tag"),
+    ],
+)
+def test_a_reference_that_cannot_be_adopted_says_why(
+    image: dict[str, str], path: str, problem: str
+) -> None:
+    with pytest.raises(InvalidPropertyError) as refused:
+        parse_request(props(Repository="", Images={"Api": image}), default_registry=HOME)
+    assert refused.value.prop == path
+    assert problem in str(refused.value)

@@ -42,7 +42,11 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Imag
 # alone.
 copy_config_to_registered_loggers(source_logger=logger, include={"resolver"})
 
-_clients = EcrClients()
+# The function's own role, as template.yaml passes it: a refused AssumeRole names it as the
+# principal the role's trust policy must allow (no STS call to find out).
+ROLE_VARIABLE = "IMAGE_RESOLVER_ROLE_ARN"
+
+_clients = EcrClients(caller=os.environ.get(ROLE_VARIABLE) or None)
 _services = Services(clients=_clients, stacks=StackStatus(clients=_clients), metrics=metrics)
 _LOG_KEYS = ("stack_id", "request_id", "logical_resource_id", "request_type")
 

@@ -24,6 +24,8 @@ DESCRIPTIVE = tuple(
         Attribute.SIZE_IN_BYTES,
         Attribute.TAGS,
         Attribute.RETENTION,
+        Attribute.SIGNATURE,
+        Attribute.TAG_MUTABILITY,
     )
 )
 # The attributes every resource has, whatever Attributes selects.
@@ -66,6 +68,8 @@ _VALUES: dict[Attribute, Callable[[ImageResult], str]] = {
     Attribute.SIZE_IN_BYTES: _size,
     Attribute.TAGS: lambda image: ",".join(image.details.tags) if image.details else "",
     Attribute.RETENTION: lambda image: image.retention.value if image.retention else "",
+    Attribute.SIGNATURE: lambda image: image.signature.value if image.signature else "",
+    Attribute.TAG_MUTABILITY: lambda i: i.tag_mutability.value if i.tag_mutability else "",
 }
 
 

@@ -16,6 +16,7 @@ its message, anything else a bug report that points at the log.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from ..engine import Deadline, enforce, resolve
 from ..errors import (
@@ -26,6 +27,7 @@ from ..errors import (
 )
 from ..model import (
     READY,
+    ImageStatus,
     OnRollbackTargetMissing,
     Resolution,
     ResolveRequest,
@@ -37,7 +39,7 @@ from .budget import forward_answer
 from .events import CfnEvent, RequestType
 from .physical_id import PhysicalId, RecordKind, parse, physical_id_for
 from .response import CfnResponse, Status
-from .services import LambdaContext, Services, own_registry
+from .services import LambdaContext, Services, own_registry, role_session_name
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,9 @@ def handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> Cf
 def _handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> CfnResponse:
     if event.request_type is RequestType.DELETE:
         return CfnResponse(Status.SUCCESS, physical_id_for(event), event.reply_to)
+    # Roles are assumed at most once for this request, and forgotten after it.
+    invocation = services.clients.for_invocation(session_name=role_session_name(event))
+    services = replace(services, clients=invocation)
     misconfigured: StackPrefixesMisconfiguredError | None = None
     try:
         services.allowed_stacks.check(event.stack_id)  # before any AWS call, DescribeStacks too
@@ -213,6 +218,14 @@ def _record(resolution: Resolution, services: Services) -> None:
     services.count("ImagesFound", sum(not image.build_required for image in resolution.images))
     services.count("ImagesMissing", len(resolution.missing))
     services.count("EcrCalls", resolution.ecr_calls)
+    for status in _VOUCHING_STATUSES:  # refused by a gate: failed below, or reported here
+        names = [image.name for image in resolution.images if image.status is status]
+        if names:
+            logger.warning(f"Images {status.value}", extra={"images": names})
+            services.count(f"Images{status.value}", len(names))
+
+
+_VOUCHING_STATUSES = (ImageStatus.UNSIGNED, ImageStatus.LOCK_MISMATCH, ImageStatus.NOT_REPLICATED)
 
 
 def _bug(exc: Exception, context: LambdaContext) -> str:

@@ -93,6 +93,10 @@ _LETTERS: Mapping[ImageStatus, str] = {
     ImageStatus.PLATFORM_NOT_FOUND: "p",
     ImageStatus.SKIPPED: "s",
     ImageStatus.ARCHIVED: "a",
+    ImageStatus.WRONG_REGION: "w",
+    ImageStatus.UNSIGNED: "U",
+    ImageStatus.LOCK_MISMATCH: "L",
+    ImageStatus.NOT_REPLICATED: "R",
 }
 _STATUSES = {letter: status for status, letter in _LETTERS.items()}
 _SHA256 = re.compile(r"sha256:[0-9a-f]{64}")

@@ -28,10 +28,12 @@ from dataclasses import replace
 
 from ..engine import Deadline, resolve
 from ..engine.ecr.clients import EcrClients
+from ..engine.gates import reporting_only
 from ..errors import LookupFailedError, ResolverError
 from ..model import (
     DEFAULT_ATTRIBUTES,
     READY,
+    ImageStatus,
     OnMissing,
     OnRetentionRisk,
     OnVulnerable,
@@ -162,11 +164,12 @@ def _previous(
     # Not recorded (an id from an earlier version, or a record that did not fit): resolve the
     # previous properties again, reporting rather than enforcing, and say that it is not exact.
     lenient = replace(
-        request,
+        reporting_only(request),
         on_missing=OnMissing.REPORT if request.on_missing is OnMissing.FAIL else request.on_missing,
         on_vulnerable=OnVulnerable.REPORT,
         require_scan=False,
         wait_seconds=0,
+        scan_wait_seconds=0,
     )
     try:
         resolution = resolve(lenient, clients=services.clients, deadline=deadline)
@@ -176,11 +179,16 @@ def _previous(
         notes.append(f"the gates' findings ({exc})")
         ungated = tuple(
             replace(spec, fail_on=None, on_retention_risk=OnRetentionRisk.REPORT)
-            for spec in request.images
+            for spec in lenient.images
         )
         resolution = resolve(
             replace(lenient, images=ungated), clients=services.clients, deadline=deadline
         )
+    notes += [
+        f"{image.name} is {image.status.value} ({image.detail})"
+        for image in resolution.images
+        if image.status in (ImageStatus.UNSIGNED, ImageStatus.LOCK_MISMATCH)
+    ]
     return resolution, [*notes, "the previous images were not recorded in the id: resolved again"]
 
 
@@ -225,7 +233,7 @@ def _completed(
     wanted = current.prefixes(request)
     if not wanted:
         return None, 0, (), "the record does not describe the previous properties' images"
-    digests = listed_digests(wanted, clients=clients, deadline=deadline)
+    digests = listed_digests(wanted, clients=clients.with_roles(request.roles), deadline=deadline)
     if digests.unlisted:
         repo, why = next(iter(digests.unlisted.items()))
         return None, digests.calls, (), f"could not list {repo.name}: {why}"

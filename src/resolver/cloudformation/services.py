@@ -8,10 +8,11 @@ from typing import Any, Protocol
 
 from ..engine import Deadline
 from ..engine.ecr.clients import EcrClients
+from ..engine.ecr.roles import session_name
 from ..references import Registry
 from ..values import frozen
 from .events import CfnEvent
-from .trust import StackPolicy
+from .trust import StackPolicy, stack_name
 
 
 class LambdaContext(Protocol):
@@ -49,3 +50,9 @@ def own_registry(event: CfnEvent, context: LambdaContext) -> Registry | None:
     """The function's account and region, for bare repository names."""
     arn = getattr(context, "invoked_function_arn", "") or ""
     return Registry.from_lambda_arn(arn) or Registry.from_lambda_arn(event.service_token)
+
+
+def role_session_name(event: CfnEvent) -> str:
+    """The RoleSessionName of the roles a request assumes: the stack and logical id that asked,
+    so the role's account sees them in CloudTrail (bounded to STS's rules)."""
+    return session_name(stack_name(event.stack_id) or "", event.logical_resource_id)

@@ -57,9 +57,14 @@ class StackPolicy:
         """Raise ``StackNotAllowedError`` unless the stack named by ``stack_id`` may ask."""
         if not self.prefixes:
             return
-        match = _STACK_NAME.fullmatch(stack_id)
-        name = match[1] if match else stack_id
-        if match is None or not name.startswith(self.prefixes):
-            raise StackNotAllowedError(name)
+        name = stack_name(stack_id)
+        if name is None or not name.startswith(self.prefixes):
+            raise StackNotAllowedError(name or stack_id)
         if self.blank_entry:
             raise StackPrefixesMisconfiguredError(name)
+
+
+def stack_name(stack_id: str) -> str | None:
+    """The stack's name in a ``StackId`` ARN; None for anything else."""
+    match = _STACK_NAME.fullmatch(stack_id)
+    return match[1] if match else None

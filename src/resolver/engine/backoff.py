@@ -1,10 +1,10 @@
 """Waiting between polls: one backoff, under a budget and the deadline, heard by an observer.
 
-Two things are waited for — images CI may still be pushing (``WaitSeconds``, ``waiting``) and
-scans still in progress (``ScanWaitSeconds``, ``gate``) — and both the same way: sleep a first
-delay, then each next one ``factor`` times longer up to a ceiling, for as long as something is
-still awaited, the time slept stays within the budget, and the deadline leaves room for what
-comes after the sleep. Before each sleep the request's observer, if any, hears a ``Waiting``.
+Images CI may still be pushing are waited for (``WaitSeconds``, ``waiting``), and so is ECR's own
+work after a push (``ScanWaitSeconds``, ``gates``): scans, managed signatures, replication — all
+the same way: sleep a first delay, then each next one ``factor`` times longer up to a ceiling,
+for as long as something is still awaited, the time slept stays within the budget, and the
+deadline leaves room for what comes after the sleep. Before each sleep the request's observer, if any, hears a ``Waiting``.
 
 Sleeping goes through the deadline's clock, so tests wait on a fake one.
 """
@@ -39,10 +39,14 @@ class Backoff:
 SCHEDULES = {
     WaitingFor.PUSH: Backoff(first=2.0, ceiling=15.0),  # 2, 3, 4.5 … 15 s (README)
     WaitingFor.SCAN: Backoff(first=2.0, ceiling=10.0),
+    WaitingFor.SIGNATURE: Backoff(first=2.0, ceiling=10.0),
+    WaitingFor.REPLICATION: Backoff(first=2.0, ceiling=15.0),
 }
 _LOGGED = {
     WaitingFor.PUSH: "Waiting for missing images",
     WaitingFor.SCAN: "Waiting for scans in progress",
+    WaitingFor.SIGNATURE: "Waiting for managed signing in progress",
+    WaitingFor.REPLICATION: "Waiting for replication in progress",
 }
 
 

@@ -7,19 +7,31 @@ images only), concurrently; exact tags and digests pass straight through. The ch
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
 from ..errors import ImageProblem
-from ..model import ImageSpec, ImageStatus, TagMatch
+from ..model import ImageSpec, ImageStatus, TagMatch, TagOrder
 from ..references import ImageRef, Repository
 from .ecr.clients import EcrClients
 from .ecr.describe_images import Listing, list_tagged_images
 from .ecr.failures import TIMED_OUT, EcrFailure, FailureKind
 from .fanout import Deadline, run_all
 from .outcomes import Absent, absent_status
-from .tag_choice import ListedImage, VersionChoice, coherent_latest, newest_matching
+from .tag_choice import (
+    ListedImage,
+    VersionChoice,
+    all_versions,
+    captured,
+    coherent_latest,
+    matching_tags,
+    newest_matching,
+    versions,
+)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -72,11 +84,21 @@ def _record_failed(found: Discovery, spec: ImageSpec, failure: EcrFailure) -> No
 
 def _match_pattern(found: Discovery, spec: ImageSpec, listing: tuple[ListedImage, ...]) -> None:
     pattern = spec.ref.tag or ""
-    match = newest_matching(listing, pattern)
+    match = newest_matching(listing, pattern, order=spec.order)
     if match is None:
-        found.settled[spec.name] = Absent(ImageStatus.TAG_NOT_FOUND, f"no tag matches {pattern}")
-    else:
-        found.refs[spec.name] = ImageRef(spec.ref.repository, tag=match.tag)
+        versioned = " with a semantic version" if spec.order is TagOrder.SEMVER else ""
+        detail = f"no tag matches {pattern}{versioned}"
+        found.settled[spec.name] = Absent(ImageStatus.TAG_NOT_FOUND, detail)
+        return
+    found.refs[spec.name] = ImageRef(spec.ref.repository, tag=match.tag)
+    other = _other(spec.order)
+    alternative = newest_matching(listing, pattern, order=other)
+    if (
+        alternative is not None
+        and alternative.tag != match.tag
+        and all_versions(captured(pattern, tag) for tag in matching_tags(listing, pattern))
+    ):
+        _disagree(spec.name, chosen=match.tag, other=alternative.tag, order=spec.order)
 
 
 def _choose_version(
@@ -91,11 +113,46 @@ def _choose_version(
         for spec in listed:
             found.settled[spec.name] = Absent(ImageStatus.TAG_NOT_FOUND, reason)
         return
-    choice = coherent_latest({s.name: (usable[s.ref.repository], s.ref.tag or "") for s in listed})
+    components = {s.name: (usable[s.ref.repository], s.ref.tag or "") for s in listed}
+    order = listed[0].order if listed else TagOrder.PUSHED  # one order for all (``properties``)
+    choice = coherent_latest(components, order=order)
     if isinstance(choice, VersionChoice):
+        alternative = coherent_latest(components, order=_other(order))
+        seen = {v for listing, template in components.values() for v in versions(listing, template)}
+        if (
+            isinstance(alternative, VersionChoice)
+            and alternative.version != choice.version
+            and all_versions(seen)
+        ):
+            _disagree(
+                "Version: latest", chosen=choice.version, other=alternative.version, order=order
+            )
         found.version = choice.version
         for spec in listed:
             found.refs[spec.name] = ImageRef(spec.ref.repository, tag=choice.matches[spec.name].tag)
     else:
         for spec in listed:
             found.settled[spec.name] = Absent(ImageStatus.TAG_NOT_FOUND, choice.reason)
+
+
+def _other(order: TagOrder) -> TagOrder:
+    return TagOrder.PUSHED if order is TagOrder.SEMVER else TagOrder.SEMVER
+
+
+def _disagree(what: str, *, chosen: str, other: str, order: TagOrder) -> None:
+    """Push order and version order pick different tags: say which was taken, and the other."""
+    if order is TagOrder.PUSHED:
+        logger.warning(
+            "The newest push is not the highest version",
+            extra={
+                "image": what,
+                "chosen": chosen,
+                "highest_version": other,
+                "fix": "set Order: Semver to deploy the highest version",
+            },
+        )
+    else:
+        logger.warning(
+            "The highest version is not the newest push",
+            extra={"image": what, "chosen": chosen, "newest_push": other},
+        )

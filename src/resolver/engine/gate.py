@@ -111,3 +111,8 @@ def _gated(request: ResolveRequest, image: ImageResult) -> ImageResult:
         detail = f"no completed scan ({report.detail or report.state.value})"
         return replace(image, status=ImageStatus.NOT_SCANNED, detail=detail)
     return image
+
+
+# The gate family's names for the two parts (``gates``).
+read = read_findings
+judge = apply_gate

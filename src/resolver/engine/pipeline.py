@@ -3,9 +3,10 @@
 look up (``lookup``: discovery of patterns and ``Version: latest``, then ``BatchGetImage``) and
 wait for missing images (``waiting``) → one outcome per image (``outcomes``) → the policy decides
 each image's result, once (``policy.decide``) → what describes an image: metadata
-(``metadata``), lifecycle-policy retention (``retention``), scan findings (``gate``) → the
-vulnerability gate (``gate``). Each stage takes and returns typed values; ECR is only asked what
-the request needs. ``enforce`` (``policy``) is separate: the Lambda fails a deployment with it,
+(``metadata``), lifecycle-policy retention (``retention``) → the gates the request asks for, each
+read then judged (``gates``: vulnerability, signature, lock, replication) → whether a tag can
+move (``tag_hygiene``). Each stage takes and returns typed values; ECR is only asked what the
+request needs. ``enforce`` (``policy``) is separate: the Lambda fails a deployment with it,
 the planner only reports.
 """
 
@@ -22,7 +23,9 @@ from ..model import (
     Resolution,
     ResolveRequest,
     ScanState,
+    VerdictState,
 )
+from . import gates
 from .ecr.clients import EcrClients
 from .fanout import NO_DEADLINE, Deadline
 from .lookup import look_up
@@ -47,24 +50,18 @@ def resolve(
     scans in progress (``ScanWaitSeconds``) — with the images awaited and the seconds slept of
     the budget, so a CLI can say "still waiting for Pmtiles (6 s of 120 s)". It is called on
     this thread, between ECR calls; what it raises propagates.
+
+    Each image's registry is read through the image's role, if it has one (``clients``).
     """
+    clients = clients.with_roles(request.roles)
     found = _looked_up(request, clients=clients, deadline=deadline, observer=observer)
     images = decide(request, found.outcomes)
     # Stages only some requests need are imported when first needed: a cold start pays for
     # waiting, metadata, retention and the gate only when a template asks for them (`make bench`).
     images, calls = describe(request, images, clients=clients, deadline=deadline)
-    if request.scans_needed:
-        from .gate import apply_gate, read_findings  # noqa: PLC0415
-
-        images, more = read_findings(
-            request,
-            images,
-            clients=clients,
-            deadline=deadline,
-            wait_seconds=request.scan_wait_seconds,
-            observer=observer,
-        )
-        images, calls = apply_gate(request, images), calls + more
+    images, more = gates.run(request, images, clients=clients, deadline=deadline, observer=observer)
+    images, more = mutability(request, images, clients=clients, deadline=deadline, calls=more)
+    calls += more
     if unknown := undescribed(images):
         logger.warning(
             "Some attributes are unknown: ECR did not answer", extra={"unknown": unknown}
@@ -129,6 +126,24 @@ def describe(
     return images, calls
 
 
+def mutability(
+    request: ResolveRequest,
+    images: tuple[ImageResult, ...],
+    *,
+    clients: EcrClients,
+    deadline: Deadline,
+    calls: int = 0,
+) -> tuple[tuple[ImageResult, ...], int]:
+    """``images`` with ``TagMutability`` where it is read (after the gates: a signature or a lock
+    vouches for a digest whatever the tag does), and ``calls`` plus the ECR calls made."""
+    if not gates.hygiene_asked(request):
+        return images, calls
+    from .tag_hygiene import add_tag_mutability  # noqa: PLC0415
+
+    images, more = add_tag_mutability(request, images, clients=clients, deadline=deadline)
+    return images, calls + more
+
+
 def undescribed(images: tuple[ImageResult, ...]) -> list[str]:
     """What ECR would not describe, image by image ("Api's findings (AccessDeniedException)"):
     for a warning, since the attributes themselves say only ``""`` or ``Unknown: <code>``."""
@@ -141,5 +156,14 @@ def undescribed(images: tuple[ImageResult, ...]) -> list[str]:
         f"{image.name}'s findings ({image.scan.error})"
         for image in images
         if image.scan and image.scan.state is ScanState.UNKNOWN
+    ]
+    unknown += [
+        f"{image.name}'s {what} ({verdict.error})"
+        for image in images
+        for what, verdict in (
+            ("signature", image.signature),
+            ("TagMutability", image.tag_mutability),
+        )
+        if verdict is not None and verdict.state is VerdictState.UNKNOWN
     ]
     return unknown

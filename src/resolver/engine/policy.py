@@ -1,4 +1,5 @@
-"""The ``OnMissing`` / ``OnVulnerable`` / ``OnRetentionRisk`` policies, applied once per request.
+"""The ``OnMissing`` / ``OnVulnerable`` / ``OnRetentionRisk`` / ``OnUnsigned`` / ``OnLockMismatch``
+policies, applied once per request.
 
 ``decide`` turns every image's outcome (``outcomes``) into its ``ImageResult``: a Fallback where
 ``OnMissing`` allows one, and a ``LookupFailedError`` for every image ECR could not answer for —
@@ -8,26 +9,34 @@ the Lambda calls it, the planner only reports.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ..errors import (
+    GateError,
     ImageProblem,
+    LockMismatchError,
     LookupFailedError,
     MissingImagesError,
+    NotReplicatedError,
     RetentionRiskError,
+    UnsignedImagesError,
     VulnerableImagesError,
 )
 from ..model import (
     ImageResult,
     ImageSpec,
     ImageStatus,
+    OnLockMismatch,
     OnMissing,
     OnRetentionRisk,
+    OnUnsigned,
     OnVulnerable,
     Resolution,
     ResolveRequest,
     Source,
+    Verdict,
 )
+from .gates import refused
 from .outcomes import Absent, Found, Outcome
 
 
@@ -45,10 +54,28 @@ def decide(request: ResolveRequest, outcomes: Mapping[str, Outcome]) -> tuple[Im
         if isinstance(outcome, ImageProblem):
             failed.append(outcome)
         else:
+            outcome = _in_the_functions_region(spec, outcome, request.function_region)
             results.append(_result(spec, outcome, request.on_missing))
     if failed:
         raise LookupFailedError(failed)
     return tuple(results)
+
+
+def _in_the_functions_region(
+    spec: ImageSpec, outcome: Found | Absent, region: str | None
+) -> Found | Absent:
+    """A Lambda image found in another region than the function's is not deployable: Lambda pulls
+    an image only from its own region (Lambda developer guide, "Container images"; a request open
+    at aws/containers-roadmap#1281). Deploying it fails only at the function's create, so it is
+    ``WrongRegion`` here: build needed, or replicate the repository to the function's region."""
+    where = spec.ref.repository.registry.region
+    if not (spec.for_lambda and isinstance(outcome, Found) and region and where != region):
+        return outcome
+    detail = (
+        f"in {where}, but Lambda pulls only from the function's own region, {region}: "
+        f"replicate the repository to {region} (and WaitForReplication), or push the image there"
+    )
+    return Absent(ImageStatus.WRONG_REGION, detail, ref=outcome.ref)
 
 
 def _result(spec: ImageSpec, outcome: Found | Absent, on_missing: OnMissing) -> ImageResult:
@@ -103,6 +130,45 @@ def enforce(resolution: Resolution) -> None:
     ]
     if at_risk:
         raise RetentionRiskError(at_risk)
+    _enforce_vouched(resolution)
+
+
+# The gates that vouch for a digest: each image's verdict, and whether its policy is Fail.
+_VOUCHING: tuple[
+    tuple[
+        Callable[[list[ImageProblem]], GateError],
+        Callable[[ImageResult], Verdict | None],
+        Callable[[ImageResult], bool],
+    ],
+    ...,
+] = (
+    (
+        UnsignedImagesError,
+        lambda image: image.signature,
+        lambda image: (
+            bool(image.spec.gates.signature) and image.spec.gates.on_unsigned is OnUnsigned.FAIL
+        ),
+    ),
+    (
+        LockMismatchError,
+        lambda image: image.lock,
+        lambda image: image.spec.gates.on_lock_mismatch is OnLockMismatch.FAIL,
+    ),
+    (NotReplicatedError, lambda image: image.replication, lambda image: True),
+)
+
+
+def _enforce_vouched(resolution: Resolution) -> None:
+    """Judged by each gate's verdict, not by the status: an image has one status (the first
+    gate's to block it), and every gate that refuses it under ``Fail`` must still say so."""
+    for error, verdict_of, failing in _VOUCHING:
+        problems = [
+            ImageProblem(image.name, image.image_ref.location, verdict.detail or verdict.value)
+            for image in resolution.images
+            if refused(verdict := verdict_of(image)) and verdict is not None and failing(image)
+        ]
+        if problems:
+            raise error(problems)
 
 
 def _enforce_missing(resolution: Resolution) -> None:

@@ -6,7 +6,7 @@ stack the very images whose deployment just failed. ``replay`` rebuilds a ``Reso
 each image's ``RecordedImage`` and the request's specs — repositories, Fallbacks and policies come
 from the request, digests and statuses from the record — and chooses nothing anew. Attributes
 that describe an image rather than choose it (Platforms, PushedAt, SizeInBytes, Tags, Findings,
-Retention) are read again by digest, as a forward resolution reads them — when ECR cannot answer they
+Retention, Signature, TagMutability) are read again by digest, as a forward resolution reads them — when ECR cannot answer they
 are empty (``Unknown: <code>`` for Findings and Retention) and the replay says what it could not
 verify — but never gated. A replay never raises for ECR's sake: a rollback must not be blocked.
 
@@ -35,13 +35,14 @@ from ..model import (
 )
 from ..references import ImageRef
 from ..values import frozen
+from . import gates
 from .ecr.batch_get_image import FetchedImage, fetch_images
 from .ecr.clients import EcrClients
 from .ecr.failures import EcrFailure, FailureKind
 from .fanout import Deadline
 from .indexes import read_index
 from .outcomes import Absent, Found
-from .pipeline import describe, undescribed
+from .pipeline import describe, mutability, undescribed
 from .policy import decide
 
 
@@ -67,7 +68,8 @@ def replay(
     # Decided as found, so every stage describes them as it would have; the recorded status (a
     # gate's verdict, say) is put back at the end.
     outcomes = {spec.name: _outcome(spec, recorded[spec.name], version) for spec in request.images}
-    images = decide(request, outcomes)
+    # What was deployed is answered as deployed: no judgement of today's (a Lambda image's region).
+    images = decide(replace(request, function_region=None), outcomes)
     if clients is None:
         resolution = Resolution(
             _as_recorded(images, recorded),
@@ -76,20 +78,18 @@ def replay(
             version=version,
         )
         return Replay(resolution, ("the images' descriptions (no time was left to read them)",))
+    clients = clients.with_roles(request.roles)
     unverified: list[str] = []
     calls = 0
     if Attribute.PLATFORMS in request.attributes or request.scans_needed:
         images, calls = _with_indexes(images, clients=clients, deadline=deadline, notes=unverified)
     images, more = describe(request, images, clients=clients, deadline=deadline)
     calls += more
-    if request.scans_needed:
-        from .gate import read_findings  # noqa: PLC0415 - loaded on first use, as in pipeline
-
-        # Read to be reported, never gated, and not waited for: a rollback must not be blocked.
-        images, more = read_findings(
-            request, images, clients=clients, deadline=deadline, wait_seconds=0
-        )
-        calls += more
+    # Read to be reported, never judged, and not waited for: a rollback must not be blocked.
+    images, more = gates.read_only(request, images, clients=clients, deadline=deadline)
+    images, calls = mutability(
+        request, images, clients=clients, deadline=deadline, calls=calls + more
+    )
     unverified += undescribed(images)
     resolution = Resolution(
         images=_as_recorded(images, recorded),
@@ -179,7 +179,9 @@ def rollback_target(
     }
     if not refs:
         return READY, 0
-    report = fetch_images(refs.values(), clients=clients, deadline=deadline)
+    report = fetch_images(
+        refs.values(), clients=clients.with_roles(request.roles), deadline=deadline
+    )
     missing: list[tuple[str, EcrFailure]] = []
     unanswered: list[tuple[str, EcrFailure]] = []
     for name, ref in refs.items():

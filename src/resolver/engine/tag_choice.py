@@ -10,7 +10,10 @@ Two questions are answered here:
   the push time of the version's last-pushed component; equal times go to the greatest version.
 
 ECR records only when an image was pushed, not when a tag moved onto it, so push time is the only
-order there is.
+time there is. ``Order: Semver`` ranks by the version a tag carries instead (``semver_key``): the
+``{version}`` value, or the part of a tag a pattern's wildcards match (``api-*`` on ``api-1.10.0``
+gives ``1.10.0``), pre-releases below their release; tags without a version are not candidates.
+Push time then only breaks ties.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from ..model import VERSION_FIELD
+from ..model import VERSION_FIELD, TagOrder
 from ..values import frozen
 
 # What a ``{version}`` value may be: the characters of an ECR tag, at least one of them.
@@ -64,19 +67,76 @@ class NoCoherentVersion:
     reason: str
 
 
-def newest_matching(images: Iterable[ListedImage], pattern: str) -> Match | None:
-    """The newest image with a tag matching ``pattern``, or ``None`` when no tag matches.
+def newest_matching(
+    images: Iterable[ListedImage], pattern: str, *, order: TagOrder = TagOrder.PUSHED
+) -> Match | None:
+    """The newest image with a tag matching ``pattern`` (by push time, or with ``Semver`` by the
+    version the wildcards match), or ``None`` when no tag matches (has a version).
 
     Equal push times go to the greatest matching tag, then the greatest digest, so the answer
     never depends on the order ECR lists images in.
     """
     matcher = re.compile(fnmatch.translate(pattern))  # translated once, not per tag
-    best: Match | None = None
+    best: tuple[tuple[object, ...], Match] | None = None
     for image in images:
         for tag in image.tags:
-            if matcher.match(tag) and (best is None or _newer(Match(tag, image), than=best)):
-                best = Match(tag, image)
-    return best
+            if not matcher.match(tag):
+                continue
+            key = _rank(Match(tag, image), captured(pattern, tag), order)
+            if key is not None and (best is None or key > best[0]):
+                best = (key, Match(tag, image))
+    return best[1] if best else None
+
+
+def matching_tags(images: Iterable[ListedImage], pattern: str) -> list[str]:
+    """Every tag ``pattern`` matches."""
+    matcher = re.compile(fnmatch.translate(pattern))
+    return [tag for image in images for tag in image.tags if matcher.match(tag)]
+
+
+def captured(pattern: str, tag: str) -> str:
+    """What ``pattern``'s wildcards match in ``tag``: the tag less the pattern's literal prefix
+    and suffix (``api-*`` on ``api-1.2.0`` gives ``1.2.0``)."""
+    wild = [i for i, char in enumerate(pattern) if char in "*?["]
+    if not wild:
+        return tag
+    prefix = wild[0]
+    suffix = len(pattern) - 1 - max(wild[-1], pattern.find("]", wild[-1]))
+    return tag[prefix : len(tag) - suffix if suffix > 0 else len(tag)]
+
+
+# A version as tags carry it: 1, 1.2, v1.2.3, 1.2.3-rc.1 (a tag cannot hold semver's "+build").
+_SEMVER = re.compile(r"v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?")
+
+
+def semver_key(text: str) -> tuple[object, ...] | None:
+    """``text``'s order as a semantic version (missing minor/patch are 0; a pre-release ranks
+    below its release, its dot-separated identifiers numerically where numeric and below
+    alphanumeric ones, as semver.org §11 says); None when it is not a version."""
+    match = _SEMVER.fullmatch(text)
+    if match is None:
+        return None
+    major, minor, patch, pre = match.groups()
+    release: tuple[object, ...] = (int(major), int(minor or 0), int(patch or 0))
+    if pre is None:
+        return (*release, 1, ())
+    ids = tuple((0, int(i), "") if i.isdigit() else (1, 0, i) for i in pre.split("."))
+    return (*release, 0, ids)
+
+
+def _rank(match: Match, version: str, order: TagOrder) -> tuple[object, ...] | None:
+    pushed = (match.image.pushed_at, match.tag, match.image.digest)
+    if order is TagOrder.PUSHED:
+        return pushed
+    key = semver_key(version)
+    return None if key is None else (key, *pushed)
+
+
+def all_versions(texts: Iterable[str]) -> bool:
+    """Whether every text is a semantic version (so push order and version order can be
+    compared meaningfully: git hashes that happen to be all digits are not a version scheme)."""
+    items = list(texts)
+    return bool(items) and all(semver_key(text) is not None for text in items)
 
 
 def _newer(candidate: Match, *, than: Match) -> bool:
@@ -119,8 +179,11 @@ def versions(images: Iterable[ListedImage], template: str) -> dict[str, Match]:
 
 def coherent_latest(
     components: Mapping[str, tuple[Iterable[ListedImage], str]],
+    *,
+    order: TagOrder = TagOrder.PUSHED,
 ) -> VersionChoice | NoCoherentVersion:
-    """The newest version every component has, or why there is none.
+    """The newest version every component has (by push time, or with ``Semver`` the highest
+    semantic version), or why there is none.
 
     ``components`` maps a component name to (its repository's listing, its tag template);
     components may share a listing or come from different repositories.
@@ -133,9 +196,13 @@ def coherent_latest(
         return NoCoherentVersion(f"no tag matches {' or '.join(dict.fromkeys(empty))}")
     names = list(components)
     candidates: set[str] = set().union(*found.values())
+    if order is TagOrder.SEMVER:
+        candidates = {version for version in candidates if semver_key(version) is not None}
+        if not candidates:
+            return NoCoherentVersion("no {version} value is a semantic version (Order: Semver)")
     complete = [version for version in candidates if all(version in found[n] for n in names)]
     if complete:
-        version = max(complete, key=lambda v: _completed_at(v, found))
+        version = max(complete, key=lambda v: _ranked(v, found, order))
         return VersionChoice(version, {name: found[name][version] for name in names})
     newest = max(candidates, key=lambda v: _completed_at(v, found))
     lacking = [name for name in names if newest not in found[name]]
@@ -157,6 +224,15 @@ def _versions_by_component(
             listings[id(listing)] = tuple(listing)
         found[name] = versions(listings[id(listing)], template)
     return found
+
+
+def _ranked(
+    version: str, found: Mapping[str, Mapping[str, Match]], order: TagOrder
+) -> tuple[object, ...]:
+    completed = _completed_at(version, found)
+    if order is TagOrder.PUSHED:
+        return completed
+    return (semver_key(version), *completed)
 
 
 def _completed_at(version: str, found: Mapping[str, Mapping[str, Match]]) -> tuple[datetime, str]:

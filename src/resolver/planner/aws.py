@@ -8,7 +8,9 @@ connect, a few attempts, and a line on stderr saying what it waits for when an a
 from __future__ import annotations
 
 import difflib
+import getpass
 import os
+import socket
 import sys
 import threading
 from collections.abc import Iterator, Mapping
@@ -16,7 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..errors import AwsCallError, InvalidPropertyError
+from ..errors import AwsCallError, InvalidPropertyError, TemplateError
 from ..values import frozen
 
 if TYPE_CHECKING:
@@ -179,6 +181,18 @@ def _check_credentials(session: Any) -> None:
         )
 
 
+def role_session_name() -> str:
+    """The RoleSessionName of the roles a plan assumes: ``resolver-plan-<user>`` (the host's
+    name when there is no user name), which the role's account sees in CloudTrail."""
+    from ..engine.ecr.roles import session_name  # noqa: PLC0415 - `--help` skips boto3
+
+    try:
+        who = getpass.getuser()
+    except (OSError, KeyError):  # no login name (a container without USER and passwd entry)
+        who = socket.gethostname()
+    return session_name(f"resolver-plan-{who}")
+
+
 @contextmanager
 def waiting_notice(what: str, *, polling_seconds: int = 0) -> Iterator[None]:
     """Say on stderr what the CLI waits for when an answer takes longer than
@@ -227,3 +241,35 @@ class Exports:
                 f"could not list CloudFormation exports ({type(exc).__name__}: {exc}); "
                 "pass the values with --import Name=Value"
             ) from exc
+
+
+class SsmParameters:
+    """``AWS::SSM::Parameter::Value<…>`` template parameters: the SSM parameters they name, read
+    as CloudFormation reads them at deploy time (the current version), each once."""
+
+    def __init__(self, aws: Aws) -> None:
+        self._aws = aws
+        self._read: dict[str, str] = {}
+
+    def get(self, name: str) -> str:
+        if name not in self._read:
+            with waiting_notice(f"SSM ({self._aws.where('ssm')}) for parameter {name}"):
+                self._read[name] = self._value(name)
+        return self._read[name]
+
+    def _value(self, name: str) -> str:
+        try:
+            answer = self._aws.client("ssm").get_parameter(Name=name)
+        except Exception as exc:  # botocore raises several unrelated types here
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            if code == "ParameterNotFound":
+                raise TemplateError(
+                    f"SSM parameter {name}",
+                    "does not exist, so CloudFormation would fail the deploy too",
+                    fix="Publish it (CI: aws ssm put-parameter), or pass another name.",
+                ) from exc
+            raise AwsCallError(
+                f"could not read SSM parameter {name} ({type(exc).__name__}: {exc}); check "
+                "ssm:GetParameter on it, or pass the template parameter a plain value"
+            ) from exc
+        return str(answer["Parameter"]["Value"])

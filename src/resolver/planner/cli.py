@@ -30,8 +30,8 @@ exit codes:
   3  at least one image is missing: build it (or deploy with pre-built images off)
   2  invalid input: options, template, parameters or properties (one line says which)
   4  AWS could not answer: credentials, access denied, throttling, network
-  5  a gate blocks an image: the vulnerability gate (FailOnSeverity, RequireScan) or the
-     retention gate (OnRetentionRisk: Fail)
+  5  a gate blocks an image: the vulnerability gate (FailOnSeverity, RequireScan), the
+     retention gate (OnRetentionRisk: Fail) or the signature gate (RequireSignature)
   1  an unexpected error (a bug: please report it)
 With --emit, only 0 and 3 are answers to deploy with.
 """
@@ -191,7 +191,8 @@ def _emit_options(emit: argparse._ArgumentGroup) -> None:
         "--emit",
         choices=[e.value for e in Emit],
         help="print only what the deploy command takes: sam deploy --parameter-overrides "
-        "values, or cdk deploy --context arguments (the report goes to stderr)",
+        "values, cdk deploy --context arguments, or the lock (Name=sha256:...,... for the "
+        "resource's ExpectedDigests); the report goes to stderr",
     )
     names, keys = OverrideNames(), ContextKeys()
     emit.add_argument(

@@ -13,4 +13,5 @@ class ExitCode(IntEnum):
     LOOKUP_FAILED = 4  # AWS could not answer: credentials, access denied, throttling, network
     VULNERABLE = 5  # a gate blocks an image: vulnerability (FailOnSeverity / RequireScan)...
     RETENTION_RISK = 5  # ...or retention (OnRetentionRisk: Fail): the same answer for CI
+    GATE_BLOCKED = 5  # ...or signature (RequireSignature, OnUnsigned: Fail)
     RESOURCE_FAILED = 6  # invoke: the custom resource answered FAILED (its Reason is printed)

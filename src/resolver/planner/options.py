@@ -22,6 +22,7 @@ class Emit(Enum):
 
     SAM_OVERRIDES = "sam-overrides"
     CDK_CONTEXT = "cdk-context"
+    LOCK = "lock"  # the digests the plan saw, for the resource's ExpectedDigests
 
 
 class Colour(Enum):
@@ -42,10 +43,12 @@ class ContextKeys(NamedTuple):
 
     ``version_format`` shapes the version's value: ``cloudtak-{version}`` gives the tag itself,
     for stacks whose context carries a tag (``--context cloudtakImageTag=cloudtak-3f9a1c2e``).
-    ``revision`` is emitted only when named.
+    ``revision`` is emitted only when named. ``missing`` names the images a build is needed for
+    (comma-separated, ``""`` for none), for a construct that builds only those.
     """
 
     use_prebuilt: str = "usePreBuiltImages"
     version: str = "imageVersion"
     version_format: str = "{version}"
     revision: str | None = None
+    missing: str = "missingImages"

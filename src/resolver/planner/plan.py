@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import (
+    GateError,
     InvalidPropertyError,
     ResourceNotCreatedError,
     RetentionRiskError,
@@ -33,7 +34,7 @@ from ..model import (
 from ..properties import parse_request
 from ..references import Registry, partition_of_region
 from ..values import frozen
-from .aws import Aws, AwsOptions, Exports, waiting_notice
+from .aws import Aws, AwsOptions, Exports, SsmParameters, role_session_name, waiting_notice
 from .exit_codes import ExitCode
 from .options import Colour, ContextKeys, Emit, Output, OverrideNames
 from .report import (
@@ -41,6 +42,7 @@ from .report import (
     as_cdk_context,
     as_github_outputs,
     as_json,
+    as_lock,
     as_markdown,
     as_sam_overrides,
     as_table,
@@ -50,8 +52,19 @@ if TYPE_CHECKING:
     from ..engine.ecr.clients import EcrClients
     from .template import Parameters
 
-# Properties the planner decides itself: their template values are not read.
-_DECIDED_BY_THE_PLANNER = frozenset({"UsePreBuiltImages", "OnMissing", "WaitSeconds"})
+# Properties the planner decides itself: their template values are not read. The lock is what
+# the plan makes (a template's ExpectedDigests is the deploy's check), and replication is the
+# deploy's to wait for: the plan runs right after the push.
+_DECIDED_BY_THE_PLANNER = frozenset(
+    {
+        "UsePreBuiltImages",
+        "OnMissing",
+        "WaitSeconds",
+        "ExpectedDigests",
+        "OnLockMismatch",
+        "WaitForReplication",
+    }
+)
 
 
 @frozen
@@ -126,7 +139,8 @@ def run_plan(options: PlanOptions) -> ExitCode:
         _warn_undeclared(options.override_names, source.declared_parameters)
     registry = Registry(account, aws.region, partition_of_region(aws.region))
     planned = {k: v for k, v in source.properties.items() if k not in _DECIDED_BY_THE_PLANNER}
-    clients = aws.clients
+    # The roles the properties name are assumed with the caller's credentials, once for the run.
+    clients = aws.clients.for_invocation(session_name=role_session_name())
     request = replace(
         parse_request(planned, default_registry=registry, regions=clients),
         use_prebuilt=True,
@@ -158,12 +172,22 @@ def run_plan(options: PlanOptions) -> ExitCode:
     except RetentionRiskError as exc:
         print(f"resolver: {exc}", file=sys.stderr)
         return ExitCode.RETENTION_RISK
+    except GateError as exc:
+        print(f"resolver: {exc}", file=sys.stderr)
+        return ExitCode.GATE_BLOCKED
     return ExitCode.OK
 
 
+_WAITED_FOR = {
+    WaitingFor.SCAN: "a scan of ",
+    WaitingFor.SIGNATURE: "ECR to sign ",
+    WaitingFor.REPLICATION: "the replication of ",
+}
+
+
 def _say_still_waiting(waiting: Waiting) -> None:
-    """``--wait`` (and a scan still in progress) is never silent: one line per round."""
-    what = "a scan of " if waiting.reason is WaitingFor.SCAN else ""
+    """``--wait`` (and ECR's work after a push) is never silent: one line per round."""
+    what = _WAITED_FOR.get(waiting.reason, "")
     print(
         f"resolver: still waiting for {what}{', '.join(waiting.images)} "
         f"({waiting.slept:.0f} s of {waiting.budget:.0f} s)",
@@ -200,6 +224,14 @@ def _read(source: TemplateSource | SpecSource, *, stack_name: str | None) -> _Te
         return _Planned(spec, source.resource, declared_parameters=None, stack_name=stack_name)
     template = te.load_template(source.template)
     logical_id, _ = te.find_resolver_resource(template, logical_id=source.resource)
+    for function in te.rebuilt_by_sam(template, logical_id):
+        print(
+            f"resolver: warning: {function} takes its image from {logical_id}, but its Metadata "
+            "has Dockerfile and DockerContext: sam build builds that image and writes it over "
+            "the ImageUri the resolver pins (sam deploy then pushes the build). Remove them, or "
+            "set Metadata: SkipBuild: true.",
+            file=sys.stderr,
+        )
     config = source.config_file or source.template.parent / "samconfig.toml"
     samconfig = (
         te.read_samconfig(config, env=source.config_env)
@@ -237,6 +269,7 @@ def _evaluate(read: _Template, *, aws: Aws, account: str) -> _Planned | None:
             imports=Exports(aws, read.imports).get,
             pseudo=pseudo,
             skip={"ServiceToken"},
+            ssm=SsmParameters(aws).get,
         )
     except ResourceNotCreatedError as exc:
         print(f"resolver: nothing to plan: {exc}", file=sys.stderr)
@@ -376,8 +409,29 @@ def _report(
                 file=sys.stderr,
             )
         print(" ".join(as_cdk_context(resolution, options.context_keys)))
+    elif options.emit is Emit.LOCK:
+        print(report, file=sys.stderr)
+        _emit_lock(resolution)
     else:
         print(report)
+
+
+# A CloudFormation parameter value holds at most 4,096 bytes (CloudFormation quotas).
+_PARAMETER_BYTES = 4096
+
+
+def _emit_lock(resolution: Resolution) -> None:
+    lock = as_lock(resolution)
+    if not lock:
+        print("resolver: warning: no image was found, so the lock is empty.", file=sys.stderr)
+    elif len(lock.encode()) > _PARAMETER_BYTES:
+        print(
+            f"resolver: warning: the lock is {len(lock.encode())} bytes, over the 4096 a "
+            "CloudFormation parameter holds: pass it as the resource's ExpectedDigests map "
+            "instead, or split the images over several resources.",
+            file=sys.stderr,
+        )
+    print(lock)
 
 
 def _append(path: Path, text: str) -> None:

@@ -9,7 +9,15 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from ..model import ImageResult, ImageStatus, Resolution, RollbackState, RollbackTarget
+from ..model import (
+    ImageResult,
+    ImageStatus,
+    Resolution,
+    RollbackState,
+    RollbackTarget,
+    Source,
+    Verdict,
+)
 from ..values import frozen
 from .options import ContextKeys, OverrideNames
 
@@ -60,6 +68,7 @@ def as_json(
         "rollbackTarget": rollback_target.summary() if rollback_target else None,
         "responseBytes": forecast.bytes if forecast else None,
         "rollbackRecord": forecast.rollback_record if forecast else None,
+        "lock": as_lock(resolution),
         "images": [
             {
                 "name": image.name,
@@ -76,6 +85,9 @@ def as_json(
                 "platforms": list(image.platforms),
                 "findings": image.scan.summary() if image.scan else None,
                 "retention": image.retention.value if image.retention else None,
+                "role": image.spec.role.arn if image.spec.role else None,
+                "signature": _value(image.signature),
+                "tagMutability": _value(image.tag_mutability),
             }
             for image in resolution.images
         ],
@@ -94,6 +106,7 @@ def as_github_outputs(
         "missing-images": ",".join(image.name for image in resolution.missing),
         "revision": resolution.revision,
         "version": resolution.version or "",
+        "lock": as_lock(resolution),
     }
     if rollback_target is not None:
         outputs["rollback-target"] = rollback_target.summary()
@@ -113,6 +126,22 @@ def _delimiter(values: Iterable[str]) -> str:
             return delimiter
 
 
+def as_lock(resolution: Resolution) -> str:
+    """The digests the plan pinned, ``Api=sha256:…,Events=sha256:…``: one line, no space and no
+    quote, so it passes whole as a CloudFormation String parameter (the resource's
+    ``ExpectedDigests``), a GitHub output and a ``sam deploy --parameter-overrides`` value. Only
+    images pinned from ECR: a missing image has nothing to lock."""
+    return ",".join(
+        f"{image.name}={image.digest}"
+        for image in resolution.images
+        if image.source is Source.PREBUILT and image.digest
+    )
+
+
+def _value(verdict: Verdict | None) -> str | None:
+    return verdict.value if verdict else None
+
+
 def as_sam_overrides(resolution: Resolution, names: OverrideNames) -> str:
     """``Name=value`` pairs for ``sam deploy --parameter-overrides``."""
     return (
@@ -125,13 +154,15 @@ def as_cdk_context(resolution: Resolution, keys: ContextKeys) -> list[str]:
     """``--context key=value`` arguments for ``cdk deploy`` (or ``npm run deploy --``).
 
     Without a version (no ``Version`` property) the version's context is left out rather than
-    set to an empty string, which a stack would take for a real tag.
+    set to an empty string, which a stack would take for a real tag. The missing images' names
+    are always there, ``""`` when none is: a stack tells "nothing to build" from "no plan".
     """
     pairs = [(keys.use_prebuilt, _bool(not resolution.build_required))]
     if resolution.version:
         pairs.append((keys.version, keys.version_format.replace("{version}", resolution.version)))
     if keys.revision:
         pairs.append((keys.revision, resolution.revision))
+    pairs.append((keys.missing, ",".join(image.name for image in resolution.missing)))
     return [part for key, value in pairs for part in ("--context", f"{key}={value}")]
 
 
@@ -180,10 +211,16 @@ def as_table(
     def paint(text: str, code: str) -> str:
         return f"\033[{code}m{text}\033[0m" if colour else text
 
-    # RETENTION only when lifecycle policies were read; its reasons go under the table.
+    # RETENTION only when lifecycle policies were read (its reasons go under the table),
+    # SIGNATURE only when signatures were, and ROLE only when an image was read through one
+    # (blank: the caller's own credentials).
     judged = any(image.retention for image in resolution.images)
+    signed = any(image.signature for image in resolution.images)
+    roled = any(image.spec.role for image in resolution.images)
     header: tuple[str, ...] = ("IMAGE", "REPOSITORY", "TAG / DIGEST", "STATUS", "DIGEST", "BUILD")
     header += ("RETENTION",) if judged else ()
+    header += ("SIGNATURE",) if signed else ()
+    header += ("ROLE",) if roled else ()
     rows = [
         (
             image.name,
@@ -194,6 +231,8 @@ def as_table(
             "yes" if image.build_required else "no",
         )
         + ((image.retention.kind.value if image.retention else "",) if judged else ())
+        + ((_short(_value(image.signature) or ""),) if signed else ())
+        + ((image.spec.role.arn if image.spec.role else "",) if roled else ())
         for image in resolution.images
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
@@ -208,12 +247,13 @@ def as_table(
 
     out = [line(header, (_BOLD,) * len(header))]
     for image, row in zip(resolution.images, rows, strict=True):
-        status_colour = {ImageStatus.FOUND: _GREEN, ImageStatus.VULNERABLE: _RED}.get(
-            image.status, _YELLOW
-        )
+        status_colour = _STATUS_COLOURS.get(image.status, _YELLOW)
         build_colour = _YELLOW if image.build_required else ""
         retention_colour = _RED if image.retention and image.retention.at_risk else ""
-        out.append(line(row, ("", "", "", status_colour, "", build_colour, retention_colour)))
+        signature_colour = _signature_colour(image.signature)
+        codes: tuple[str, ...] = ("", "", "", status_colour, "", build_colour)
+        codes += (retention_colour,) if judged else ()
+        out.append(line(row, (*codes, signature_colour) if signed else codes))
     summary = (
         f"{len(resolution.images) - len(resolution.missing)} of {len(resolution.images)} images "
         f"found; revision {resolution.revision}"
@@ -239,6 +279,21 @@ def as_table(
         full = forecast.rollback_record == "Full"
         out.append(paint(forecast.summary(), _GREEN if full else _YELLOW))
     return "\n".join(out)
+
+
+_STATUS_COLOURS = {
+    ImageStatus.FOUND: _GREEN,
+    ImageStatus.VULNERABLE: _RED,
+    ImageStatus.UNSIGNED: _RED,
+    ImageStatus.LOCK_MISMATCH: _RED,
+    ImageStatus.NOT_REPLICATED: _RED,
+}
+
+
+def _signature_colour(verdict: Verdict | None) -> str:
+    if verdict is None:
+        return ""
+    return _GREEN if verdict.passed else _YELLOW
 
 
 def _short(text: str, *, width: int = 40) -> str:

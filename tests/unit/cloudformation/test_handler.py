@@ -20,6 +20,7 @@ from resolver.cloudformation.trust import StackPolicy
 from resolver.engine import Deadline
 from resolver.engine.ecr.batch_get_image import ACCEPTED_MEDIA_TYPES
 from resolver.engine.ecr.clients import EcrClients
+from resolver.references import Registry
 
 STABLE_ID = "cloudtak-dev-Images-8de3296763"
 ACCOUNT = "123456789012"
@@ -172,7 +173,7 @@ def test_a_response_over_4096_bytes_fails_with_how_to_trim_it(stubber: Stubber) 
 
 def test_a_bug_is_reported_as_one_and_points_at_the_log(stubber: Stubber) -> None:
     class Broken(EcrClients):
-        def for_region(self, region: str) -> Any:
+        def for_registry(self, registry: Registry) -> Any:
             raise ZeroDivisionError("internal detail")
 
     svc = replace(services(stubber), clients=Broken())
@@ -337,9 +338,9 @@ def test_invented_regions_fail_at_once_without_making_clients() -> None:
     made: list[str] = []
 
     class Counting(EcrClients):
-        def for_region(self, region: str) -> Any:
-            made.append(region)
-            return super().for_region(region)
+        def for_registry(self, registry: Registry) -> Any:
+            made.append(registry.region)
+            return super().for_registry(registry)
 
     # 500 syntactically valid but invented regions: xx-aaa-1, xx-aab-1, ...
     regions = [f"xx-{a}{b}{c}-1" for a in "abcdefgh" for b in "abcdefgh" for c in "abcdefgh"]

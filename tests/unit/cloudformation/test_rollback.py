@@ -31,7 +31,7 @@ from .test_handler import (
 class Broken(EcrClients):
     """Clients that fail in a way no ECR answer does: a bug, or a library fault."""
 
-    def for_region(self, region: str) -> Any:
+    def for_registry(self, registry: Registry) -> Any:
         raise ZeroDivisionError("internal detail")
 
 

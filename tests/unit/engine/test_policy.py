@@ -7,16 +7,29 @@ from dataclasses import replace
 import pytest
 
 from resolver.engine.policy import enforce
-from resolver.errors import MissingImagesError, RetentionRiskError
+from resolver.errors import (
+    LockMismatchError,
+    MissingImagesError,
+    NotReplicatedError,
+    RetentionRiskError,
+    UnsignedImagesError,
+)
 from resolver.model import (
+    ImageGates,
     ImageResult,
     ImageStatus,
     OnMissing,
     OnRetentionRisk,
+    OnUnsigned,
+    OnVulnerable,
+    ReferrerSignature,
     Resolution,
     Retention,
     RetentionKind,
+    SignatureRequirement,
     Source,
+    Verdict,
+    VerdictState,
 )
 
 from ...builders import found, missing
@@ -108,3 +121,44 @@ def test_an_archived_image_names_how_to_restore_it_and_a_fallback_is_not_blocked
     # OnMissing: Fallback deployed the Fallback instead: that is not the archived image.
     fallback = replace(gated, uri="local/api:1", source=Source.FALLBACK)
     enforce(Resolution((fallback,), OnMissing.FALLBACK))
+
+
+def test_each_gate_is_judged_on_its_own_verdict_not_the_one_status() -> None:
+    """A Vulnerable image reported under OnVulnerable: Report is still refused when unsigned."""
+    requirement = SignatureRequirement(referrers=(ReferrerSignature.NOTATION,))
+    image = found("Api")
+    image = replace(
+        image,
+        spec=replace(image.spec, gates=ImageGates(signature=requirement)),
+        status=ImageStatus.VULNERABLE,
+        signature=Verdict(VerdictState.BLOCKED, "Unsigned", "no Notation signature"),
+    )
+    resolution = Resolution((image,), OnMissing.FAIL, on_vulnerable=OnVulnerable.REPORT)
+    with pytest.raises(UnsignedImagesError, match=r"Api .*: no Notation signature"):
+        enforce(resolution)
+    reported = replace(
+        image,
+        spec=replace(
+            image.spec, gates=ImageGates(signature=requirement, on_unsigned=OnUnsigned.REPORT)
+        ),
+    )
+    enforce(replace(resolution, images=(reported,)))
+
+
+@pytest.mark.parametrize(
+    ("verdict", "error"),
+    [
+        ("lock", LockMismatchError),
+        ("replication", NotReplicatedError),
+    ],
+)
+def test_the_lock_and_replication_refuse_under_fail(verdict: str, error: type[Exception]) -> None:
+    gates = ImageGates(expected_digest="sha256:" + "9" * 64) if verdict == "lock" else ImageGates()
+    image = found("Api")
+    refusal = Verdict(VerdictState.BLOCKED, "x", "the reason")
+    image = replace(image, spec=replace(image.spec, gates=gates))
+    image = (
+        replace(image, lock=refusal) if verdict == "lock" else replace(image, replication=refusal)
+    )
+    with pytest.raises(error, match="the reason"):
+        enforce(Resolution((image,), OnMissing.FAIL))

@@ -13,10 +13,14 @@ from resolver.engine.tag_choice import (
     Match,
     NoCoherentVersion,
     VersionChoice,
+    all_versions,
+    captured,
     coherent_latest,
     newest_matching,
+    semver_key,
     versions,
 )
+from resolver.model import TagOrder
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CLOUDTAK = {
@@ -349,3 +353,84 @@ def test_no_coherent_version_reasons(
 def test_match_is_a_value() -> None:
     image = img(0, "a")
     assert Match("a", image) == Match("a", image)
+
+
+# --- Order: Semver --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lower", "higher"),
+    [
+        ("1.9.0", "1.10.0"),  # numbers, not text
+        ("1.10.0-rc.1", "1.10.0"),  # a pre-release below its release
+        ("1.0.0-alpha", "1.0.0-alpha.1"),  # more identifiers rank higher (semver.org §11)
+        ("1.0.0-alpha.1", "1.0.0-alpha.beta"),  # numeric identifiers below alphanumeric ones
+        ("1.0.0-beta.2", "1.0.0-beta.11"),
+        ("1.0.0-rc.1", "1.0.0"),
+        ("2", "v2.0.1"),  # missing parts are 0; a leading v is allowed
+        ("9", "10"),  # build numbers order as numbers
+    ],
+)
+def test_semantic_versions_order_as_semver_says(lower: str, higher: str) -> None:
+    low, high = semver_key(lower), semver_key(higher)
+    assert low is not None and high is not None
+    assert low < high
+
+
+@pytest.mark.parametrize("text", ["3f9a1c2e", "latest", "1.2.3.4", "v", "1..2", ""])
+def test_what_is_not_a_version(text: str) -> None:
+    assert semver_key(text) is None
+
+
+@pytest.mark.parametrize(
+    ("pattern", "tag", "version"),
+    [
+        ("api-*", "api-1.2.0", "1.2.0"),
+        ("v*", "v1.2.0", "1.2.0"),
+        ("release-*-amd64", "release-2.1-amd64", "2.1"),
+        ("app-[0-9]*", "app-1.0", "1.0"),
+        ("exact", "exact", "exact"),
+    ],
+)
+def test_a_pattern_captures_what_its_wildcards_match(pattern: str, tag: str, version: str) -> None:
+    assert captured(pattern, tag) == version
+
+
+def test_semver_order_ranks_by_version_and_skips_tags_without_one() -> None:
+    listing = [
+        img(0, "app-1.10.0"),
+        img(1, "app-1.9.0"),
+        img(2, "app-nightly"),
+        img(3, "app-1.10.1-rc.1"),
+    ]
+    assert_tag(newest_matching(listing, "app-*"), "app-1.10.1-rc.1")  # by push
+    assert_tag(newest_matching(listing, "app-*", order=TagOrder.SEMVER), "app-1.10.1-rc.1")
+    assert_tag(
+        newest_matching(listing[:3], "app-*", order=TagOrder.SEMVER), "app-1.10.0"
+    )  # nightly is no version: never a candidate
+    assert newest_matching([img(0, "app-nightly")], "app-*", order=TagOrder.SEMVER) is None
+
+
+def test_semver_version_latest_takes_the_highest_complete_version() -> None:
+    components = cloudtak(
+        [*release(0, "1.2.0"), *release(5, "1.1.9"), *release(9, "1.3.0", "cloudtak")]
+    )
+    by_push = coherent_latest(components)
+    by_version = coherent_latest(components, order=TagOrder.SEMVER)
+    assert isinstance(by_push, VersionChoice) and by_push.version == "1.1.9"
+    assert isinstance(by_version, VersionChoice) and by_version.version == "1.2.0"
+
+
+def test_semver_version_latest_without_versions_says_so() -> None:
+    result = coherent_latest(cloudtak(release(0, "3f9a1c2e")), order=TagOrder.SEMVER)
+    assert result == NoCoherentVersion("no {version} value is a semantic version (Order: Semver)")
+
+
+def test_all_versions_needs_every_text_to_be_one() -> None:
+    assert all_versions(["1.0", "2.0.1"])
+    assert not all_versions(["1.0", "3f9a1c2e"])  # a git hash scheme, with an all-digit one
+    assert not all_versions([])
+
+
+def assert_tag(match: Match | None, tag: str) -> None:
+    assert match is not None and match.tag == tag

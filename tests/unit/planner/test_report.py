@@ -8,13 +8,21 @@ from dataclasses import replace
 
 import pytest
 
-from resolver.model import OnMissing, Resolution, Retention, RetentionKind
+from resolver.model import (
+    OnMissing,
+    Resolution,
+    Retention,
+    RetentionKind,
+    Verdict,
+    VerdictState,
+)
 from resolver.planner.options import ContextKeys, OverrideNames
 from resolver.planner.report import (
     SCHEMA_VERSION,
     as_cdk_context,
     as_github_outputs,
     as_json,
+    as_lock,
     as_markdown,
     as_sam_overrides,
     as_table,
@@ -51,6 +59,7 @@ def test_github_outputs_and_sam_overrides() -> None:
         "missing-images": "Pmtiles",
         "revision": RESOLUTION.revision,
         "version": "",
+        "lock": f"Api={DIGEST}",  # the images pinned from ECR only
     }
     names = OverrideNames(use_prebuilt="PreBuilt", revision="Rev")
     assert as_sam_overrides(RESOLUTION, names) == f"PreBuilt=false Rev={RESOLUTION.revision}"
@@ -62,7 +71,7 @@ def test_no_value_can_add_a_github_output() -> None:
     outputs = read_outputs(as_github_outputs(replace(RESOLUTION, version=forged)))
     assert outputs["version"] == forged
     assert (outputs["build-required"], outputs["use-prebuilt-images"]) == ("true", "false")
-    assert len(outputs) == 5
+    assert len(outputs) == 6  # the five answers and the lock, nothing forged
 
 
 def test_the_delimiter_never_occurs_in_a_value(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,15 +98,18 @@ def test_cdk_context_arguments() -> None:
     versioned = replace(RESOLUTION, version="3f9a1c2e")
     assert as_cdk_context(versioned, ContextKeys()) == [
         "--context", "usePreBuiltImages=false", "--context", "imageVersion=3f9a1c2e",
+        "--context", "missingImages=Pmtiles",
     ]  # fmt: skip
     keys = ContextKeys(
         use_prebuilt="pre", version="tag", version_format="cloudtak-{version}", revision="rev"
     )
     assert as_cdk_context(versioned, keys)[1::2] == [
-        "pre=false", "tag=cloudtak-3f9a1c2e", f"rev={RESOLUTION.revision}",
+        "pre=false", "tag=cloudtak-3f9a1c2e", f"rev={RESOLUTION.revision}", "missingImages=Pmtiles",
     ]  # fmt: skip
     # No version: its context is left out, never set to an empty string.
-    assert as_cdk_context(RESOLUTION, ContextKeys()) == ["--context", "usePreBuiltImages=false"]
+    assert as_cdk_context(RESOLUTION, ContextKeys()) == [
+        "--context", "usePreBuiltImages=false", "--context", "missingImages=Pmtiles",
+    ]  # fmt: skip
 
 
 def test_markdown_summary_escapes_cells_and_states_the_decision() -> None:
@@ -154,3 +166,20 @@ def test_retention_is_a_column_with_its_reasons_under_the_table() -> None:
     # Without lifecycle policies read, the table keeps its usual columns.
     assert "RETENTION" not in as_table(RESOLUTION, colour=False)
     assert json.loads(as_json(RESOLUTION))["images"][0]["retention"] is None
+
+
+def test_the_lock_is_one_word_of_the_pinned_digests() -> None:
+    fallback = missing("Data", fallback="local/data:1")
+    resolution = replace(RESOLUTION, images=(*RESOLUTION.images, found("Events"), fallback))
+    assert as_lock(resolution) == f"Api={DIGEST},Events={DIGEST}"
+    assert json.loads(as_json(resolution))["lock"] == as_lock(resolution)
+
+
+def test_the_signature_column_only_when_signatures_were_read() -> None:
+    assert "SIGNATURE" not in as_table(RESOLUTION, colour=False)
+    signed = replace(found("Api"), signature=Verdict(VerdictState.PASSED, "Signed: ci_release"))
+    table = as_table(replace(RESOLUTION, images=(signed,)), colour=False)
+    header, row = table.splitlines()[:2]
+    assert header.split()[-1] == "SIGNATURE" and row.endswith("Signed: ci_release")
+    document = json.loads(as_json(replace(RESOLUTION, images=(signed,))))
+    assert document["images"][0]["signature"] == "Signed: ci_release"

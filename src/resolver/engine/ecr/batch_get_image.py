@@ -13,14 +13,12 @@ from dataclasses import field
 from functools import partial
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from ...references import ImageRef, Repository
 from ...values import frozen
 from ..fanout import Deadline, Report
 from .batches import read_batched
 from .clients import EcrClients, timed
-from .failures import NO_RESULT, EcrFailure, FailureKind, classify, failure_from
+from .failures import NO_RESULT, READ_ERRORS, EcrFailure, FailureKind, classify, failure_from
 
 logger = logging.getLogger(__name__)
 
@@ -73,13 +71,13 @@ def _fetch(
 ) -> dict[ImageRef, Answer] | EcrFailure:
     with timed(logger, "BatchGetImage", repository=repo.name, ids=len(chunk)):
         try:
-            response = clients.for_region(repo.registry.region).batch_get_image(
+            response = clients.for_registry(repo.registry).batch_get_image(
                 registryId=repo.registry.account_id,
                 repositoryName=repo.name,
                 imageIds=[_wire_id(ref) for ref in chunk],
                 acceptedMediaTypes=list(ACCEPTED_MEDIA_TYPES),
             )
-        except (ClientError, BotoCoreError) as exc:
+        except READ_ERRORS as exc:
             return failure_from(exc)
     return match_response(chunk, response)
 

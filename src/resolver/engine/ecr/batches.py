@@ -60,3 +60,15 @@ def read_batched(
         answer = answered[number]
         answers.update(dict.fromkeys(chunk, answer) if isinstance(answer, EcrFailure) else answer)
     return Report(answers, calls=len(chunks))
+
+
+def per_image(
+    targets: Iterable[Target],
+    read: Callable[[Repository, str], A | EcrFailure],
+    *,
+    deadline: Deadline,
+) -> Report[Target, A | EcrFailure]:
+    """``read`` of each (repository, digest), for the operations without a batch form: one call
+    per image, concurrently."""
+    jobs = {target: partial(read, *target) for target in targets}
+    return Report(run_all(jobs, deadline=deadline, late=TIMED_OUT), calls=len(jobs))

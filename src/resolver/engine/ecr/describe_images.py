@@ -19,15 +19,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from ...model import ImageDetails
 from ...references import Repository
 from ...values import frozen
 from ..fanout import Deadline, Report
 from .batches import Target, read_batched
 from .clients import EcrClients, timed
-from .failures import LISTING_TOO_LARGE, NO_RESULT, EcrFailure, FailureKind, failure_from
+from .failures import (
+    LISTING_TOO_LARGE,
+    NO_RESULT,
+    READ_ERRORS,
+    EcrFailure,
+    FailureKind,
+    failure_from,
+)
 
 if TYPE_CHECKING:  # each is imported where it is built: a reader of one needs not the other
     from ..lifecycle import StoredImage
@@ -113,7 +118,7 @@ def _listed_pages(
     pages = 0
     with timed(logger, "DescribeImages", repository=repository.name, pages=0, images=0) as logged:
         try:
-            client = clients.for_region(repository.registry.region)
+            client = clients.for_registry(repository.registry)
             for page in _pages(client, repository, wanted):
                 pages += 1
                 listed += (
@@ -122,7 +127,7 @@ def _listed_pages(
                 logged.update(pages=pages, images=len(listed))
                 if len(listed) > MAX_LISTED_IMAGES:
                     return too_large
-        except (ClientError, BotoCoreError) as exc:
+        except READ_ERRORS as exc:
             return failure_from(exc)
     return tuple(listed), pages
 
@@ -205,12 +210,12 @@ def _describe_chunk(
     clients: EcrClients, repo: Repository, chunk: list[Target]
 ) -> dict[Target, ImageDetails | EcrFailure] | EcrFailure:
     try:
-        answer = clients.for_region(repo.registry.region).describe_images(
+        answer = clients.for_registry(repo.registry).describe_images(
             registryId=repo.registry.account_id,
             repositoryName=repo.name,
             imageIds=[{"imageDigest": digest} for _, digest in chunk],
         )
-    except (ClientError, BotoCoreError) as exc:
+    except READ_ERRORS as exc:
         failure = failure_from(exc)
         if failure.kind is FailureKind.IMAGE_NOT_FOUND and len(chunk) > 1:
             # One absent id fails the whole call: ask for each alone, so the others are

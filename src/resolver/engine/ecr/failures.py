@@ -54,9 +54,24 @@ class EcrFailure:
         return f"{self.code}: {self.message}"
 
 
-def failure_from(exc: ClientError | BotoCoreError) -> EcrFailure:
+class RoleUnavailableError(Exception):
+    """The role an image's registry is read through could not be assumed (``clients``): every
+    read of that registry fails with the same ``failure``, which names the role and the fix."""
+
+    def __init__(self, failure: EcrFailure) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+
+
+# What an ECR read catches: ECR's answer, botocore's own failures, and a role it could not assume.
+READ_ERRORS = (ClientError, BotoCoreError, RoleUnavailableError)
+
+
+def failure_from(exc: ClientError | BotoCoreError | RoleUnavailableError) -> EcrFailure:
     """ECR's own code and message for a ClientError; the exception type for a botocore failure
-    (connection refused, DNS, read timeout after retries...)."""
+    (connection refused, DNS, read timeout after retries...); a role's refusal as it was told."""
+    if isinstance(exc, RoleUnavailableError):
+        return exc.failure
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         return EcrFailure(str(error.get("Code", "ClientError")), str(error.get("Message", "")))

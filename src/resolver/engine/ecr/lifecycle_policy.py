@@ -10,12 +10,10 @@ from collections.abc import Iterable
 from enum import Enum
 from functools import partial
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from ...references import Repository
 from ..fanout import Deadline, Report, run_all
 from .clients import EcrClients
-from .failures import TIMED_OUT, EcrFailure, failure_from
+from .failures import READ_ERRORS, TIMED_OUT, EcrFailure, failure_from
 
 
 class NoPolicy(Enum):
@@ -37,10 +35,10 @@ def lifecycle_policies(
 
 def _policy(clients: EcrClients, repo: Repository) -> PolicyAnswer:
     try:
-        answer = clients.for_region(repo.registry.region).get_lifecycle_policy(
+        answer = clients.for_registry(repo.registry).get_lifecycle_policy(
             registryId=repo.registry.account_id, repositoryName=repo.name
         )
-    except (ClientError, BotoCoreError) as exc:
+    except READ_ERRORS as exc:
         failure = failure_from(exc)
         return NO_POLICY if failure.code == "LifecyclePolicyNotFoundException" else failure
     return str(answer.get("lifecyclePolicyText") or "")

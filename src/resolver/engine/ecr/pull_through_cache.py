@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from ...references import Registry, Repository
 from ...values import frozen
 from .clients import EcrClients
-from .failures import EcrFailure, failure_from
+from .failures import READ_ERRORS, EcrFailure, failure_from
 
 ROOT = "ROOT"  # the prefix of a rule that caches into every repository name
 
@@ -33,7 +31,7 @@ class CacheRule:
 def cache_rules(clients: EcrClients, registry: Registry) -> tuple[CacheRule, ...] | EcrFailure:
     """Every pull-through cache rule of ``registry``, or why ECR could not list them."""
     try:
-        client = clients.for_region(registry.region)
+        client = clients.for_registry(registry)
         return tuple(
             CacheRule(
                 prefix=str(rule.get("ecrRepositoryPrefix", "")).rstrip("/"),
@@ -42,7 +40,7 @@ def cache_rules(clients: EcrClients, registry: Registry) -> tuple[CacheRule, ...
             for page in _pages(client, registry)
             for rule in page.get("pullThroughCacheRules", [])
         )
-    except (ClientError, BotoCoreError) as exc:
+    except READ_ERRORS as exc:
         return failure_from(exc)
 
 

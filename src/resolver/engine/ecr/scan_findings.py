@@ -9,14 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import partial
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from ...model import ScanReport, ScanState
 from ...references import Repository
-from ..fanout import Deadline, Report, run_all
-from .batches import Target
+from ..fanout import Deadline, Report
+from .batches import Target, per_image
 from .clients import EcrClients
-from .failures import TIMED_OUT, EcrFailure, failure_from
+from .failures import READ_ERRORS, EcrFailure, failure_from
 
 # Basic scanning reports COMPLETE; enhanced scanning (Inspector) reports ACTIVE.
 _DONE = frozenset({"COMPLETE", "ACTIVE"})
@@ -27,19 +25,18 @@ def scan_findings(
     targets: Iterable[Target], *, clients: EcrClients, deadline: Deadline
 ) -> Report[Target, ScanReport | EcrFailure]:
     """One round: each image's scan state and findings, or why ECR could not say."""
-    jobs = {target: partial(_scan, clients, *target) for target in targets}
-    return Report(run_all(jobs, deadline=deadline, late=TIMED_OUT), calls=len(jobs))
+    return per_image(targets, partial(_scan, clients), deadline=deadline)
 
 
 def _scan(clients: EcrClients, repo: Repository, digest: str) -> ScanReport | EcrFailure:
     try:
-        answer = clients.for_region(repo.registry.region).describe_image_scan_findings(
+        answer = clients.for_registry(repo.registry).describe_image_scan_findings(
             registryId=repo.registry.account_id,
             repositoryName=repo.name,
             imageId={"imageDigest": digest},
             maxResults=1,  # only the severity counts are read
         )
-    except (ClientError, BotoCoreError) as exc:
+    except READ_ERRORS as exc:
         failure = failure_from(exc)
         if failure.code == "ScanNotFoundException":
             return ScanReport(ScanState.NOT_SCANNED, detail="the image has never been scanned")

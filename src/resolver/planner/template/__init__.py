@@ -9,7 +9,7 @@ lookup. ``loader`` reads YAML/JSON, ``parameters`` and ``samconfig`` give parame
 from .loader import load_template, read_document
 from .parameters import Parameters
 from .pseudo import PseudoParameters, check_stack_name
-from .resource import evaluate_properties, find_resolver_resource
+from .resource import evaluate_properties, find_resolver_resource, rebuilt_by_sam
 from .samconfig import SamConfig, parse_overrides, read_samconfig
 
 __all__ = [
@@ -23,4 +23,5 @@ __all__ = [
     "parse_overrides",
     "read_document",
     "read_samconfig",
+    "rebuilt_by_sam",
 ]

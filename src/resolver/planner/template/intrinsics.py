@@ -91,9 +91,11 @@ class Evaluator:
         parameters: Parameters,
         imports: Callable[[str], str | None],
         pseudo: PseudoParameters,
+        ssm: Callable[[str], str] | None = None,
     ) -> None:
         self.parameters = parameters
         self.imports = imports
+        self.ssm = ssm
         self.mappings = section(template, "Mappings")
         self._pseudo = pseudo.values()
         self._resources = set(section(template, "Resources"))
@@ -160,7 +162,7 @@ class Evaluator:
                 )
             return value
         if name in self.parameters:
-            return self.parameters.value(name, where, intrinsic)
+            return self.parameters.value(name, where, intrinsic, ssm=self.ssm)
         if name in self._resources:
             raise TemplateError(
                 where,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Final
 
 from ...errors import TemplateError, clip
@@ -33,6 +33,13 @@ class _Parameter:
     @property
     def from_ssm(self) -> bool:
         return self.type.startswith("AWS::SSM::Parameter::Value<")
+
+    @property
+    def ssm_list(self) -> bool:
+        """``AWS::SSM::Parameter::Value<List<String>>`` (or ``<CommaDelimitedList>``): a
+        StringList parameter, given to the template as a list."""
+        inner = self.type.removeprefix("AWS::SSM::Parameter::Value<").removesuffix(">")
+        return inner == "CommaDelimitedList" or inner.startswith("List<")
 
 
 def _declarations(template: Mapping[str, Any]) -> dict[str, _Parameter]:
@@ -201,19 +208,30 @@ class Parameters:
     def __iter__(self) -> Iterator[str]:
         return iter(self._declared)
 
-    def value(self, name: str, where: str, intrinsic: str) -> str | list[str]:
+    def value(
+        self,
+        name: str,
+        where: str,
+        intrinsic: str,
+        *,
+        ssm: Callable[[str], str] | None = None,
+    ) -> str | list[str]:
+        """The value ``Ref`` gives. For an ``AWS::SSM::Parameter::Value<…>`` type, the value of
+        the SSM parameter it names, read with ``ssm`` as CloudFormation reads it at deploy time
+        (a list type's value split at commas)."""
         param = self._declared[name]
         if param.from_ssm:
-            ssm_name = self._values.get(name, "<name>")
-            raise TemplateError(
-                where,
-                f"parameter {name} has type {param.type}: CloudFormation reads SSM parameter "
-                f"{echoed(ssm_name)} at deploy time, which the planner cannot do offline",
-                intrinsic=intrinsic,
-                fix=f"Resolve it yourself (aws ssm get-parameter --name {ssm_name}) and plan a "
-                f"copy of the template where {name} is a String, passing that value with "
-                f"--parameter-overrides {name}=<value>.",
-            )
+            ssm_name = self._values.get(name)
+            if ssm is None or ssm_name is None:
+                raise TemplateError(
+                    where,
+                    f"parameter {name} has type {param.type} and "
+                    + ("no value" if ssm_name is None else "the planner reads no SSM here"),
+                    intrinsic=intrinsic,
+                    fix=f"Pass the SSM parameter's name with --parameter-overrides {name}=<name>.",
+                )
+            raw = ssm(ssm_name)
+            return _split_list(raw) if param.ssm_list else raw
         if name not in self._values:
             raise TemplateError(
                 where,

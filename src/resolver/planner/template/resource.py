@@ -81,15 +81,18 @@ def evaluate_properties(  # noqa: PLR0913 - all keyword-only but the first two: 
     imports: Callable[[str], str | None],
     pseudo: PseudoParameters,
     skip: Collection[str] = (),
+    ssm: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
     """The resource's properties as CloudFormation would deliver them to the custom resource.
 
     Scalars become strings, ``AWS::NoValue`` drops its key or item, and ``imports`` answers
-    ``Fn::ImportValue`` (``None``: unknown export). Top-level properties named in ``skip`` are
-    left out unevaluated — ``ServiceToken`` is one the planner does not need.
+    ``Fn::ImportValue`` (``None``: unknown export), ``ssm`` the SSM parameters that
+    ``AWS::SSM::Parameter::Value<…>`` parameters name (``None``: they are an error). Top-level
+    properties named in ``skip`` are left out unevaluated — ``ServiceToken`` is one the planner
+    does not need.
     """
     resource = _named_resource(section(template, "Resources"), logical_id)
-    ev = Evaluator(template, parameters=parameters, imports=imports, pseudo=pseudo)
+    ev = Evaluator(template, parameters=parameters, imports=imports, pseudo=pseudo, ssm=ssm)
     properties = resource.get("Properties", {})
     where = f"{logical_id}.Properties"
     try:
@@ -106,3 +109,55 @@ def evaluate_properties(  # noqa: PLR0913 - all keyword-only but the first two: 
     if not isinstance(result, dict):  # only an intrinsic at the top could do this, and none is kept
         raise TemplateError(where, "must evaluate to a map", fix="Write the properties as a map.")
     return result
+
+
+_IMAGE_FUNCTIONS = {
+    "AWS::Serverless::Function": ("ImageUri",),
+    "AWS::Lambda::Function": ("Code", "ImageUri"),
+}
+
+
+def rebuilt_by_sam(template: Mapping[str, Any], logical_id: str) -> list[str]:
+    """The image functions that take an image from resource ``logical_id`` and that ``sam build``
+    would build instead, replacing the pinned ``ImageUri``.
+
+    SAM CLI (1.170: ``providers/provider.get_function_build_info``, then
+    ``build/app_builder._update_built_resource``) builds an image function whose ``Metadata``
+    has both ``Dockerfile`` and ``DockerContext`` unless it says ``SkipBuild: true``, and writes
+    the built image's tag over ``ImageUri`` (``Code.ImageUri``); ``sam deploy`` pushes that.
+    """
+    rebuilt = []
+    for name, body in section(template, "Resources").items():
+        path = _IMAGE_FUNCTIONS.get(str(_resource_type(body)))
+        if path is None or not isinstance(body, dict):
+            continue
+        metadata = body.get("Metadata")
+        if not isinstance(metadata, dict) or metadata.get("SkipBuild"):
+            continue
+        if not (metadata.get("Dockerfile") and metadata.get("DockerContext")):
+            continue
+        uri: Any = body.get("Properties")
+        for key in path:
+            uri = uri.get(key) if isinstance(uri, dict) else None
+        if _refers_to(uri, logical_id):
+            rebuilt.append(str(name))
+    return rebuilt
+
+
+def _refers_to(node: Any, logical_id: str) -> bool:
+    """Whether a template value reads an attribute of ``logical_id`` (Fn::GetAtt, or a Fn::Sub
+    variable), however deep in other functions it sits."""
+    if isinstance(node, dict):
+        target = node.get("Fn::GetAtt")
+        if isinstance(target, list) and target and target[0] == logical_id:
+            return True
+        if isinstance(target, str) and target.split(".", 1)[0] == logical_id:
+            return True
+        sub = node.get("Fn::Sub")
+        text = sub[0] if isinstance(sub, list) and sub else sub
+        if isinstance(text, str) and "${" + logical_id + "." in text:
+            return True
+        return any(_refers_to(value, logical_id) for value in node.values())
+    if isinstance(node, list):
+        return any(_refers_to(item, logical_id) for item in node)
+    return False

@@ -29,7 +29,8 @@ from ....fakes import answered_by_request
 
 # --- Pagination, with botocore's Stubber --------------------------------------------------------
 
-APP = Repository(Registry("210987654321", "eu-west-1"), "team/app")
+REGISTRY = Registry("210987654321", "eu-west-1")
+APP = Repository(REGISTRY, "team/app")
 T0 = datetime(2025, 3, 1, tzinfo=UTC)
 REQUEST = {
     "registryId": "210987654321",
@@ -55,7 +56,7 @@ def detail(n: int, *tags: str) -> dict[str, Any]:
 
 @pytest.fixture
 def stubbed() -> Iterator[tuple[EcrClients, Stubber]]:
-    client = EcrClients(session=boto3.Session()).for_region("eu-west-1")
+    client = EcrClients(session=boto3.Session()).for_registry(REGISTRY)
     with Stubber(client) as stubber:
         yield EcrClients(client=client), stubber
 
@@ -117,7 +118,7 @@ def test_the_limit_stops_paging_early(
     three_pages(stubber)
     monkeypatch.setattr(describe_images, "MAX_LISTED_IMAGES", limit)
     requests: list[dict[str, Any]] = []
-    client.for_region("eu-west-1").meta.events.register(
+    client.for_registry(REGISTRY).meta.events.register(
         "before-parameter-build.ecr.DescribeImages",
         lambda params, **_: requests.append(dict(params)),
     )

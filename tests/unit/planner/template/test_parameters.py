@@ -121,6 +121,19 @@ def test_missing_parameter_says_how_to_pass_it(tmp_path: Path) -> None:
     )
 
 
-def test_ssm_parameter_cannot_be_evaluated_even_with_an_override(tmp_path: Path) -> None:
-    with pytest.raises(TemplateError, match="reads SSM parameter '/other'"):
+def test_an_ssm_parameter_without_an_ssm_reader_says_so(tmp_path: Path) -> None:
+    with pytest.raises(TemplateError, match="AWS::SSM::Parameter::Value<String> and the planner"):
         value_of(tmp_path, "!Ref Latest", Latest="/other")
+
+
+def test_an_ssm_parameter_is_the_value_of_the_parameter_it_names() -> None:
+    template = {
+        "Parameters": {
+            "Tag": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/images/tag"},
+            "Tags": {"Type": "AWS::SSM::Parameter::Value<List<String>>", "Default": "/images/all"},
+        }
+    }
+    published = {"/images/tag": "api-3f9a1c2e", "/images/other": "api-1", "/images/all": "a, b"}
+    parameters = Parameters(template, {"Tag": "/images/other"})
+    assert parameters.value("Tag", "w", "Ref", ssm=published.__getitem__) == "api-1"
+    assert parameters.value("Tags", "w", "Ref", ssm=published.__getitem__) == ["a", "b"]

@@ -150,3 +150,34 @@ def _deep(depth: int, wrap: Callable[[Any], Any], leaf: Any) -> Any:
 def test_nesting_too_deep_to_evaluate_is_a_template_error(template: dict[str, Any]) -> None:
     with pytest.raises(TemplateError, match=r"^Images: nests functions or values too deeply"):
         evaluate(template)
+
+
+def test_image_functions_sam_build_would_rebuild_are_named() -> None:
+    """SAM CLI builds an image function whose Metadata has Dockerfile and DockerContext (unless
+    SkipBuild) and writes the build over ImageUri: the resolver's pinned URI would be lost."""
+    from resolver.planner.template import rebuilt_by_sam
+
+    dockerfile = {"Dockerfile": "Dockerfile", "DockerContext": "./fn"}
+    pinned = {"Fn::GetAtt": ["Images", "Fn.Uri"]}
+
+    def function(metadata: dict[str, Any], **properties: Any) -> dict[str, Any]:
+        return {"Type": "AWS::Serverless::Function", "Metadata": metadata, "Properties": properties}
+
+    template = {
+        "Resources": {
+            "Images": {"Type": "Custom::ImageResolver"},
+            "Rebuilt": function(dockerfile, PackageType="Image", ImageUri=pinned),
+            "Sub": function(
+                dockerfile, PackageType="Image", ImageUri={"Fn::Sub": "${Images.Fn.Uri}"}
+            ),
+            "Skipped": function({**dockerfile, "SkipBuild": True}, ImageUri=pinned),
+            "NoContext": function({"Dockerfile": "Dockerfile"}, ImageUri=pinned),
+            "Other": function(dockerfile, ImageUri="123456789012.dkr.ecr.x.amazonaws.com/a:b"),
+            "Plain": {
+                "Type": "AWS::Lambda::Function",
+                "Metadata": dockerfile,
+                "Properties": {"Code": {"ImageUri": {"Fn::GetAtt": "Images.Fn.Uri"}}},
+            },
+        }
+    }
+    assert rebuilt_by_sam(template, "Images") == ["Rebuilt", "Sub", "Plain"]
