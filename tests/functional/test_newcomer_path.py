@@ -214,7 +214,7 @@ def test_the_readme_install_block_installs_a_working_cli(tmp_path: Path) -> None
 
 def test_the_readme_git_install_names_a_commit_pip_can_install(tmp_path: Path) -> None:
     """The git form, with this checkout for ``<owner>``'s repository and its HEAD for ``<commit>``."""
-    (line,) = [line for line in readme_lines(Walk.PLACEHOLDER) if line.startswith("pip install")]
+    (line,) = [line for line in readme_lines(Walk.PLACEHOLDER) if "git+https://" in line]
     (spec,) = shlex.split(line)[2:]
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
