@@ -17,6 +17,8 @@ A report, not a test: targets are marked PASS or MISS and the exit status is 0 e
    ``import boto3``.
 4. ``Version: latest`` over a 5,000-image repository (``bench_discovery``).
 5. What the gates that vouch for a digest cost, counted on the wire (``bench_vouching``).
+6. What ``Protect`` costs in ECR calls, step by step, beside the same stack without it
+   (``bench_protection``).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from resolver.references import Registry
 
 from .bench_coldstart import cold_start_bench, planner_bench
 from .bench_discovery import discovery_bench
+from .bench_protection import protection_bench
 from .bench_roles import roles_bench
 from .ecr_emulator import (
     ACCOUNT_ID,
@@ -341,6 +344,7 @@ def main() -> int:
     from .bench_vouching import vouching_bench  # it imports this module's helpers
 
     vouching_bench()
+    protection_bench()
     return 0
 
 

@@ -16,7 +16,8 @@ PR #29581 show both update sequences):
   new id in ``UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS``.
 
 ``DescribeStacks`` (query protocol) answers the current status, or stalls for ``stall_seconds``
-to stand for an endpoint that hangs; ``DescribeStackResource`` answers the resource's id.
+to stand for an endpoint that hangs; ``DescribeStackResource`` answers the resource's id;
+``ListStacks`` and ``ListStackResources`` list them (``resolver in-use``).
 """
 
 from __future__ import annotations
@@ -207,8 +208,13 @@ class StatusServer:
                 if outer.stall_seconds:
                     outer._release.wait(outer.stall_seconds)
                 name = form.get("StackName", [""])[0]
-                if form.get("Action") == ["DescribeStackResource"]:
+                action = form.get("Action", [""])[0]
+                if action == "DescribeStackResource":
                     status, body = outer._describe_resource(name, form["LogicalResourceId"][0])
+                elif action == "ListStacks":
+                    status, body = outer._list_stacks()
+                elif action == "ListStackResources":
+                    status, body = outer._list_resources(name)
                 else:
                     status, body = outer._describe(name)
                 self.reply(status, body, {"Content-Type": "text/xml"})
@@ -272,6 +278,33 @@ class StatusServer:
         )
         return 200, body.encode()
 
+    def _list_stacks(self) -> tuple[int, bytes]:
+        members = "".join(
+            f"<member><StackId>{escape(stack.stack_id)}</StackId>"
+            f"<StackName>{escape(stack.name)}</StackName>"
+            "<CreationTime>2026-11-26T08:15:00Z</CreationTime>"
+            f"<StackStatus>{stack.status}</StackStatus></member>"
+            for stack in self.stacks.values()
+        )
+        return 200, _query_answer("ListStacks", f"<StackSummaries>{members}</StackSummaries>")
+
+    def _list_resources(self, name: str) -> tuple[int, bytes]:
+        stack = self._stack(name)
+        if stack is None or stack.status == "DELETE_COMPLETE":
+            return self._not_found(f"Stack with id {name}")
+        members = ""
+        if stack.resource is not None:
+            members = (
+                f"<member><LogicalResourceId>{escape(stack.logical_id)}</LogicalResourceId>"
+                f"<PhysicalResourceId>{escape(stack.resource.physical_id)}</PhysicalResourceId>"
+                "<ResourceType>Custom::ImageResolver</ResourceType>"
+                "<LastUpdatedTimestamp>2026-11-26T08:15:00Z</LastUpdatedTimestamp>"
+                "<ResourceStatus>UPDATE_COMPLETE</ResourceStatus></member>"
+            )
+        return 200, _query_answer(
+            "ListStackResources", f"<StackResourceSummaries>{members}</StackResourceSummaries>"
+        )
+
     def _describe(self, name: str) -> tuple[int, bytes]:
         stack = self._stack(name)
         if stack is None:
@@ -289,3 +322,12 @@ class StatusServer:
             "</DescribeStacksResponse>"
         )
         return 200, body.encode()
+
+
+def _query_answer(action: str, result: str) -> bytes:
+    """A CloudFormation query-protocol answer to ``action`` holding ``result``."""
+    return (
+        f'<{action}Response xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">'
+        f"<{action}Result>{result}</{action}Result>"
+        f"<ResponseMetadata><RequestId>standin</RequestId></ResponseMetadata></{action}Response>"
+    ).encode()

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -99,6 +100,81 @@ def _answer_pull_through_cache_rules() -> None:
 
     if not hasattr(ECRResponse, "describe_pull_through_cache_rules"):
         ECRResponse.describe_pull_through_cache_rules = describe_pull_through_cache_rules  # type: ignore[attr-defined]
+
+
+def _answer_tags_as_ecr_does() -> None:
+    """Two corrections where moto 5.2 and ECR part ways on tags, which protection adds.
+
+    * ``BatchGetImage`` by tag answers each image with the tag *asked for* (ECR echoes the
+      request's ``imageId``); moto answers with the image's newest tag, so once an image gains a
+      tag, lookups by its older tags come back unmatched.
+    * ``PutImage`` of a tag that another image holds, in a repository with immutable tags (and no
+      exclusion filter matching it), is ``ImageTagAlreadyExistsException`` in ECR; moto raises
+      ``ImageAlreadyExistsException``, ECR's answer for "this image already has this tag".
+    """
+    import copy
+    import fnmatch
+
+    from moto.core.exceptions import ServiceException
+    from moto.ecr.models import ECRBackend
+
+    if getattr(ECRBackend, "_tags_as_ecr_does", False):
+        return
+
+    class ImageTagAlreadyExistsException(ServiceException):
+        code = "ImageTagAlreadyExistsException"
+
+    def batch_get_image(
+        self: ECRBackend,
+        repository_name: str,
+        registry_id: str | None = None,
+        image_ids: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        response = fetch(self, repository_name, registry_id, image_ids)
+        images = self.repositories[repository_name].images
+        answered = []
+        for image_id in image_ids or []:
+            tag, digest = image_id.get("imageTag"), image_id.get("imageDigest")
+            for image in images:
+                if (digest and image.get_image_digest() == digest) or (
+                    tag and tag in image.image_tags
+                ):
+                    echoed = copy.copy(image)
+                    if tag:
+                        echoed.image_tag = str(tag)  # the tag asked for, not the newest
+                    answered.append(echoed)
+        response["images"] = answered
+        return response
+
+    def put_image(
+        self: ECRBackend,
+        repository_name: str,
+        image_manifest: str,
+        image_tag: str,
+        *rest: Any,  # media type and digest, passed on as moto's responses pass them
+    ) -> Any:
+        repository = self.repositories.get(repository_name)
+        if repository is not None and image_tag and repository.is_tag_immutable():
+            excluded = any(
+                fnmatch.fnmatchcase(image_tag, rule["filter"])
+                for rule in repository.image_tag_mutability_exclusion_filters or []
+            )
+            holders = [image for image in repository.images if image_tag in image.image_tags]
+            if (
+                holders
+                and not excluded
+                and all(i.image_manifest != image_manifest for i in holders)
+            ):
+                raise ImageTagAlreadyExistsException(
+                    f"The image tag '{image_tag}' already exists in the '{repository_name}' "
+                    "repository and cannot be overwritten because the repository is immutable."
+                )
+        return store(self, repository_name, image_manifest, image_tag, *rest)
+
+    fetch, store = ECRBackend.batch_get_image, ECRBackend.put_image
+    ECRBackend.batch_get_image = batch_get_image  # type: ignore[method-assign]
+    ECRBackend.put_image = put_image  # type: ignore[method-assign,assignment]
+    ECRBackend._tags_as_ecr_does = True  # type: ignore[attr-defined]
 
 
 # --- signing, referrers, replication: what moto 5.2 does not emulate ----------------------------
@@ -269,6 +345,7 @@ class EcrEmulator:
         from moto.server import ThreadedMotoServer
 
         _answer_pull_through_cache_rules()
+        _answer_tags_as_ecr_does()
         _answer_supply_chain_reads()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self.endpoint = ""
@@ -279,6 +356,10 @@ class EcrEmulator:
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.endpoint = f"http://{host}:{port}"
+        # moto keeps its state per process, not per server: a new emulator starts empty, whatever
+        # an earlier one in this process (another test module's) left behind.
+        reset = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        urllib.request.urlopen(reset, timeout=5).close()
         return self
 
     def stop(self) -> None:

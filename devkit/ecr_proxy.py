@@ -9,6 +9,10 @@ STS goes through it too (``AWS_ENDPOINT_URL_STS``): its query protocol names the
 the form body (``Action=AssumeRole``) and its errors are XML, which the proxy answers in kind.
 moto does not evaluate trust policies, so a refused AssumeRole is such a fault, aimed at one role
 by ``Fault.when`` (text of the request body, e.g. the role's name).
+
+With ``cloudformation``, CloudFormation's requests (query protocol, API version 2010-05-15) go
+there instead — the stand-in of ``devkit.cloudformation`` — so one endpoint serves ECR, STS and
+CloudFormation, as ``--endpoint-url`` expects (``make emulator``).
 """
 
 from __future__ import annotations
@@ -53,12 +57,20 @@ class Fault:
 
 
 class EcrProxy:
-    def __init__(self, upstream: str, *, latency_seconds: float = 0.0) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        latency_seconds: float = 0.0,
+        cloudformation: str | None = None,
+        port: int = 0,
+    ) -> None:
         self.latency_seconds = latency_seconds
         self.calls: Counter[str] = Counter()
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._lock = threading.Lock()
         upstream_netloc = urlsplit(upstream).netloc
+        cloudformation_netloc = urlsplit(cloudformation).netloc if cloudformation else None
         outer = self
 
         class Handler(QuietHandler):
@@ -79,7 +91,9 @@ class EcrProxy:
                     payload, content_type = fault.answer(query=not target)
                     self.reply(fault.status, payload, {"Content-Type": content_type})
                     return
-                conn = http.client.HTTPConnection(upstream_netloc, timeout=30)
+                to_cloudformation = cloudformation_netloc and b"Version=2010-05-15" in body
+                destination = cloudformation_netloc if to_cloudformation else upstream_netloc
+                conn = http.client.HTTPConnection(destination or upstream_netloc, timeout=30)
                 try:
                     headers = {
                         k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP
@@ -94,7 +108,7 @@ class EcrProxy:
                 finally:
                     conn.close()
 
-        self._server = LoopbackServer(Handler)
+        self._server = LoopbackServer(Handler, port=port)
 
     @property
     def endpoint(self) -> str:

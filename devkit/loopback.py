@@ -1,5 +1,5 @@
 """The loopback HTTP servers the dev kit runs (response receiver, ECR proxy, CloudFormation
-stand-in): 127.0.0.1, an ephemeral port, a daemon thread, quiet."""
+stand-in): 127.0.0.1, an ephemeral port (or the one asked for), a daemon thread, quiet."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ class QuietHandler(BaseHTTPRequestHandler):
 
 
 class LoopbackServer:
-    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    def __init__(self, handler: type[BaseHTTPRequestHandler], *, port: int = 0) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

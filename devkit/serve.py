@@ -3,19 +3,27 @@
 It holds the images the ``events/`` fixtures and the ``examples/`` expect (``devkit.seed``), in
 their regions, so the README's local commands (``resolver invoke … --endpoint-url
 http://127.0.0.1:5000``, ``resolver plan --template examples/…``) work as written, and prints what
-another terminal needs to export.
+another terminal needs to export. The same address answers CloudFormation with the stand-in of
+``devkit.cloudformation``, holding one deployed stack, ``cloudtak-dev``, whose resolver resource
+was created with ``Protect`` (``events/create-protected.json``): what ``resolver in-use`` lists.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import signal
 import socket
 import sys
 import threading
 from types import FrameType
 
-from .ecr_emulator import FAKE_CREDENTIALS, REGION, running_emulator
+from .cloudformation import Stack, StatusServer
+from .ecr_emulator import FAKE_CREDENTIALS, REGION, patched_environ, running_emulator
+from .ecr_proxy import EcrProxy
+from .events import load_event
+from .receiver import ResponseReceiver
 from .seed import seed, seed_examples
 
 DEFAULT_PORT = 5000
@@ -48,15 +56,45 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    with running_emulator(port=port) as emulator:
+    with (
+        running_emulator() as emulator,
+        StatusServer() as cloudformation,
+        EcrProxy(emulator.endpoint, cloudformation=cloudformation.endpoint, port=port) as front,
+    ):
         pushed = [f"{REGION}/{ref}" for ref in seed(emulator.client())]
         # The Runtime Interface Emulator reports us-east-1: bare names resolve there (make invoke).
         pushed += [f"us-east-1/{ref}" for ref in seed(emulator.client("us-east-1"))]
         pushed += seed_examples(emulator.client)
-        _announce(emulator.endpoint, pushed)
+        _deploy(front.endpoint, cloudformation)
+        _announce(front.endpoint, pushed)
         stopped.wait()
     print("\nemulator stopped", file=sys.stderr)
     return 0
+
+
+def _deploy(endpoint: str, cloudformation: StatusServer) -> None:
+    """Create ``cloudtak-dev``'s resolver resource with ``Protect``, through the function's own
+    handler: its images carry their protection tags, and the stand-in holds its id."""
+    event = load_event("create-protected.json")
+    environment = {
+        **FAKE_CREDENTIALS,
+        "AWS_ENDPOINT_URL_ECR": endpoint,
+        "AWS_ENDPOINT_URL_CLOUDFORMATION": cloudformation.endpoint,
+        "IMAGE_RESOLVER_LOCAL": "true",
+    }
+    # The handler logs and flushes metrics to stdout: that is not the emulator's announcement.
+    with patched_environ(environment), contextlib.redirect_stdout(io.StringIO()):
+        from resolver.cloudformation.app import handler
+
+        with ResponseReceiver() as receiver:
+            stack = Stack(handler=handler, receiver=receiver, name="cloudtak-dev")
+            stack.stack_id = event["StackId"]
+            cloudformation.add(stack)
+            properties = {
+                k: v for k, v in event["ResourceProperties"].items() if k != "ServiceToken"
+            }
+            if stack.create(properties) != "CREATE_COMPLETE":
+                raise RuntimeError(f"the seeded stack was not created: {stack.calls[-1].answer}")
 
 
 def export_line() -> str:
@@ -77,6 +115,7 @@ def _announce(endpoint: str, pushed: list[str]) -> None:
         f"  {export_line()}",
         "  . .venv/bin/activate",
         f"  resolver invoke events/create.json --endpoint-url {endpoint}",
+        f"  resolver in-use --endpoint-url {endpoint}      # what the stack cloudtak-dev pins",
         "",
         "Ctrl-C stops the emulator.",
     ]

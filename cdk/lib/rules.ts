@@ -26,6 +26,7 @@ const MAX_SHOWN_CHARS = 80;
 export const ATTRIBUTES = [
   'Uri', 'Digest', 'TagUri', 'Source', 'Status', 'BuildRequired', 'Platforms', 'Findings',
   'PushedAt', 'SizeInBytes', 'Tags', 'Retention', 'Signature', 'TagMutability',
+  'Protected',
 ];
 export const DEFAULT_ATTRIBUTES = ['Uri', 'Digest', 'Status', 'BuildRequired'];
 
@@ -407,6 +408,7 @@ const TOP_LEVEL: Array<[string, Parser]> = [
   ['ScanWaitSeconds', seconds],
   ['OnRollbackTargetMissing', oneOf(['Warn', 'Fail'])],
   ['OnRetentionRisk', RETENTION],
+  ['Protect', oneOf(['Off', 'BestEffort', 'Required'])],
   // Checked in full by the resolver at deploy time: the ARN's partition, the role per account,
   // the signer profiles, the lock's images (they need botocore's data or the whole request).
   ['RoleArn', text],

@@ -278,3 +278,18 @@ class NotReplicatedError(GateError):
         "Fix the registry's replication configuration, or give ECR longer (ScanWaitSeconds) and "
         "deploy again."
     )
+
+
+class ProtectionRequiredError(ResolverError):
+    """``Protect: Required``, and some pinned image could not be tagged. Raised only by a Create
+    or an Update (a rollback or a Delete never fails for protection)."""
+
+    def __init__(self, problems: Sequence[ImageProblem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(
+            f"Protect is Required, and {len(self.problems)} image(s) could not be protected: "
+            f"{_list(self.problems)}. Let the resolver tag them (its stack's EnableProtection=true "
+            "grants ecr:PutImage and ecr:BatchDeleteImage on RepositoryArns; a repository of "
+            'another account must also allow them in its repository policy: README, "Protecting '
+            'pinned images"), or set Protect: BestEffort. No tag was left behind.'
+        )

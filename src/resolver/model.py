@@ -85,6 +85,7 @@ class Attribute(Enum):
     RETENTION = "Retention"
     SIGNATURE = "Signature"  # the signature gate's verdict (read only when selected or gated)
     TAG_MUTABILITY = "TagMutability"  # whether the tag can move (DescribeRepositories)
+    PROTECTED = "Protected"  # Protect: whether the image carries its protection tag
 
 
 # Attributes that need DescribeImages: only asked for when selected.
@@ -512,3 +513,77 @@ class Verdict:
 
 
 SKIPPED_VERDICT = Verdict(VerdictState.SKIPPED, "Skipped")
+
+
+# --- protection: tags that keep pinned images through lifecycle policies -----------------------
+
+# Every protection tag starts with this, so one lifecycle rule (``tagPatternList: ["pinned-*"]``)
+# recognises them all; the retention evaluator knows them by it too.
+PROTECTION_TAG_PREFIX = "pinned-"
+# A protection tag that was an image's last tag is replaced by this one when it is released:
+# ECR deletes an image whose last tag is removed, and the resolver never deletes an image.
+RELEASED_TAG_PREFIX = "unpinned-"
+
+
+class Protect(Enum):
+    """``Protect``: whether the resolver tags the images it pins, and whether that must succeed."""
+
+    OFF = "Off"
+    BEST_EFFORT = "BestEffort"  # a refused tag is reported, never fails the deployment
+    REQUIRED = "Required"  # a refused tag fails a Create or Update (never a rollback or Delete)
+
+
+class ProtectionState(Enum):
+    YES = "Yes"  # the image carries its protection tag
+    NO = "No"  # Protect is off
+    DENIED = "Denied"  # the tag could not be written: the reason says why
+    SKIPPED = "Skipped"  # not an image in ECR (a fallback, a missing image): nothing to tag
+
+
+@frozen
+class ImageProtection:
+    state: ProtectionState
+    reason: str = ""  # for DENIED: ECR's error code, or what stood in the way, short
+
+    @property
+    def value(self) -> str:
+        """The ``Protected`` attribute: ``Yes``, ``No``, ``Skipped`` or ``Denied: <reason>``."""
+        return f"{self.state.value}: {self.reason}" if self.reason else self.state.value
+
+
+PROTECTED = ImageProtection(ProtectionState.YES)
+SKIPPED = ImageProtection(ProtectionState.SKIPPED)
+UNPROTECTED = ImageProtection(ProtectionState.NO)
+
+
+@frozen
+class ProtectionReport:
+    """What protecting a resolution did, per image name, and the ECR calls it took."""
+
+    images: Mapping[str, ImageProtection]
+    ecr_calls: int = 0
+
+    @property
+    def tagged(self) -> tuple[str, ...]:
+        return tuple(n for n, p in self.images.items() if p.state is ProtectionState.YES)
+
+    @property
+    def refused(self) -> tuple[str, ...]:
+        """Images in ECR that do not carry their tag."""
+        wanted = (ProtectionState.DENIED, ProtectionState.NO)
+        return tuple(n for n, p in self.images.items() if p.state in wanted)
+
+    @property
+    def complete(self) -> bool:
+        """Every image in ECR carries its tag."""
+        return not self.refused
+
+    def summary(self) -> str:
+        """The ``Protection`` attribute: ``Yes``, ``Partial: <k> of <n>``, ``No`` or
+        ``Skipped`` (no image in ECR)."""
+        tagged, of = len(self.tagged), len(self.tagged) + len(self.refused)
+        if of == 0:
+            return ProtectionState.SKIPPED.value
+        if tagged == of:
+            return ProtectionState.YES.value
+        return f"Partial: {tagged} of {of}" if tagged else ProtectionState.NO.value

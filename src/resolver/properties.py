@@ -33,6 +33,7 @@ from .model import (
     OnRollbackTargetMissing,
     OnUnsigned,
     OnVulnerable,
+    Protect,
     ReferrerSignature,
     ReplicationWait,
     ResolveRequest,
@@ -388,6 +389,7 @@ TOP_LEVEL: Mapping[str, Parser] = {
     "ScanWaitSeconds": _seconds,
     "OnRollbackTargetMissing": _enum(OnRollbackTargetMissing),
     "OnRetentionRisk": _enum(OnRetentionRisk),
+    "Protect": _enum(Protect),  # read apart from the request: ``protect_of``
     "RoleArn": _role_arn,
     "ExternalId": _external_id,
     "Images": _as_given,  # validated image by image: ``_images``
@@ -1013,3 +1015,19 @@ def _left_out(path: str, top: dict[str, Any], images: dict[Any, Any]) -> bool:
         del top[path]
         return True
     return False
+
+
+# --- protection: beside the request, not part of it ------------------------------------------
+
+
+def protect_of(properties: Any) -> Protect:
+    """``Protect`` as the properties give it. Resolving never depends on it, so it is not part
+    of the ``ResolveRequest``: ``parse_request`` validates it with everything else, and this reads
+    it back. A value that does not read (properties a Delete carries, which may no longer
+    validate) reads ``Off``."""
+    raw = properties.get("Protect") if isinstance(properties, Mapping) else None
+    try:
+        value = _enum(Protect)("Protect", raw) if raw is not None else None
+    except InvalidPropertyError:
+        return Protect.OFF
+    return value if isinstance(value, Protect) else Protect.OFF

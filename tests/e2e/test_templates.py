@@ -449,3 +449,34 @@ def test_listing_referrers_needs_no_grant_of_its_own() -> None:
         "ecr:ListImageReferrers" in str(s["Action"])
         for s in role_statements(SupplyChainChecks="true")
     )
+
+
+# --- EnableProtection: tags on the repositories read, stack resources of the allowed stacks ------
+
+PROTECT_ACTIONS = ("ecr:PutImage", "ecr:BatchDeleteImage")
+
+
+def test_without_protection_the_role_writes_nothing() -> None:
+    statements = role_statements()
+    for action in (*PROTECT_ACTIONS, "cloudformation:DescribeStackResource"):
+        assert not permitted(statements, action, REPOSITORY.format("app")), action
+        assert not permitted(statements, action, STACK.format("tak-dev")), action
+
+
+@pytest.mark.parametrize("action", PROTECT_ACTIONS)
+def test_protection_writes_tags_only_where_the_resolver_reads(action: str) -> None:
+    everywhere = role_statements(EnableProtection="true")
+    assert permitted(everywhere, action, REPOSITORY.format("team/app"))
+    assert permitted(everywhere, action, "arn:aws:ecr:us-east-1:123456789012:repository/x")
+    assert not permitted(everywhere, action, "arn:aws:ecr:us-east-1:210987654321:repository/x")
+    listed = role_statements(EnableProtection="true", RepositoryArns=REPOSITORY.format("team/*"))
+    assert permitted(listed, action, REPOSITORY.format("team/app"))
+    assert not permitted(listed, action, REPOSITORY.format("other"))
+
+
+def test_protection_reads_stack_resources_of_the_allowed_stacks_only() -> None:
+    statements = role_statements(EnableProtection="true", AllowedStackPrefixes="tak-")
+    (statement,) = [s for s in statements if s.get("Sid") == "ReadStackResource"]
+    assert statement["Condition"] == {"StringEquals": {"aws:RequestedRegion": "ap-southeast-2"}}
+    assert permitted(statements, "cloudformation:DescribeStackResource", STACK.format("tak-dev"))
+    assert not permitted(statements, "cloudformation:DescribeStackResource", STACK.format("x"))

@@ -44,7 +44,10 @@ def test_plan_help_groups_its_options_and_documents_every_exit_code(
         "exit codes",
     ]
     assert "\n  resolver plan --template template.yaml --config-env prod" in text
-    assert documented_codes(text) == {int(code) for code in ExitCode} - {ExitCode.RESOURCE_FAILED}
+    assert documented_codes(text) == {int(code) for code in ExitCode} - {
+        ExitCode.RESOURCE_FAILED,
+        ExitCode.INCOMPLETE,
+    }
     gates = text.split("\n  5  ")[1].split("\n  1  ")[0]
     assert "vulnerability gate" in gates and "retention gate" in gates
 
@@ -55,6 +58,12 @@ def test_invoke_help_documents_its_exit_codes(capsys: pytest.CaptureFixture[str]
     assert "--allowed-stack-prefixes" in text
 
 
+def test_in_use_help_documents_its_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    text = help_of("in-use", capsys=capsys)
+    assert documented_codes(text) == {0, 1, 2, 4, 7}
+    assert "--scanned-files" in text and "--stack-name" in text and "--repository" in text
+
+
 def test_bare_resolver_lists_the_commands_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == ExitCode.INVALID
     captured = capsys.readouterr()
@@ -62,6 +71,7 @@ def test_bare_resolver_lists_the_commands_and_exits_2(capsys: pytest.CaptureFixt
     assert "commands:" in captured.err
     assert re.search(r"^    plan +check a stack's images", captured.err, re.M)
     assert re.search(r"^    invoke +run the custom resource", captured.err, re.M)
+    assert re.search(r"^    in-use +list every image", captured.err, re.M)
     assert "error:" not in captured.err
 
 

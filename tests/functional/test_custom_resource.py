@@ -103,6 +103,12 @@ EXPECTED = {
         0,
     ),
     "create-prebuilt-off.json": ("SUCCESS", keys(["Api", "Events"], DEFAULT_ATTRS), 0),
+    # Protect: one more BatchGetImage per repository reads the tags and manifests to write from.
+    "create-protected.json": (
+        "SUCCESS",
+        keys(["Api", "Events", "Data", "Pinned"], ("Uri", "Protected")) | {"Protection"},
+        6,
+    ),
     "create-missing.json": ("FAILED", set(), 3),
     "create-invalid.json": ("FAILED", set(), 0),
     "delete.json": ("SUCCESS", set(), 0),

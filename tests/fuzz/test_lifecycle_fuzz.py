@@ -102,6 +102,8 @@ def _wrong_rank(case: LifecycleCase, verdicts: dict[str, Retention]) -> str | No
         rule = next((rule for rule in case.policy.rules if rule.selects(image)), None)
         if rule is None or rule.count_type is not CountType.IMAGE_COUNT_MORE_THAN:
             continue
+        if rule.keeps_all and verdict.kind is RetentionKind.LIMITED:
+            continue  # the count keeps it; only its tags moving limit it, and that is what it says
         selected = sorted(
             (item for item in case.listing if rule.selects(item)),
             key=lambda item: (-item.order_time.timestamp(), item.digest),

@@ -75,6 +75,22 @@ def test_nouns_and_validation_do_not_import_the_engine_or_a_shell() -> None:
     assert not downstream & base
 
 
+def test_protection_writes_beside_a_read_only_engine() -> None:
+    """The engine never imports protection (it stays read-only); protection reads through the
+    engine's ECR modules and the model, and knows neither shell."""
+    assert not _importers("resolver.protection") & _under("resolver.engine")
+    allowed = (
+        *("resolver.protection", "resolver.engine.ecr", "resolver.engine.fanout"),
+        *("resolver.engine.lifecycle", "resolver.model", "resolver.errors", "resolver.references"),
+        "resolver.values",
+    )
+    for module in _under("resolver.protection"):
+        imported = {i for i in _imports(module) if i.startswith("resolver.")}
+        strays = {i for i in imported if not any(i == a or i.startswith(a + ".") for a in allowed)}
+        assert not strays, f"{module} imports {sorted(strays)}"
+    assert _importers("resolver.protection.ecr_writes") <= _under("resolver.protection")
+
+
 def test_formatters_depend_on_the_model_not_on_the_engine() -> None:
     for formatter in ("resolver.planner.report", "resolver.cloudformation.attributes"):
         assert not {i for i in _imports(formatter) if i.startswith("resolver.engine")}, formatter
@@ -89,6 +105,7 @@ def test_formatters_depend_on_the_model_not_on_the_engine() -> None:
         (
             "botocore",
             _under("resolver.engine.ecr")
+            | {"resolver.protection.ecr_writes"}  # the one module that writes to ECR
             | {"resolver.cloudformation.stack_status", "resolver.partitions"},  # its loader
         ),
     ],
@@ -214,6 +231,10 @@ TESTED_ELSEWHERE = {
     "resolver.engine.tag_hygiene": "tests/functional/test_vouching.py",
     "resolver.engine.ecr.signing_status": "tests/functional/test_vouching.py",
     "resolver.engine.ecr.replication_status": "tests/functional/test_vouching.py",
+    "resolver.protection.protect": "tests/functional/test_protection.py (tags, over HTTP)",
+    "resolver.protection.release": "tests/functional/test_protection.py (the last-tag rule)",
+    "resolver.protection.ecr_writes": "tests/functional/test_protection.py (PutImage, deletes)",
+    "resolver.planner.in_use": "tests/functional/test_in_use.py (the stand-in and the emulator)",
 }
 
 

@@ -47,7 +47,10 @@ copy_config_to_registered_loggers(source_logger=logger, include={"resolver"})
 ROLE_VARIABLE = "IMAGE_RESOLVER_ROLE_ARN"
 
 _clients = EcrClients(caller=os.environ.get(ROLE_VARIABLE) or None)
-_services = Services(clients=_clients, stacks=StackStatus(clients=_clients), metrics=metrics)
+_stack_status = StackStatus(clients=_clients)
+_services = Services(
+    clients=_clients, stacks=_stack_status, metrics=metrics, resources=_stack_status
+)
 _LOG_KEYS = ("stack_id", "request_id", "logical_resource_id", "request_type")
 
 

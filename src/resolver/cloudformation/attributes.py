@@ -2,7 +2,9 @@
 
 Per image ``<Name>.<Attribute>`` for the selected attributes, plus the summary keys
 ``BuildRequired``, ``MissingImages``, ``Revision``, ``Version``, ``RollbackTarget`` and
-``RollbackRecord``. All values are strings. Whether they fit the response is ``budget``'s concern.
+``RollbackRecord`` — and ``Protection`` for a resource that sets ``Protect`` (only there: the
+others do not pay its bytes). All values are strings. Whether they fit the response is
+``budget``'s concern.
 """
 
 from __future__ import annotations
@@ -10,7 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC
 
-from ..model import READY, Attribute, ImageResult, Resolution, RollbackTarget
+from ..model import (
+    READY,
+    UNPROTECTED,
+    Attribute,
+    ImageResult,
+    ProtectionReport,
+    Resolution,
+    RollbackTarget,
+)
 from .physical_id import RecordKind
 
 # Attributes that describe an image rather than choose it: what a rollback answer gives up first
@@ -26,6 +36,7 @@ DESCRIPTIVE = tuple(
         Attribute.RETENTION,
         Attribute.SIGNATURE,
         Attribute.TAG_MUTABILITY,
+        Attribute.PROTECTED,
     )
 )
 # The attributes every resource has, whatever Attributes selects.
@@ -37,6 +48,8 @@ SUMMARY = (
     "RollbackTarget",
     "RollbackRecord",
 )
+# The summary of ``Protect``: there only when the resource sets it.
+PROTECTION = "Protection"
 
 
 def _bool(value: bool) -> str:  # noqa: FBT001 - a formatter, not a flag
@@ -79,9 +92,17 @@ def build_data(
     *,
     rollback_target: RollbackTarget = READY,
     rollback_record: RecordKind = RecordKind.FULL,
+    protection: ProtectionReport | None = None,
 ) -> dict[str, str]:
+    """``protection``: what ``Protect`` did (None: it is off)."""
+
+    def protected(image: ImageResult) -> str:
+        found = protection.images.get(image.name) if protection else None
+        return (found or UNPROTECTED).value
+
+    values = {**_VALUES, Attribute.PROTECTED: protected}
     data = {
-        f"{image.name}.{attribute.value}": _VALUES[attribute](image)
+        f"{image.name}.{attribute.value}": values[attribute](image)
         for image in resolution.images
         for attribute in attributes
     }
@@ -91,12 +112,16 @@ def build_data(
     data["Version"] = resolution.version or ""
     data["RollbackTarget"] = rollback_target.summary()
     data["RollbackRecord"] = rollback_record.value
+    if protection is not None:
+        data[PROTECTION] = protection.summary()
     return data
 
 
-def empty_data(names: Iterable[str], attributes: Sequence[Attribute]) -> dict[str, str]:
+def empty_data(
+    names: Iterable[str], attributes: Sequence[Attribute], *, protect: bool = False
+) -> dict[str, str]:
     """Every key a stack can ``!GetAtt`` for these images, each an empty string: what a rollback
     answers when nothing better is known, so that no ``!GetAtt`` of a consumer fails."""
     data = {f"{name}.{attribute.value}": "" for name in names for attribute in attributes}
-    data.update(dict.fromkeys(SUMMARY, ""))
+    data.update(dict.fromkeys((*SUMMARY, PROTECTION) if protect else SUMMARY, ""))
     return data

@@ -10,7 +10,9 @@ its message, anything else a bug report that points at the log.
   still in ECR (``RollbackTarget``; ``OnRollbackTargetMissing``).
 - **A rollback** (an Update while the stack is ``UPDATE_ROLLBACK_IN_PROGRESS``) answers the images
   recorded in the id again, and is never FAILED (``rollback``).
-- **Delete** never touches ECR and always succeeds: the resolver owns nothing.
+- **Delete** always succeeds, and touches ECR only to release the protection tags its id's set
+  carries (``Protect``; ``protection``).
+- **Protect** tags a forward answer's set once the answer is decided (``protection``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from ..model import (
     RollbackTarget,
 )
 from ..properties import parse_request
+from . import protection
 from .budget import forward_answer
 from .events import CfnEvent, RequestType
 from .physical_id import PhysicalId, RecordKind, parse, physical_id_for
@@ -56,11 +59,13 @@ def handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> Cf
 
 
 def _handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> CfnResponse:
-    if event.request_type is RequestType.DELETE:
-        return CfnResponse(Status.SUCCESS, physical_id_for(event), event.reply_to)
     # Roles are assumed at most once for this request, and forgotten after it.
     invocation = services.clients.for_invocation(session_name=role_session_name(event))
     services = replace(services, clients=invocation)
+    if event.request_type is RequestType.DELETE:
+        deadline = Deadline.after(_seconds_left(context))
+        protection.on_delete(event, context, services=services, deadline=deadline)
+        return CfnResponse(Status.SUCCESS, physical_id_for(event), event.reply_to)
     misconfigured: StackPrefixesMisconfiguredError | None = None
     try:
         services.allowed_stacks.check(event.stack_id)  # before any AWS call, DescribeStacks too
@@ -70,8 +75,7 @@ def _handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> C
         misconfigured = exc
     except StackNotAllowedError as exc:
         return _refused(event, context, exc)
-    seconds = context.get_remaining_time_in_millis() / 1000 - RESPONSE_RESERVE_SECONDS
-    deadline = Deadline.after(seconds)
+    deadline = Deadline.after(_seconds_left(context))
     # An Update may be a rollback, which must never be FAILED, valid or not: the stack's status
     # decides, before the properties are judged.
     if event.request_type is RequestType.UPDATE and _rolling_back(event, services, deadline):
@@ -92,6 +96,10 @@ def _handle(event: CfnEvent, context: LambdaContext, *, services: Services) -> C
         # An expected, explained failure: no traceback, the message is the whole story.
         logger.warning("Resolution failed", extra={"reason": str(exc)})
         return CfnResponse.failed(event.reply_to, physical_id_for(event), str(exc))
+
+
+def _seconds_left(context: LambdaContext) -> float:
+    return context.get_remaining_time_in_millis() / 1000 - RESPONSE_RESERVE_SECONDS
 
 
 def timeout_answer(event: CfnEvent, context: LambdaContext) -> CfnResponse | None:
@@ -164,7 +172,20 @@ def _go_forward(
     ):
         target = _rollback_target(event, current, context, services=services, deadline=deadline)
         _judge(target, request.on_rollback_target_missing)
-    answer = forward_answer(event, resolution, request.attributes, rollback_target=target)
+    # With Protect, sized with Protection at its longest (None without): a response too large
+    # fails here, before any tag is written; the one sent after tagging is no larger.
+    worst = protection.worst_case(event, resolution, request.attributes)
+    answer = forward_answer(
+        event, resolution, request.attributes, rollback_target=target, protection=worst
+    )
+    if worst is not None:
+        writer = replace(services, clients=services.clients.with_roles(request.roles))
+        tagged = protection.go_forward(
+            event, resolution, current, services=writer, deadline=deadline
+        )
+        answer = forward_answer(
+            event, resolution, request.attributes, rollback_target=target, protection=tagged
+        )
     if answer.record is not RecordKind.FULL:
         logger.warning(
             "The rollback record did not fit the response whole",

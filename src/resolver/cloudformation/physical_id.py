@@ -33,6 +33,11 @@ The record shares the 4,096-byte response with ``Data`` and gets what ``Data`` l
   share a prefix, the combination whose URIs give back the id's revision is the one deployed.
 * **Dropped**: no version and no images: a rollback to this id resolves its properties again.
 
+With ``Protect`` the id has a seventh field, ``P`` or ``p`` (``Pinned``): the set carries its
+protection tags, all of them or only some (a tag was refused). An Update that keeps a ``P`` set
+needs no ECR call to protect it; a Delete leaves the tags of its revision alone when the id that
+replaces it protects the same set.
+
 Ids made by 0.1 (``<stack>-<logical>-<10 hex>``, no ``:r1:``) are understood as "no record"; ids
 made by 0.2 are ``r1`` with full records and read as such.
 """
@@ -108,6 +113,13 @@ _ENTRY = re.compile(
 _CLOUDFORMATION_KEYS = frozenset({"ServiceToken", "ServiceTimeout"})
 
 
+class Pinned(Enum):
+    """Whether the set carries its protection tags (``Protect``): the id's optional last field."""
+
+    ALL = "P"  # every image in ECR carries its tag
+    SOME = "p"  # Protect was on, and a tag was refused (or not verified)
+
+
 @frozen
 class PhysicalId:
     """A parsed ``r1`` id. ``images`` is None when the set was not carried (``DROPPED``); in an
@@ -118,6 +130,7 @@ class PhysicalId:
     properties_hash: str
     version: str | None
     images: tuple[RecordedImage, ...] | None
+    pinned: Pinned | None = None
 
     def __str__(self) -> str:
         entries = "" if self.images is None else ",".join(map(_entry, self.images))
@@ -129,7 +142,7 @@ class PhysicalId:
             _encoded_version(self.version),
             entries,
         )
-        return ":".join(fields)
+        return ":".join(fields if self.pinned is None else (*fields, self.pinned.value))
 
     @property
     def kind(self) -> RecordKind:
@@ -284,7 +297,9 @@ def properties_hash(properties: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
-def candidates(event: CfnEvent, resolution: Resolution) -> Iterator[PhysicalId]:
+def candidates(
+    event: CfnEvent, resolution: Resolution, *, pinned: Pinned | None = None
+) -> Iterator[PhysicalId]:
     """The ids ``resolution`` may be answered with, most complete first: the full record, then
     abbreviated ones, then none. Each is within CloudFormation's 1,024 characters; the last always
     is. The caller takes the first whose response fits (``budget``).
@@ -298,6 +313,7 @@ def candidates(event: CfnEvent, resolution: Resolution) -> Iterator[PhysicalId]:
         properties_hash=properties_hash(event.properties),
         version=None,
         images=None,
+        pinned=pinned,
     )
     full = _record(resolution)
     if full is not None:
@@ -312,6 +328,9 @@ def candidates(event: CfnEvent, resolution: Resolution) -> Iterator[PhysicalId]:
 def parse(text: str | None) -> PhysicalId | None:
     """An ``r1`` id, or None for an id of an earlier version (or anything else)."""
     fields = (text or "").split(":")
+    pinned = None
+    if len(fields) == 7 and fields[6] in _PINNED:
+        pinned = _PINNED[fields.pop()]
     if len(fields) != 6 or fields[1] != FORMAT:
         return None
     key, _, revision, props, encoded, entries = fields
@@ -324,7 +343,10 @@ def parse(text: str | None) -> PhysicalId | None:
     version = _decoded_version(encoded)
     if encoded and version is None:
         return None
-    return PhysicalId(key, revision, props, version, images)
+    return PhysicalId(key, revision, props, version, images, pinned)
+
+
+_PINNED = {pinned.value: pinned for pinned in Pinned}
 
 
 def _record(resolution: Resolution) -> tuple[RecordedImage, ...] | None:

@@ -13,6 +13,10 @@ A rollback Update carries the previous properties and is sent to the id that was
 3. whatever escapes those: the record without any ECR call, else every attribute key the stack can
    ``!GetAtt``, empty.
 
+The recorded set keeps its protection tags (``Protect``): a set its id says is fully tagged is
+reported as such without a call; one that is not is tagged again where ECR allows it, never
+failing (``protection``).
+
 Previous properties that no longer validate (a property renamed or made stricter since they were
 deployed) are read as far as they can be (``properties.salvage``): the images that still validate
 are answered, the others get empty attributes. Whatever could not be verified is logged as a
@@ -37,6 +41,7 @@ from ..model import (
     OnMissing,
     OnRetentionRisk,
     OnVulnerable,
+    ProtectionReport,
     RecordedImage,
     Resolution,
     ResolveRequest,
@@ -44,6 +49,7 @@ from ..model import (
     RollbackTarget,
 )
 from ..properties import Salvaged, parse_request, salvage
+from . import protection
 from .attributes import DESCRIPTIVE, build_data, empty_data
 from .budget import fits
 from .events import CfnEvent, RequestType
@@ -72,7 +78,11 @@ def roll_back(
     if unverified:
         logger.warning("Rollback answered without verifying", extra={"unverified": unverified})
         services.count("RollbackDegraded")
-    return _answer(event, readable, resolution, current)
+    # The recorded set keeps its protection tags; one not fully tagged is tagged again.
+    roles = readable.request.roles if readable.request else {}
+    writer = replace(services, clients=services.clients.with_roles(roles))
+    pins = protection.for_rollback(event, resolution, current, services=writer, deadline=deadline)
+    return _answer(event, readable, resolution, current, pins=pins)
 
 
 def from_record(event: CfnEvent, context: LambdaContext) -> CfnResponse | None:
@@ -87,7 +97,9 @@ def from_record(event: CfnEvent, context: LambdaContext) -> CfnResponse | None:
     ):
         return None
     readable = _readable(event, context)
-    return _answer(event, readable, _recorded_only(event, readable, current), current)
+    resolution = _recorded_only(event, readable, current)
+    pins = protection.for_rollback(event, resolution, current, services=None, deadline=Deadline())
+    return _answer(event, readable, resolution, current, pins=pins)
 
 
 def rollback_target(
@@ -253,16 +265,26 @@ def _answer(
     readable: Salvaged,
     resolution: Resolution | None,
     current: PhysicalId | None,
+    *,
+    pins: ProtectionReport | None,
 ) -> CfnResponse:
     """SUCCESS with the id it was sent. Every key the stack can ``!GetAtt`` is there: the
     unreadable images' empty. What does not fit goes in this order: the descriptions, then the
     values, then the keys — never the SUCCESS."""
     attributes = readable.request.attributes if readable.request else DEFAULT_ATTRIBUTES
     kind = current.kind if current is not None else RecordKind.DROPPED
-    blank = empty_data(readable.names, attributes)
+    blank = empty_data(readable.names, attributes, protect=pins is not None)
     data = dict(blank)
     if resolution is not None:
-        data.update(build_data(resolution, attributes, rollback_target=READY, rollback_record=kind))
+        data.update(
+            build_data(
+                resolution,
+                attributes,
+                rollback_target=READY,
+                rollback_record=kind,
+                protection=pins,
+            )
+        )
     success = CfnResponse(Status.SUCCESS, physical_id_for(event), event.reply_to)
     undescribed = {k: ("" if k.endswith(DESCRIPTIVE) else v) for k, v in data.items()}
     for candidate in (data, undescribed, blank):

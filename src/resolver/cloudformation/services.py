@@ -12,6 +12,7 @@ from ..engine.ecr.roles import session_name
 from ..references import Registry
 from ..values import frozen
 from .events import CfnEvent
+from .stack_status import ResourceNow
 from .trust import StackPolicy, stack_name
 
 
@@ -32,6 +33,12 @@ class RollbackDetector(Protocol):
     def rolling_back(self, stack_id: str, *, deadline: Deadline) -> bool | None: ...
 
 
+class ResourceReader(Protocol):
+    def resource_now(
+        self, stack_id: str, logical_id: str, *, deadline: Deadline
+    ) -> ResourceNow | None: ...
+
+
 @frozen
 class Services:
     """What ``handle`` talks to, made once per Lambda environment."""
@@ -40,6 +47,7 @@ class Services:
     stacks: RollbackDetector  # a StackStatus in the Lambda
     metrics: MetricsSink | None = None
     allowed_stacks: StackPolicy = field(default_factory=StackPolicy)  # AllowedStackPrefixes
+    resources: ResourceReader | None = None  # a StackStatus in the Lambda: Delete + Protect
 
     def count(self, name: str, value: float = 1) -> None:
         if self.metrics is not None:

@@ -17,7 +17,9 @@ properties" (``lifecycle_policy_parameters``):
   match *some* of its tags; ``*`` in a pattern matches any run of characters, and nothing else is
   special. ``any`` selects every image, ``untagged`` the images without tags.
 * ``imageCountMoreThan n``: the rule's images newest first by push time (the restore time for an
-  image restored from the archive); all beyond the first ``n`` are selected.
+  image restored from the archive); all beyond the first ``n`` are selected. A count at or above
+  ECR's default quota of images per repository (100,000) never selects one as things stand:
+  that is how a policy says "keep" (``Rule.keeps_all``).
 * ``sinceImagePushed n``: pushed more than ``n`` days ago. ``sinceImagePulled n``: last pulled
   more than ``n`` days ago — the push time if never pulled, the restore time if not pulled since a
   restore. ``sinceImageTransitioned n``: archived more than ``n`` days ago (archive rules only).
@@ -33,6 +35,12 @@ distinct set of tags once (``Evaluation`` remembers), a tag pattern matches in l
 (``Glob``: no regular expression, so no backtracking), and every tag match is spent from a
 ``Budget`` that can stop the evaluation (``OutOfTime``: the caller's deadline).
 
+Protection tags (``pinned-*``, model ``PROTECTION_TAG_PREFIX``) are what CI never moves: an image
+that carries one keeps it when its other tags move, and it is ``Safe`` only when a rule that keeps
+every image selects it first. Otherwise the verdict says why the tag does not protect it (a
+``tagStatus: any`` rule ignores tags; another rule comes before the one that keeps ``pinned-*``;
+no rule keeps them).
+
 What it cannot know: future pushes and pulls, and tags that move. It reports the first two as
 what they would take ("this is #1 of 5" under "keeps the 3 newest"), and the third as the rule
 that would govern the image once its tags are gone — a digest-pinned image becomes *untagged*
@@ -45,15 +53,21 @@ import json
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from functools import cached_property
 from typing import Any, Protocol, TypeVar
 
-from ..model import Retention, RetentionKind
+from ..model import PROTECTION_TAG_PREFIX, Retention, RetentionKind
 from ..values import frozen
 
 E = TypeVar("E", bound=Enum)
+
+
+# ECR's default quota of images per repository (the user guide's service quotas): a count rule
+# that keeps this many or more cannot select an image as things stand.
+REPOSITORY_IMAGE_QUOTA = 100_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class TagStatus(Enum):
@@ -227,6 +241,19 @@ class Rule:
             else:
                 return False, matches
         return True, matches
+
+    @property
+    def keeps_all(self) -> bool:
+        """Never selects an image, whatever its times and however many there are: a count at or
+        above the repository quota, or an age past the calendar's end from any push."""
+        if self.count_type is CountType.IMAGE_COUNT_MORE_THAN:
+            return self.count >= REPOSITORY_IMAGE_QUOTA
+        return _due(_EPOCH, self.count) is None
+
+    def reads(self) -> str:
+        """Its selection, short: ``any, sinceImagePushed 30 days``."""
+        unit = " days" if self.count_type is not CountType.IMAGE_COUNT_MORE_THAN else ""
+        return f"{self.tag_status.value}, {self.count_type.value} {self.count}{unit}"
 
     @cached_property
     def _globs(self) -> tuple[Glob, ...]:
@@ -418,10 +445,13 @@ class Evaluation:
         governing = self._governing(policy, image)
         if governing is not None:
             fate = self._fate(governing, image)
+            pinned = (
+                self._unkept_pin(policy, image, governing) if fate.when is not _When.NEVER else ""
+            )
             if fate.when is _When.NOW:
-                return Retention(RetentionKind.EXPIRING, fate.reason)
+                return Retention(RetentionKind.EXPIRING, fate.reason + pinned)
             if fate.when is _When.LATER:
-                clauses.append(fate.reason)
+                clauses.append(fate.reason + pinned)
             else:
                 kept = fate.reason
         if image.tags:
@@ -438,23 +468,46 @@ class Evaluation:
         """The first rule, by priority, whose selection matches: the only one that can take it."""
         return next((rule for rule in policy.rules if self._selector(rule)(image)), None)
 
+    def _unkept_pin(self, policy: LifecyclePolicy, image: StoredImage, governing: Rule) -> str:
+        """Why a protection tag does not keep the image ``governing`` takes ("" without one)."""
+        pins = _pins(image)
+        if not pins:
+            return ""
+        if governing.tag_status is TagStatus.ANY:
+            return f"; pinned, but {_name(governing)} ({governing.reads()}) ignores tags"
+        alone = replace(image, tags=pins)
+        keeper = next(
+            (rule for rule in policy.rules if rule.keeps_all and self._selector(rule)(alone)), None
+        )
+        if keeper is not None:
+            return (
+                f"; pinned, but {_name(governing)} comes before {_name(keeper)}, which keeps "
+                f"{PROTECTION_TAG_PREFIX}* images"
+            )
+        return f"; pinned, but no rule keeps {PROTECTION_TAG_PREFIX}* images"
+
     def _once_untagged(
         self, policy: LifecyclePolicy, image: StoredImage, governing: Rule | None
     ) -> _Fate | None:
-        """What becomes of the image when all its tags move (CI re-pushing them elsewhere)."""
-        bare = replace(image, tags=())
+        """What becomes of the image when its tags move (CI re-pushing them elsewhere); its
+        protection tags stay."""
+        pins = _pins(image)
+        moving = tuple(tag for tag in image.tags if tag not in pins)
+        if not moving:
+            return None  # only protection tags: nothing that CI moves
+        bare = replace(image, tags=pins)
         rule = self._governing(policy, bare)
         if rule is None or rule is governing:
-            return None  # no rule takes untagged images, or the same rule governs either way
+            return None  # no rule takes it then, or the same rule governs either way
         fate = self._fate(rule, bare)
         if fate.when is _When.NEVER:
             return None
-        noun = "tag" if len(image.tags) == 1 else "tags"
-        tags = ", ".join(sorted(image.tags))
+        noun = "tag" if len(moving) == 1 else "tags"
+        tags = ", ".join(sorted(moving))
         if fate.when is _When.NOW:
-            keeps = "keeps" if len(image.tags) == 1 else "keep"
+            keeps = "keeps" if len(moving) == 1 else "keep"
             return replace(fate, reason=f"{fate.reason}; only {noun} {tags} {keeps} this one")
-        moves = "moves" if len(image.tags) == 1 else "move"
+        moves = "moves" if len(moving) == 1 else "move"
         return replace(fate, reason=f"once {noun} {tags} {moves}, {fate.reason}")
 
     def _fate(self, rule: Rule, image: StoredImage) -> _Fate:
@@ -498,8 +551,16 @@ def _by_count(rule: Rule, rank: int, of: int) -> _Fate:
         what = f"{_name(rule)} keeps {newest}"
     else:
         what = f"{_name(rule)} archives all but {newest}"
+    if rule.keeps_all:
+        never = f"never: a repository holds {REPOSITORY_IMAGE_QUOTA:,} images by default"
+        return _Fate(rule, _When.NEVER, reason=f"{what}; this is #{rank} of {of} ({never})")
     when = _When.NOW if rank > rule.count else _When.LATER
     return _Fate(rule, when, reason=f"{what}; this is #{rank} of {of}")
+
+
+def _pins(image: StoredImage) -> tuple[str, ...]:
+    """The image's protection tags: the ones CI never moves."""
+    return tuple(tag for tag in image.tags if tag.startswith(PROTECTION_TAG_PREFIX))
 
 
 def _by_age(rule: Rule, image: StoredImage, *, now: datetime) -> _Fate:

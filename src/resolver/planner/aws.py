@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..errors import AwsCallError, InvalidPropertyError, TemplateError
+from ..references import Registry, Repository
 from ..values import frozen
 
 if TYPE_CHECKING:
@@ -110,14 +111,88 @@ class Aws:
                 StackName=stack_name, LogicalResourceId=logical_id
             )
         except Exception as exc:  # botocore raises several unrelated types here
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-            if code == "ValidationError":  # CloudFormation's answer for "no such stack/resource"
+            if _code(exc) == "ValidationError":  # CloudFormation's "no such stack/resource"
                 return None
             raise AwsCallError(
                 f"could not read stack {stack_name} ({type(exc).__name__}: {exc}); "
                 "check --stack-name and your credentials"
             ) from exc
         return str(answer["StackResourceDetail"]["PhysicalResourceId"])
+
+    def stacks(self) -> list[tuple[str, str]]:
+        """Every stack of the region that exists, as (name, status): ``ListStacks``, paginated
+        (deleted stacks are listed for 90 days; they are left out)."""
+        with waiting_notice(f"CloudFormation ({self.where('cloudformation')}) stacks"):
+            summaries = self._listed(
+                "list_stacks",
+                "StackSummaries",
+                failing="could not list the stacks",
+                fix="check cloudformation:ListStacks, or name them with --stack-name",
+            )
+        return [
+            (str(s["StackName"]), str(s["StackStatus"]))
+            for s in summaries
+            if s.get("StackStatus") != "DELETE_COMPLETE"
+        ]
+
+    def stack_status(self, stack_name: str) -> str | None:
+        """A stack's status; None when it does not exist."""
+        try:
+            answer = self.client("cloudformation").describe_stacks(StackName=stack_name)
+        except Exception as exc:  # botocore raises several unrelated types here
+            if _code(exc) == "ValidationError":  # CloudFormation's "does not exist"
+                return None
+            raise AwsCallError(
+                f"could not read stack {stack_name} ({type(exc).__name__}: {exc})"
+            ) from exc
+        return str(answer["Stacks"][0]["StackStatus"])
+
+    def resources(self, stack_name: str) -> list[tuple[str, str, str]]:
+        """A stack's resources as (logical id, type, physical id): ``ListStackResources``."""
+        summaries = self._listed(
+            "list_stack_resources",
+            "StackResourceSummaries",
+            failing=f"could not list the resources of stack {stack_name}",
+            fix="check cloudformation:ListStackResources",
+            StackName=stack_name,
+        )
+        return [
+            (
+                str(r["LogicalResourceId"]),
+                str(r["ResourceType"]),
+                str(r.get("PhysicalResourceId") or ""),
+            )
+            for r in summaries
+        ]
+
+    def _listed(
+        self, operation: str, key: str, *, failing: str, fix: str, **params: str
+    ) -> list[Mapping[str, Any]]:
+        """Every item under ``key`` of a paginated CloudFormation listing."""
+        try:
+            paginator = self.client("cloudformation").get_paginator(operation)
+            return [item for page in paginator.paginate(**params) for item in page.get(key, [])]
+        except Exception as exc:  # botocore raises several unrelated types here
+            raise AwsCallError(f"{failing} ({type(exc).__name__}: {exc}); {fix}") from exc
+
+    def repositories(self, registry: Registry) -> list[Repository]:
+        """Every repository of ``registry``: ``DescribeRepositories``, paginated."""
+        client = self.clients.for_registry(registry)
+        try:
+            pages = client.get_paginator("describe_repositories").paginate(
+                registryId=registry.account_id
+            )
+            return [
+                Repository(registry, str(repo["repositoryName"]))
+                for page in pages
+                for repo in page.get("repositories", [])
+            ]
+        except Exception as exc:  # botocore raises several unrelated types here
+            raise AwsCallError(
+                f"could not list the repositories of {registry.account_id} in "
+                f"{registry.region} ({type(exc).__name__}: {exc}); check "
+                "ecr:DescribeRepositories, or name them with --repository"
+            ) from exc
 
     def account_id(self) -> str:
         try:
@@ -129,6 +204,10 @@ class Aws:
                 f"({type(exc).__name__}: {exc}); check the endpoint and your credentials, "
                 "or pass --account-id"
             ) from exc
+
+
+def _code(exc: Exception) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
 
 def _checked_endpoint(endpoint_url: str | None) -> str | None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from .. import __version__
 from .exit_codes import ExitCode
-from .options import Colour, ContextKeys, Emit, Output, OverrideNames
+from .options import Colour, ContextKeys, Emit, InUseOutput, Output, OverrideNames
 
 if TYPE_CHECKING:
     from .aws import AwsOptions
@@ -45,6 +45,22 @@ exit codes:
   6  it answered FAILED (the response, with its Reason, is printed)
   2  invalid input: options or the event file
   4  AWS could not answer: credentials, region, network
+  1  an unexpected error (a bug: please report it)
+"""
+
+
+_IN_USE_EPILOG = """\
+examples (with `make emulator` running):
+  resolver in-use --endpoint-url http://127.0.0.1:5000
+  resolver in-use --stack-name cloudtak-dev --output json > in-use.json
+  ecrm delete --scanned-files in-use.json          # fujiwara/ecrm keeps these images
+
+exit codes:
+  0  every image the stacks pin was located
+  7  not complete: a stack is updating, an id records no images, or a pinned digest is in none
+     of the repositories searched (each said on stderr): delete nothing by this list
+  2  invalid input: options
+  4  AWS could not answer: credentials, access denied, throttling, network
   1  an unexpected error (a bug: please report it)
 """
 
@@ -98,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     _plan_parser(commands)
     _invoke_parser(commands)
+    _in_use_parser(commands)
     return parser
 
 
@@ -256,6 +273,43 @@ def _invoke_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     invoke.set_defaults(command=_invoke)
 
 
+def _in_use_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    in_use = commands.add_parser(
+        "in-use",
+        help="list every image the stacks' resolver resources pin, for clean-up tools",
+        description="List every image the Custom::ImageResolver resources of the stacks pin,\n"
+        "read from their physical ids and located in ECR: a table, or (--output json) the\n"
+        "JSON array of image URIs that ecrm's --scanned-files reads.",
+        epilog=_IN_USE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    in_use.add_argument(
+        "--stack-name",
+        dest="stack_names",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME",
+        help="the stacks to read (repeatable; default: every stack of the account and region)",
+    )
+    in_use.add_argument(
+        "--repository",
+        dest="repositories",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="REPO",
+        help="where to look for the pinned digests: names, ARNs or URIs (repeatable; default: "
+        "every repository of the account and region)",
+    )
+    in_use.add_argument(
+        "--output", choices=[o.value for o in InUseOutput], default=InUseOutput.TABLE.value
+    )
+    aws = _aws_options(in_use)
+    aws.add_argument("--account-id", help="the registry's account (default: from STS)")
+    in_use.set_defaults(command=_in_use)
+
+
 def _aws_options(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
     aws = parser.add_argument_group("AWS")
     aws.add_argument("--region", help="AWS region (default: from the environment or profile)")
@@ -337,5 +391,19 @@ def _invoke(args: argparse.Namespace) -> ExitCode:
             timeout_seconds=args.timeout,
             aws=_aws(args),
             allowed_stack_prefixes=args.allowed_stack_prefixes,
+        )
+    )
+
+
+def _in_use(args: argparse.Namespace) -> ExitCode:
+    from .in_use import InUseOptions, run_in_use  # noqa: PLC0415
+
+    return run_in_use(
+        InUseOptions(
+            stack_names=tuple(args.stack_names),
+            repositories=tuple(args.repositories),
+            output=InUseOutput(args.output),
+            aws=_aws(args),
+            account_id=args.account_id,
         )
     )

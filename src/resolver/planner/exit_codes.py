@@ -15,3 +15,4 @@ class ExitCode(IntEnum):
     RETENTION_RISK = 5  # ...or retention (OnRetentionRisk: Fail): the same answer for CI
     GATE_BLOCKED = 5  # ...or signature (RequireSignature, OnUnsigned: Fail)
     RESOURCE_FAILED = 6  # invoke: the custom resource answered FAILED (its Reason is printed)
+    INCOMPLETE = 7  # in-use: some pinned image could not be located: delete nothing by it

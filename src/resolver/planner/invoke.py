@@ -77,7 +77,9 @@ def run_invoke(options: InvokeOptions) -> ExitCode:
     aws = Aws.start(options.aws)
     clients = aws.clients
     stacks = StackStatus(clients=clients)
-    services = Services(clients=clients, stacks=stacks, allowed_stacks=allowed_stacks)
+    services = Services(
+        clients=clients, stacks=stacks, allowed_stacks=allowed_stacks, resources=stacks
+    )
     # The event's own ServiceToken names the function (and so the account and region).
     function_arn = event.service_token or f"arn:aws:lambda:{aws.region}:000000000000:function:local"
     context = _LocalContext(

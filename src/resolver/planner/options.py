@@ -17,6 +17,13 @@ class Output(Enum):
     GITHUB = "github"
 
 
+class InUseOutput(Enum):
+    """``resolver in-use --output``: a table for a person, or ecrm's ``--scanned-files`` JSON."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
 class Emit(Enum):
     """What ``--emit`` prints on stdout, for a deploy command (the report goes to stderr)."""
 

@@ -24,6 +24,7 @@ from ..errors import (
 )
 from ..model import (
     OnMissing,
+    Protect,
     Resolution,
     ResolveRequest,
     RollbackState,
@@ -31,7 +32,7 @@ from ..model import (
     Waiting,
     WaitingFor,
 )
-from ..properties import parse_request
+from ..properties import parse_request, protect_of
 from ..references import Registry, partition_of_region
 from ..values import frozen
 from .aws import Aws, AwsOptions, Exports, SsmParameters, role_session_name, waiting_notice
@@ -160,6 +161,8 @@ def run_plan(options: PlanOptions) -> ExitCode:
         source, request, resolution, registry=registry, clients=clients
     )
     _report(options, resolution, target, forecast)
+    if protect_of(source.properties) is not Protect.OFF:
+        _advise_the_lifecycle_rule(resolution, clients=clients)
     if too_large is not None:
         raise too_large  # the Create would answer FAILED with this very message
     if resolution.build_required:
@@ -337,6 +340,7 @@ def _predicted_response(
     off (every image its Fallback)."""
     from ..cloudformation.budget import forward_answer  # noqa: PLC0415
     from ..cloudformation.events import CfnEvent, ReplyTo, RequestType  # noqa: PLC0415
+    from ..cloudformation.protection import worst_case  # noqa: PLC0415
 
     name = source.stack_name or _LONGEST_STACK_NAME
     stack_id = (
@@ -354,14 +358,39 @@ def _predicted_response(
         deployed = _without_prebuilt(source.properties, registry=registry, clients=clients)
     if deployed is None:
         return ResponseForecast(None, None, assumed_stack_name=assumed), None
+    # With Protect, the function sizes its answer with Protection at its longest, before tagging.
+    worst = worst_case(event, deployed, request.attributes)
     try:
-        answer = forward_answer(event, deployed, request.attributes)
+        answer = forward_answer(event, deployed, request.attributes, protection=worst)
     except InvalidPropertyError as exc:
         return ResponseForecast(None, None, assumed_stack_name=assumed), exc
     forecast = ResponseForecast(
         answer.response.size(), answer.record.value, assumed_stack_name=assumed
     )
     return forecast, None
+
+
+def _advise_the_lifecycle_rule(resolution: Resolution, *, clients: EcrClients) -> None:
+    """With ``Protect``: name each repository whose lifecycle policy would not let the tags keep
+    the images, and print the rule to add (on stderr: stdout stays the report or the emit)."""
+    from ..engine import Deadline  # noqa: PLC0415
+    from ..protection import in_ecr  # noqa: PLC0415
+    from ..protection.lifecycle_rule import rule_text, without_the_rule  # noqa: PLC0415
+
+    repositories = {image.image_ref.repository for image in resolution.images if in_ecr(image)}
+    missing = without_the_rule(repositories, clients=clients, deadline=Deadline())
+    for repository, why in sorted(missing.items()):
+        print(
+            f"resolver: Protect: in {repository.describe()}, {why}: the protection tags alone do "
+            "not keep the pinned images there.",
+            file=sys.stderr,
+        )
+    if missing:
+        print(
+            "resolver: add this rule to the lifecycle policy, before every rule that can select a "
+            f"tagged image (raise their rulePriority):\n  {rule_text()}",
+            file=sys.stderr,
+        )
 
 
 def _without_prebuilt(

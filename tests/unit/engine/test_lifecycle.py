@@ -663,10 +663,22 @@ def test_every_age_rule_takes_a_huge_count(count_type: str, action: str) -> None
     )
 
 
-def test_a_huge_image_count_keeps_the_image() -> None:
-    lifecycle = policy(rule(1, count(99_999_999, "tagged", tagPrefixList=["app-"])))
+@pytest.mark.parametrize("kept", [100_000, 99_999_999, 10**100])
+def test_a_count_a_repository_cannot_reach_keeps_the_image(kept: int) -> None:
+    """ECR's default quota is 100,000 images per repository: a count rule that keeps that many
+    is how a policy says "keep" (AWS's own idiom: a count far beyond what a repository holds)."""
+    lifecycle = policy(rule(1, count(kept, "tagged", tagPrefixList=["app-"])))
     assert evaluate(lifecycle, APPS, digest("app1"), now=NOW) == Retention(
-        L, "rule 1 keeps the 99999999 newest app-* images; this is #5 of 5"
+        RetentionKind.SAFE,
+        f"rule 1 keeps the {kept} newest app-* images; this is #5 of 5 "
+        "(never: a repository holds 100,000 images by default)",
+    )
+
+
+def test_a_count_below_the_quota_only_limits_the_image() -> None:
+    lifecycle = policy(rule(1, count(99_999, "tagged", tagPrefixList=["app-"])))
+    assert evaluate(lifecycle, APPS, digest("app1"), now=NOW) == Retention(
+        L, "rule 1 keeps the 99999 newest app-* images; this is #5 of 5"
     )
 
 
@@ -772,3 +784,67 @@ def test_a_policy_as_ecr_stores_it() -> None:
 def test_a_policy_it_cannot_evaluate_is_refused_with_where(text: str, message: str) -> None:
     with pytest.raises(PolicyUnreadable, match=message):
         parse_policy(text)
+
+
+# --- protection tags (pinned-*) -----------------------------------------------------------------
+
+PIN = "pinned-app-Images-Api-0123456789-3f6ef6cf7e59"
+KEEP_PINNED = rule(1, count(999_999, "tagged", tagPatternList=["pinned-*"]))
+PINNED = image("pinned", "api-1", PIN, pushed=ago(40))
+
+
+def test_a_pinned_image_is_safe_when_a_rule_keeps_pinned_images_first() -> None:
+    lifecycle = policy(
+        KEEP_PINNED,
+        rule(2, since("sinceImagePushed", 14, "untagged")),
+        rule(3, since("sinceImagePushed", 30)),
+    )
+    verdict = evaluate(lifecycle, [PINNED], PINNED.digest, now=NOW)
+    assert verdict.kind is S  # and no "once tag api-1 moves": the protection tag stays
+    assert verdict.reason.startswith("rule 1 keeps the 999999 newest pinned-* images; this is #1")
+
+
+def test_an_any_rule_ignores_the_protection_tag() -> None:
+    lifecycle = policy(rule(2, since("sinceImagePushed", 30)))
+    assert evaluate(lifecycle, [PINNED], PINNED.digest, now=NOW) == Retention(
+        X,
+        "rule 2 expires images 30 days after push (pushed 2026-10-22); "
+        "pinned, but rule 2 (any, sinceImagePushed 30 days) ignores tags",
+    )
+
+
+def test_a_rule_before_the_keep_rule_takes_the_pinned_image() -> None:
+    lifecycle = policy(
+        rule(1, count(3, "tagged", tagPrefixList=["app"])),
+        {**KEEP_PINNED, "rulePriority": 2},
+    )
+    listing = [
+        image(f"app{n}", f"app-{n}", *([PIN] if n == 1 else []), pushed=ago(n)) for n in range(1, 5)
+    ]
+    listing[0] = replace(listing[0], pushed_at=ago(10))  # the oldest: #4 of 4
+    assert evaluate(lifecycle, listing, digest("app1"), now=NOW) == Retention(
+        X,
+        "rule 1 keeps the 3 newest app* images; this is #4 of 4; "
+        "pinned, but rule 1 comes before rule 2, which keeps pinned-* images",
+    )
+
+
+def test_a_rule_that_counts_pinned_images_does_not_keep_them() -> None:
+    lifecycle = policy(rule(1, count(5, "tagged", tagPatternList=["pinned-*"])))
+    verdict = evaluate(lifecycle, [PINNED], PINNED.digest, now=NOW)
+    assert verdict == Retention(
+        L,
+        "rule 1 keeps the 5 newest pinned-* images; this is #1 of 1; "
+        "pinned, but no rule keeps pinned-* images",
+    )
+
+
+def test_the_protection_tag_keeps_the_image_once_its_own_tag_moves() -> None:
+    """Without protection, "expire untagged" takes the image once CI moves api-1; with it, the
+    image stays tagged, and no rule here selects it."""
+    untagged = policy(rule(1, since("sinceImagePushed", 14, "untagged")))
+    bare = image("pinned", "api-1", pushed=ago(40))
+    assert evaluate(untagged, [bare], bare.digest, now=NOW).reason.endswith(
+        "only tag api-1 keeps this one"
+    )
+    assert evaluate(untagged, [PINNED], PINNED.digest, now=NOW) == Retention(S)
