@@ -58,6 +58,8 @@ NEEDS_AWS = (
     "overrides=$(resolver plan",
     "ctx=$(resolver plan",
     "case $? in",
+    "resolver in-use --output json >",  # the stacks of a real account
+    "ecrm ",
 )
 INSTALL = ("python3 -m venv ", "pip install ", "resolver --version")
 PLACEHOLDER = re.compile(r"<[a-z][a-z-]*>|/path/to/")
@@ -385,47 +387,55 @@ def _demo_distributions() -> set[str]:
     return found
 
 
-# Each ends by printing the top-level modules it imported. The demo and the emulator run apart:
-# moto's backends are per process, and both push the same images.
-IMPORTED = "\nprint(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))"
-DEMO = (
-    """
-import contextlib, io, json, sys
-from devkit import demo
-
-with contextlib.redirect_stdout(io.StringIO()):
-    assert demo.main() == 0
-"""
-    + IMPORTED
-)
-EMULATOR = (
-    """
-import contextlib, io, json, sys
-from devkit.ecr_emulator import patched_environ, running_emulator
-from devkit.seed import seed, seed_examples
-from resolver.planner.cli import main as resolver
-
-with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-    with running_emulator() as ecr, patched_environ(ecr.environment()):
-        seed(ecr.client())
-        seed_examples(ecr.client)
-        # What the README's local commands ask the emulator for: ECR, STS, CloudFormation.
-        endpoint = ["--endpoint-url", ecr.endpoint]
-        assert resolver(["invoke", "events/create.json", *endpoint]) == 0
-        assert resolver(["plan", "--template", "examples/consumer-ecs-lambda.yaml", *endpoint,
-                         "--parameter-overrides", "ImageVersion=1a2b3c4d",
-                         "--stack-name", "cloudtak-dev"]) == 0
-        assert resolver(["plan", "--template", "examples/cloudtak.yaml", *endpoint,
-                         "--parameter-overrides", "GitSha=3f9a1c2e"]) == 2  # no such export
-"""
-    + IMPORTED
-)
+# Python's own import log (PYTHONPROFILEIMPORTTIME): one "import time: self | total | name" line
+# per module a process imports, on stderr, whichever program the process runs.
+IMPORT_LOG = {"PYTHONPROFILEIMPORTTIME": "1"}
 
 
-def _imported_by(program: str) -> set[str]:
-    ran = run(sys.executable, "-c", program, timeout=300)
-    assert ran.returncode == 0, ran.stderr
-    return set(json.loads(ran.stdout.splitlines()[-1]))
+def _logged_imports(stderr: str) -> set[str]:
+    found = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)$", stderr, re.MULTILINE)
+    return {name.split(".")[0] for name in found}
+
+
+def _readme_flows_imports() -> set[str]:
+    """What ``make demo``, ``make emulator`` and the README's commands against it import."""
+    demo = subprocess.run(
+        [sys.executable, "-m", "devkit.demo"],
+        cwd=ROOT,
+        env={**os.environ, **IMPORT_LOG},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "devkit.serve", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ, **IMPORT_LOG},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    announced = iter(server.stdout.readline, "")
+    exports = next(line for line in announced if line.strip().startswith("export "))
+    next(line for line in announced if line.startswith("Ctrl-C stops the emulator"))
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        **dict(pair.split("=", 1) for pair in exports.split()[1:]),
+        **IMPORT_LOG,
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+    }
+    modules = _logged_imports(demo.stderr)
+    for command in readme_commands_needing_the_emulator():
+        ran = bash(command.replace(README_PORT, f"127.0.0.1:{port}"), env=env, timeout=120)
+        assert ran.returncode in (0, 3, 6), ran.stderr[-2000:]
+        modules |= _logged_imports(ran.stderr)
+    server.send_signal(signal.SIGINT)
+    _, emulator_log = server.communicate(timeout=30)
+    return modules | _logged_imports(emulator_log)
 
 
 # Modules imported when present, and present here only because dev is: the demo runs without them.
@@ -443,9 +453,11 @@ def test_the_demo_extra_holds_everything_the_demo_and_the_emulator_import() -> N
     installed here, so only this check would notice)."""
     owners = metadata.packages_distributions()
     demo = _demo_distributions()
+    imported = _readme_flows_imports()
+    assert {"moto", "flask", "crhelper", "aws_lambda_powertools", "yaml", "boto3"} <= imported
     outside = {
         module: owned
-        for module in _imported_by(DEMO) | _imported_by(EMULATOR)
+        for module in imported
         # No owner: the interpreter's own (__main__, _sysconfigdata_…) or an extension's parts.
         if (owned := [canonicalize_name(owner) for owner in owners.get(module, [])])
         and module not in {"resolver", "devkit", "tests", *OPTIONAL_IMPORTS}
