@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
-FOLDERS = (".venv", ".venv-sam", "devkit/mermaid/node_modules")
+FOLDERS = (".venv", ".venv-sam", "cdk/node_modules", "devkit/mermaid/node_modules")
 
 
 @dataclass(frozen=True)
