@@ -43,3 +43,37 @@ export enum Severity {
   MEDIUM = 'MEDIUM',
   LOW = 'LOW',
 }
+
+/** What an image that carries none of the required signatures does (`OnUnsigned`). */
+export enum OnUnsigned {
+  /** Fail the resource (an image the gate cannot judge fails too). */
+  FAIL = 'Fail',
+  /** Deploy it, with `Status: Unsigned`. */
+  REPORT = 'Report',
+}
+
+/** What an image ECR answers with another digest than the lock's does (`OnLockMismatch`). */
+export enum OnLockMismatch {
+  /** Fail the Create or Update before any consumer changes. */
+  FAIL = 'Fail',
+  /** Deploy what ECR answers now, with `Status: LockMismatch`. */
+  REPORT = 'Report',
+}
+
+/** How a pattern or `Version: latest` ranks its candidates (`Order`). */
+export enum TagOrder {
+  /** The newest push. */
+  PUSHED = 'Pushed',
+  /** The highest semantic version the tag carries; push time only breaks ties. */
+  SEMVER = 'Semver',
+}
+
+/** Whether the resolver tags the images it pins so the lifecycle policy keeps them (`Protect`). */
+export enum Protect {
+  /** No protection tags. */
+  OFF = 'Off',
+  /** A tag ECR refuses is reported (`Protected: Denied: …`), never fails the deployment. */
+  BEST_EFFORT = 'BestEffort',
+  /** A refused tag fails a Create or Update (never a rollback or Delete). */
+  REQUIRED = 'Required',
+}

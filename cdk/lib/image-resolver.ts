@@ -4,14 +4,22 @@ import * as ecr_assets from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { OnMissing, OnRetentionRisk, OnRollbackTargetMissing, OnVulnerable, Severity } from './enums';
+import {
+  OnLockMismatch, OnMissing, OnRetentionRisk, OnRollbackTargetMissing, OnUnsigned, OnVulnerable, Protect, Severity, TagOrder,
+} from './enums';
 import { PinnedContainerImage, PinnedDockerImageCode, PinnedLambdaCode } from './pinned';
 import { ATTRIBUTES, DEFAULT_ATTRIBUTES, checkProperties } from './rules';
+import { SignedBy } from './signed-by';
 
 /** The attributes every resolver returns, besides the per-image ones (README: Attributes). */
 const SUMMARY_ATTRIBUTES = ['BuildRequired', 'MissingImages', 'Revision', 'Version', 'RollbackTarget', 'RollbackRecord'];
+/** The summary attribute of `protect`, returned only by a resolver that protects its images. */
+const PROTECTION = 'Protection';
 
-/** One entry of `images` (README: Properties, per image). Exactly one of `tag` and `digest`. */
+/**
+ * One entry of `images` (README: Properties, per image). Exactly one of `tag` and `digest`, given
+ * directly or by a `reference`.
+ */
 export interface Image {
   /** Image tag; `{version}` is replaced by `version`. A glob (`cloudtak-*`) picks the newest match. */
   readonly tag?: string;
@@ -19,6 +27,34 @@ export interface Image {
   readonly digest?: string;
   /** Overrides the resolver's `repository`: a name, an ARN or a registry URI. */
   readonly repository?: string;
+  /**
+   * A whole image reference instead of `repository` with `tag` or `digest`, as ECS, Batch and
+   * Lambda take it: `repo:tag`, `<ECR registry>[:<port>]/repo:tag`, `repo@sha256:…`, or a
+   * repository name or ARN with `tag` or `digest` beside it. Not with `repository`.
+   * @default - `repository` with `tag` or `digest`
+   */
+  readonly reference?: string;
+  /**
+   * Read this image through this IAM role (overrides the resolver's `roleArn`). Images of one
+   * account are read through one role (README: Images in another account).
+   * @default - the resolver's `roleArn`
+   */
+  readonly roleArn?: string;
+  /**
+   * The `sts:ExternalId` of this image's `roleArn` (only with it).
+   * @default - none
+   */
+  readonly externalId?: string;
+  /**
+   * This image's signature gate: any one of these admits it (replaces the resolver's).
+   * @default - the resolver's `requireSignature`
+   */
+  readonly requireSignature?: SignedBy[];
+  /**
+   * How this image's pattern ranks its candidates (patterns only).
+   * @default - the resolver's `order`
+   */
+  readonly order?: TagOrder;
   /** URI to deploy when the image is missing and `onMissing` is `FALLBACK`, or when `usePrebuiltImages` is false. */
   readonly fallback?: string;
   /**
@@ -95,6 +131,53 @@ export interface ImageResolverProps {
   /** @default OnRollbackTargetMissing.WARN */
   readonly onRollbackTargetMissing?: OnRollbackTargetMissing;
   /**
+   * Read every image without its own `roleArn` through this IAM role, assumed once per request
+   * (README: Images in another account). The resolver's stack must list it in
+   * `AssumableRoleArns`; this stack grants nothing.
+   * @default - the resolver's own credentials
+   */
+  readonly roleArn?: string;
+  /**
+   * The `sts:ExternalId` the role's trust policy requires (only with `roleArn`).
+   * @default - none
+   */
+  readonly externalId?: string;
+  /**
+   * The signature gate: any one of these admits an image (README: Deploy only what CI vouched
+   * for). Needs the resolver deployed with `SupplyChainChecks=true`.
+   * @default - no gate
+   */
+  readonly requireSignature?: SignedBy[];
+  /** @default OnUnsigned.FAIL */
+  readonly onUnsigned?: OnUnsigned;
+  /**
+   * The lock: the digests the plan saw, image name → digest. The string is what `resolver plan
+   * --emit lock` prints (`Api=sha256:…,Events=sha256:…`), e.g. from context; an image ECR
+   * answers with another digest fails the deploy (see `onLockMismatch`).
+   * @default - no lock
+   */
+  readonly expectedDigests?: string | { [name: string]: string };
+  /** @default OnLockMismatch.FAIL */
+  readonly onLockMismatch?: OnLockMismatch;
+  /**
+   * Wait (within `scanWaitSeconds`) until the images are replicated to these regions; `true`:
+   * to every destination ECR reports. Needs `SupplyChainChecks=true`.
+   * @default - no wait
+   */
+  readonly waitForReplication?: boolean | string[];
+  /**
+   * How patterns and `version: 'latest'` rank their candidates.
+   * @default TagOrder.PUSHED
+   */
+  readonly order?: TagOrder;
+  /**
+   * Tag every image this resource pins so the repository's lifecycle policy keeps it (README:
+   * Protecting pinned images). The resolver tags through its own role (`EnableProtection=true`
+   * on its stack); this stack grants nothing. `protection` and the `Protected` attribute report it.
+   * @default Protect.OFF
+   */
+  readonly protect?: Protect;
+  /**
    * The images that need a local build: the planner's `missingImages` context
    * (`resolver plan --emit cdk-context`), comma-separated or a list. Only these images' `fallbackBuild`
    * makes a `DockerImageAsset`; `""` builds none. Give it with `usePrebuiltImages` true and
@@ -148,11 +231,13 @@ export class ImageResolver extends Construct {
   private readonly attributes: string[];
   private readonly assets: { [name: string]: ecr_assets.DockerImageAsset } = {};
   private readonly versionKey: string;
+  private readonly protect?: Protect;
 
   constructor(scope: Construct, id: string, props: ImageResolverProps) {
     super(scope, id);
     this.images = { ...props.images };
     this.attributes = canonicalAttributes(props.attributes);
+    this.protect = props.protect;
     const toBuild = this.buildSelector(props);
     const images: { [name: string]: { [key: string]: string } } = {};
     for (const [name, image] of Object.entries(this.images)) {
@@ -163,11 +248,16 @@ export class ImageResolver extends Construct {
         Tag: image.tag,
         Digest: image.digest,
         Repository: image.repository,
+        Reference: image.reference,
         Fallback: image.fallback ?? this.assets[name]?.imageUri,
         Platform: image.platform,
         Lambda: image.forLambda ? 'true' : undefined,
         FailOnSeverity: image.failOnSeverity,
         OnRetentionRisk: image.onRetentionRisk,
+        RoleArn: image.roleArn,
+        ExternalId: image.externalId,
+        RequireSignature: signatureText(image.requireSignature),
+        Order: image.order,
       });
     }
     const properties = {
@@ -185,7 +275,16 @@ export class ImageResolver extends Construct {
         ScanWaitSeconds: numberText(props.scanWaitSeconds),
         OnRetentionRisk: props.onRetentionRisk,
         OnRollbackTargetMissing: props.onRollbackTargetMissing,
+        Protect: props.protect,
+        RoleArn: props.roleArn,
+        ExternalId: props.externalId,
+        RequireSignature: signatureText(props.requireSignature),
+        OnUnsigned: props.onUnsigned,
+        OnLockMismatch: props.onLockMismatch,
+        WaitForReplication: replicationText(props.waitForReplication),
+        Order: props.order,
       }),
+      ...(props.expectedDigests === undefined ? {} : { ExpectedDigests: props.expectedDigests }),
       Images: images,
     };
     checkProperties(properties);
@@ -212,10 +311,21 @@ export class ImageResolver extends Construct {
     return this.resource.getAttString(`${image}.${attribute}`);
   }
 
-  /** `Fn::GetAtt [<resource>, <attribute>]` for a summary attribute (`BuildRequired`, …). */
+  /**
+   * `Fn::GetAtt [<resource>, <attribute>]` for a summary attribute (`BuildRequired`, …;
+   * `Protection` with `protect`).
+   */
   public summary(attribute: string): string {
-    if (!SUMMARY_ATTRIBUTES.includes(attribute)) {
-      throw new Error(`'${attribute}' is not a summary attribute: use one of ${SUMMARY_ATTRIBUTES.join(', ')}`);
+    const protecting = this.protect !== undefined && this.protect !== Protect.OFF;
+    if (attribute === PROTECTION && !protecting) {
+      // CloudFormation would fail the consumer at deploy: the resolver returns it only with Protect.
+      throw new Error(
+        `'${PROTECTION}' is returned only by a resolver that protects its images: set protect to BEST_EFFORT or REQUIRED`,
+      );
+    }
+    const valid = [...SUMMARY_ATTRIBUTES, ...(protecting ? [PROTECTION] : [])];
+    if (!valid.includes(attribute)) {
+      throw new Error(`'${attribute}' is not a summary attribute: use one of ${valid.join(', ')}`);
     }
     return this.resource.getAttString(attribute);
   }
@@ -228,6 +338,33 @@ export class ImageResolver extends Construct {
   /** The image's digest (`""` when not found). */
   public digest(image: string): string {
     return this.attr(image, 'Digest');
+  }
+
+  /**
+   * How the image's signature gate judged it: `Signed: ci_release`, `Signed: Notation (not
+   * verified)`, `Unsigned`, … (README: Deploy only what CI vouched for). Needs `Signature` in
+   * `attributes`.
+   */
+  public signature(image: string): string {
+    return this.attr(image, 'Signature');
+  }
+
+  /**
+   * Whether the tag the image was pinned through can move: `Immutable`, `Mutable` (a signature or
+   * the lock vouches for the digest), `Mutable: no lock or signature`, … Needs `TagMutability` in
+   * `attributes`.
+   */
+  public tagMutability(image: string): string {
+    return this.attr(image, 'TagMutability');
+  }
+
+  /**
+   * The image's `Protected` attribute: whether it carries its protection tag — `Yes`, `Denied:
+   * <code>`, `Skipped` (not in ECR), `No` without `protect`. Needs `Protected` in `attributes`.
+   * (Not `protected(image)`: a reserved word in C# and Java, which jsii may target.)
+   */
+  public protectionOf(image: string): string {
+    return this.attr(image, 'Protected');
   }
 
   /** `"true"` when any image needs a build (a string, as every attribute). */
@@ -258,6 +395,14 @@ export class ImageResolver extends Construct {
   /** `Full`, `Abbreviated` or `Dropped`: how much of this deployment a rollback can replay (README: the response budget). */
   public get rollbackRecord(): string {
     return this.summary('RollbackRecord');
+  }
+
+  /**
+   * With `protect`: `Yes` (every image in ECR carries its tag), `Partial: 3 of 4`, `No`, or
+   * `Skipped` (no image in ECR). Only a resolver that protects its images returns it.
+   */
+  public get protection(): string {
+    return this.summary(PROTECTION);
   }
 
   /** The asset `fallbackBuild` made for the image, if the image needed one. */
@@ -373,6 +518,20 @@ function boolText(value: boolean | string | undefined): string | undefined {
   if (value === undefined || Token.isUnresolved(value)) return value;
   const lower = value.trim().toLowerCase();
   return lower === 'true' || lower === 'false' ? lower : value;
+}
+
+/** A list as one comma-separated string, as `Attributes` is sent (tokens become a Fn::Join). */
+function listText(value: string[] | undefined): string | undefined {
+  return value?.length ? value.join(',') : undefined;
+}
+
+function signatureText(value: SignedBy[] | undefined): string | undefined {
+  return listText(value?.map((signedBy) => signedBy.value));
+}
+
+/** `true`/`false`, or the regions. */
+function replicationText(value: boolean | string[] | undefined): string | undefined {
+  return typeof value === 'boolean' ? boolText(value) : listText(value);
 }
 
 function numberText(value: number | undefined): string | undefined {

@@ -1,2 +1,3 @@
 export * from './enums';
 export * from './image-resolver';
+export * from './signed-by';

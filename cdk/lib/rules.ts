@@ -2,18 +2,25 @@
 //
 // A port of the Python core's `resolver/properties.py` (the source of truth: the Lambda runs it
 // at deploy time) for every rule a construct can break: required and exclusive Tag/Digest, tag,
-// digest, platform and repository syntax, `{version}` without a Version, strict booleans, enum
-// values, image names, attributes and limits. The messages are the core's, word for word:
-// test/property-rules.json holds cases with the core's message, checked against both
-// implementations (test/rules.test.ts here, tests/cdk/test_property_rules.py there).
+// digest, platform, repository and image-reference syntax, `{version}` without a Version, strict
+// booleans, enum values, image names, attributes, limits, roles (one per account, an ExternalId
+// only beside its RoleArn), the signature requirement, the lock and the replication wait, and
+// where an Order applies. The messages are the core's, word for word: test/property-rules.json
+// holds cases with the core's message, checked against both implementations
+// (test/rules.test.ts here, tests/cdk/test_property_rules.py there).
 //
 // Deploy-time values (tokens: an Fn.importValue, a parameter, an asset's URI) are not skipped
-// wholesale: every part synth knows is checked. A token inside a tag, a version or an image URI
-// stands in as `0` (valid in each of them, so it never causes an error of its own); a value that
-// is all token, or a token where its shape matters (a repository, a digest, a boolean), is taken
-// as set and left to the resolver. So these checks are never stricter than the resolver's; the
-// ones that need botocore's partition data (which regions and DNS suffixes exist) stay there.
-import { Token, Tokenization } from 'aws-cdk-lib';
+// wholesale: every part synth knows is checked (values.ts says how a token stands in). So these
+// checks are never stricter than the resolver's. Left to the resolver: what needs botocore's
+// partition data (which partitions, regions and DNS suffixes exist; the partition of the
+// function, and of a registry named by a URI) and the function's own account (bare names'
+// registry, in the one-role-per-account rule).
+import { Token } from 'aws-cdk-lib';
+import { Place, REGION, Referenced, DIGEST, PARTITION_ID, imageReference, repository } from './references';
+import {
+  DEFERRED, NULL, Parsed, Parser, PropertyError, Text,
+  asGiven, closestHint, exact, known, matching, nullError, oneOf, strictBool, strip, text, words,
+} from './values';
 
 export const MAX_WAIT_SECONDS = 900;
 export const MAX_IMAGES = 500;
@@ -21,7 +28,7 @@ export const MAX_REPOSITORIES = 100;
 export const MAX_REGISTRIES = 10;
 export const MAX_IMAGE_NAME_CHARS = 64;
 export const MAX_REVISION_CHARS = 256;
-const MAX_SHOWN_CHARS = 80;
+const MAX_ROLE_ARN_CHARS = 2048;
 
 export const ATTRIBUTES = [
   'Uri', 'Digest', 'TagUri', 'Source', 'Status', 'BuildRequired', 'Platforms', 'Findings',
@@ -32,237 +39,27 @@ export const DEFAULT_ATTRIBUTES = ['Uri', 'Digest', 'Status', 'BuildRequired'];
 
 const ON_MISSING = ['Fail', 'Fallback', 'Report'];
 const SEVERITY = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
+const TAG_ORDER = ['Pushed', 'Semver'];
+const PUSHED = 'Pushed';
+const SIGNATURE_KINDS = ['Notation', 'Sigstore'];
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,299}$/;
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const PATTERN_TEXT = /^[A-Za-z0-9_.\-*?[\]!]{1,300}$/;
 const IMAGE_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 const IMAGE_REFERENCE = /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,1023}$/;
 const PLATFORM_PART = /^[a-z0-9][a-z0-9._-]*$/;
 const PLACEHOLDERS = /\{([^{}]*)\}/g;
 const VERSION_FIELD = '{version}';
-// What a token stands in as inside a tag, a version or an image URI: valid in each.
-const PLACEHOLDER = '0';
-
-// Shapes only (the core decides from botocore's data which partitions and regions exist).
-const PARTITION_ID = 'aws(?:-[a-z0-9]+)*';
-const REGION = '[a-z]+(?:-[a-z]+)+-\\d+';
-const ACCOUNT = '\\d{12}';
-const REPO_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
-const ARN = new RegExp(
-  `^arn:(${PARTITION_ID}):ecr:(${REGION}):(${ACCOUNT}):repository/(.+)$`,
+// Python's `\w` (letters and digits of every script, and `_`) and `\d` (any decimal digit).
+const WORD = '\\p{L}\\p{N}_';
+// IAM's grammar: an optional path of printable ASCII between slashes, then a name of 1-64.
+const ROLE_ARN = new RegExp(
+  `^arn:(${PARTITION_ID}):iam::(\\p{Nd}{12}):role/(?:[\\x21-\\x7e]{1,510}/)?[${WORD}+=,.@-]{1,64}$`, 'u',
 );
-const URI = new RegExp(
-  `^(?:https://)?(${ACCOUNT})\\.dkr\\.ecr(?:-fips)?\\.(${REGION})\\.([a-z0-9-]+(?:\\.[a-z0-9-]+)+)/(.+)$`,
-);
-const NOT_A_URI =
-  "is not an ECR repository URI; expected <account>.dkr.ecr.<region>.<DNS suffix of the region's " +
-  'partition: amazonaws.com, amazonaws.com.cn, …>/<name>';
+// AWS Signer's profile ARN, as ECR's API model writes it (SigningProfileArn).
+const SIGNING_PROFILE = /^arn:aws(?:-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:\/signing-profiles\/[A-Za-z0-9_]{2,}$/;
+const REGION_NAME = new RegExp(`^${REGION}$`, 'u');
 
-/** A property the resolver would refuse: the message is the core's `InvalidPropertyError`. */
-export class PropertyError extends Error {
-  constructor(path: string, value: unknown, problem: string, fix: string) {
-    super(`${clip(printable(path), 2 * MAX_SHOWN_CHARS)}: ${shown(value)} ${problem}. ${fix}`.trimEnd());
-    this.name = 'PropertyError';
-  }
-}
-
-// --- values as the core echoes them: Python's repr, clipped -------------------------------------
-
-/** The explicit null of a property, which the core echoes as `null`. */
-const NULL = Symbol('null');
-
-function shown(value: unknown): string {
-  return value === undefined ? '(absent)' : clip(repr(value));
-}
-
-function clip(text: string, limit = MAX_SHOWN_CHARS): string {
-  const chars = Array.from(text);
-  return chars.length <= limit ? text : chars.slice(0, limit - 3).join('') + '...';
-}
-
-// Python's str.isprintable(): no control, format, surrogate, private-use, unassigned or separator
-// character, except the space.
-const UNPRINTABLE = /[\p{C}\p{Z}]/u;
-
-function isPrintable(char: string): boolean {
-  return char === ' ' || !UNPRINTABLE.test(char);
-}
-
-function printable(text: string): string {
-  return Array.from(text).map((char) => (isPrintable(char) ? char : escape(char))).join('');
-}
-
-function escape(char: string): string {
-  const named: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-  if (named[char]) return named[char];
-  const code = char.codePointAt(0)!;
-  const [prefix, width] = code < 0x100 ? ['\\x', 2] : code < 0x10000 ? ['\\u', 4] : ['\\U', 8];
-  return prefix + code.toString(16).padStart(width as number, '0');
-}
-
-/** Python's repr() of the values properties hold: strings, numbers, booleans, lists, maps. */
-function repr(value: unknown): string {
-  if (value === NULL || value === null) return 'null';
-  if (value === undefined) return 'None';
-  if (typeof value === 'string') return reprString(value);
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : reprFloat(value);
-  if (Array.isArray(value)) return `[${value.map(repr).join(', ')}]`;
-  if (typeof value === 'object') {
-    const items = Object.entries(value as object).map(([k, v]) => `${reprString(k)}: ${repr(v)}`);
-    return `{${items.join(', ')}}`;
-  }
-  return String(value);
-}
-
-function reprFloat(value: number): string {
-  return Number.isFinite(value) ? String(value) : value > 0 ? 'inf' : value < 0 ? '-inf' : 'nan';
-}
-
-function reprString(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  const body = Array.from(text)
-    .map((char) => (char === quote ? `\\${quote}` : char === '\\' || !isPrintable(char) ? escape(char) : char))
-    .join('');
-  return `${quote}${body}${quote}`;
-}
-
-// --- "Did you mean …?": difflib.get_close_matches(word, valid, n=1, cutoff=0.5) -----------------
-
-function closestHint(name: string, valid: string[]): string {
-  const close = closeMatch(name, valid) ?? valid.find((v) => v.toLowerCase() === name.toLowerCase());
-  const didYouMean = close ? `Did you mean ${close}? ` : '';
-  return `${didYouMean}Valid: ${valid.join(', ')}.`;
-}
-
-function closeMatch(word: string, possibilities: string[]): string | undefined {
-  let best: { score: number; value: string } | undefined;
-  for (const candidate of possibilities) {
-    const score = ratio(candidate, word);
-    // Ties go to the greater string, as heapq.nlargest over (score, value) pairs does.
-    if (score >= 0.5 && (!best || score > best.score || (score === best.score && candidate > best.value))) {
-      best = { score, value: candidate };
-    }
-  }
-  return best?.value;
-}
-
-/** SequenceMatcher(None, a, b).ratio() for short strings (no junk, no autojunk). */
-function ratio(a: string, b: string): number {
-  const total = a.length + b.length;
-  return total === 0 ? 1 : (2 * matchingCharacters(a, b, 0, a.length, 0, b.length)) / total;
-}
-
-function matchingCharacters(a: string, b: string, alo: number, ahi: number, blo: number, bhi: number): number {
-  // find_longest_match: the longest common block, leftmost in a, then leftmost in b.
-  let [bestI, bestJ, bestSize] = [alo, blo, 0];
-  let lengths = new Map<number, number>();
-  for (let i = alo; i < ahi; i++) {
-    const next = new Map<number, number>();
-    for (let j = blo; j < bhi; j++) {
-      if (a[i] !== b[j]) continue;
-      const size = (lengths.get(j - 1) ?? 0) + 1;
-      next.set(j, size);
-      if (size > bestSize) [bestI, bestJ, bestSize] = [i - size + 1, j - size + 1, size];
-    }
-    lengths = next;
-  }
-  if (bestSize === 0) return 0;
-  return (
-    bestSize +
-    matchingCharacters(a, b, alo, bestI, blo, bestJ) +
-    matchingCharacters(a, b, bestI + bestSize, ahi, bestJ + bestSize, bhi)
-  );
-}
-
-// --- values, with deploy-time tokens ------------------------------------------------------------
-
-/** A value as synth knows it. */
-interface Text {
-  /** The value, stripped, with each token replaced by `0`: what the checks read. */
-  readonly text: string;
-  /** Whether tokens stand in all of it (`whole`), a part (`partial`), or none of it. */
-  readonly tokens: 'none' | 'partial' | 'whole';
-  /** The value as given (tokens tell deploy-time values apart). */
-  readonly given: string;
-}
-
-/** A value only the deploy can check: set, but unknown at synth. */
-const DEFERRED = Symbol('deferred');
-type Parsed<T> = T | undefined | typeof DEFERRED;
-type Parser = (path: string, raw: unknown) => unknown;
-
-// Python's str.strip() strips what str.isspace() calls whitespace, which is not JavaScript's set.
-const PY_SPACE = '[\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
-const STRIP = new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, 'g');
-
-function strip(value: string): string {
-  return value.replace(STRIP, '');
-}
-
-/** The core's `_text`: "" is unset (undefined); a blank value, a null or a non-string is an error. */
-function text(path: string, raw: unknown): Text | undefined {
-  if (raw === null || raw === NULL) throw nullError(path);
-  if (typeof raw === 'number' && Token.isUnresolved(raw)) return { text: PLACEHOLDER, tokens: 'whole', given: Token.asString(raw) };
-  if (typeof raw !== 'string' && typeof raw !== 'number') {
-    throw new PropertyError(path, raw, 'is not a string', 'Give a plain string value.');
-  }
-  const value = typeof raw === 'number' ? repr(raw) : raw;
-  if (Token.isUnresolved(value)) return tokenText(value);
-  const stripped = strip(value);
-  if (value && !stripped) {
-    throw new PropertyError(path, raw, 'is only whitespace', 'Give a value, or "" to leave it unset.');
-  }
-  const unprintable = Array.from(stripped).find((char) => !isPrintable(char));
-  if (unprintable !== undefined) {
-    const code = unprintable.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    throw new PropertyError(
-      path, raw, `holds the unprintable character U+${code}`,
-      'Text properties take printable characters only; remove it.',
-    );
-  }
-  return stripped ? { text: stripped, tokens: 'none', given: value } : undefined;
-}
-
-function tokenText(value: string): Text {
-  const fragments = Tokenization.reverseString(value);
-  if (fragments.length === 1 && fragments.firstToken !== undefined) return { text: PLACEHOLDER, tokens: 'whole', given: value };
-  const joined = fragments
-    .mapTokens({ mapToken: () => PLACEHOLDER })
-    .join({ join: (left: unknown, right: unknown) => `${left}${right}` });
-  return { text: strip(String(joined)), tokens: 'partial', given: value };
-}
-
-function nullError(path: string): PropertyError {
-  return new PropertyError(path, NULL, 'is null', 'Give a value, or "" (or nothing) to leave it unset.');
-}
-
-/** A value whose whole shape matters (an enum, a number): known, or left to the resolver. */
-function exact(path: string, raw: unknown): Parsed<string> {
-  const value = text(path, raw);
-  if (value === undefined) return undefined;
-  return value.tokens === 'none' ? value.text : DEFERRED;
-}
-
-function strictBool(path: string, raw: unknown): Parsed<boolean> {
-  if (typeof raw === 'boolean') return raw;
-  const value = exact(path, raw);
-  if (value === undefined || value === DEFERRED) return value;
-  if (['true', 'false'].includes(value.toLowerCase())) return value.toLowerCase() === 'true';
-  throw new PropertyError(path, raw, 'is not a boolean', 'Use "true" or "false".');
-}
-
-function oneOf(values: string[]): Parser {
-  return (path: string, raw: unknown): Parsed<string> => {
-    const value = exact(path, raw);
-    if (value === undefined || value === DEFERRED) return value;
-    const member = values.find((v) => v.toLowerCase() === value.toLowerCase());
-    if (member === undefined) {
-      throw new PropertyError(path, raw, 'is not an allowed value', `Use one of ${values.join(' | ')}.`);
-    }
-    return member;
-  };
-}
+// --- value parsers: (property path, raw value) -> what the checks below read ---------------------
 
 function seconds(path: string, raw: unknown): void {
   const value = exact(path, raw);
@@ -285,32 +82,19 @@ function revision(path: string, raw: unknown): void {
 }
 
 function attributes(path: string, raw: unknown): void {
-  if (raw === null || raw === NULL) throw nullError(path);
-  if (raw === '' || (Array.isArray(raw) && raw.length === 0)) return;
-  const items = typeof raw === 'string' ? (Token.isUnresolved(raw) ? [] : raw.split(',')) : raw;
-  if (!Array.isArray(items)) {
-    throw new PropertyError(
-      path, raw, 'is not a list', 'Give a list such as [Uri, Digest] or a comma-separated string.',
-    );
-  }
-  for (const item of items) {
-    const name = exact(path, item);
-    if (typeof name === 'string' && !ATTRIBUTES.some((a) => a.toLowerCase() === name.toLowerCase())) {
-      throw new PropertyError(path, item, 'is not an attribute', closestHint(name, ATTRIBUTES));
+  const names = words(path, raw, '[Uri, Digest]');
+  for (const name of known(names) ? names : []) {
+    if (name !== DEFERRED && !ATTRIBUTES.some((a) => a.toLowerCase() === name.toLowerCase())) {
+      throw new PropertyError(path, name, 'is not an attribute', closestHint(name, ATTRIBUTES));
     }
   }
 }
 
-function imageReference(path: string, raw: unknown): Text | undefined {
-  const value = text(path, raw);
-  if (value && value.tokens !== 'whole' && !IMAGE_REFERENCE.test(value.text)) {
-    throw new PropertyError(
-      path, raw, 'is not an image reference',
-      'Give an image URI, e.g. 123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/app:local.',
-    );
-  }
-  return value;
-}
+// An image reference as ECS, Batch and Lambda accept it: [registry/]name[:tag][@digest].
+const fallback = matching(
+  IMAGE_REFERENCE, 'is not an image reference',
+  'Give an image URI, e.g. 123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/app:local.',
+);
 
 // containerd's architecture aliases that imply a variant (platforms.py's _ARCH_ALIASES).
 const IMPLIED_VARIANT: Record<string, string> = { armhf: 'v7', armel: 'v6' };
@@ -330,70 +114,109 @@ function platform(path: string, raw: unknown): void {
   }
 }
 
-function given(path: string, raw: unknown): unknown {
-  if (raw === null || raw === NULL) throw nullError(path);
-  return raw;
+/** A `RoleArn` as parsed: its ARN, and its partition (whether botocore knows it is the deploy's). */
+interface RoleArn {
+  readonly arn: string;
+  readonly partition: string;
 }
 
-// --- repositories -------------------------------------------------------------------------------
-
-/** Where a repository is: its registry (account and region; undefined: the function's own, or
- * unknown until deploy) and a key that tells repositories apart. */
-interface Place {
-  readonly registry: string | undefined;
-  readonly key: string;
-}
-
-function repository(path: string, value: Text): Place {
-  if (value.tokens !== 'none') return { registry: undefined, key: value.given };
-  const problem = repositoryProblem(value.text);
-  if (problem) {
+function roleArn(path: string, raw: unknown): Parsed<RoleArn> {
+  const value = exact(path, raw);
+  if (!known(value)) return value;
+  const match = ROLE_ARN.exec(value);
+  if (match === null || Array.from(value).length > MAX_ROLE_ARN_CHARS) {
     throw new PropertyError(
-      path, value.text, problem,
-      'Examples: team/app, arn:aws:ecr:<region>:<account>:repository/team/app.',
+      path, raw, 'is not an IAM role ARN',
+      'Use arn:<partition>:iam::<12-digit account>:role/[<path>/]<name>, e.g. arn:aws:iam::111122223333:role/image-reader.',
     );
   }
-  const arn = ARN.exec(value.text);
-  const uri = URI.exec(value.text);
-  const registry = arn ? `${arn[3]}/${arn[2]}` : uri ? `${uri[1]}/${uri[2]}` : 'home';
-  const name = arn ? arn[4] : uri ? uri[4] : value.text;
-  return { registry, key: `${registry}/${name}` };
+  return { arn: value, partition: match[1] };
 }
 
-/** `references.parse_repository`'s syntax checks (its partition checks need botocore's data). */
-function repositoryProblem(text: string): string | undefined {
-  const arn = ARN.exec(text);
-  if (arn) return nameProblem(arn[4]);
-  const uri = URI.exec(text);
-  if (uri) {
-    if (uri[4].includes(':') || uri[4].includes('@')) {
-      return 'is an image URI, not a repository: put the repository in Repository and the tag or digest in Tag or Digest';
+const externalId = matching(
+  new RegExp(`^[${WORD}+=,.@:/-]{2,1224}$`, 'u'), // STS AssumeRole's ExternalId
+  'is not an STS external id',
+  "Use 2-1224 characters: letters, digits and _ + = , . @ : / -, exactly as the role's trust policy expects it (sts:ExternalId).",
+);
+
+// --- what CI vouched for ---------------------------------------------------------------------
+
+function signatures(path: string, raw: unknown): void {
+  const found = words(path, raw, '[arn:aws:signer:...:/signing-profiles/ci, Notation]');
+  for (const word of known(found) ? found : []) {
+    if (word === DEFERRED || SIGNATURE_KINDS.some((kind) => kind.toLowerCase() === word.toLowerCase())) continue;
+    if (!SIGNING_PROFILE.test(word)) {
+      throw new PropertyError(
+        path, word, 'is not a signing profile ARN, Notation or Sigstore',
+        'Give AWS Signer profile ARNs (arn:aws:signer:<region>:<account>:/signing-profiles/<name>) for ECR managed ' +
+          'signing, and/or Notation or Sigstore for signatures stored as referrers.',
+      );
     }
-    return nameProblem(uri[4]);
   }
-  if (text.startsWith('arn:')) {
-    return 'is not an ECR repository ARN; expected arn:<partition>:ecr:<region>:<account>:repository/<name>';
-  }
-  if (text.includes('.dkr.ecr') || text.includes('amazonaws.')) return NOT_A_URI;
-  if (text.includes(':') || text.includes('@')) {
-    return 'looks like an image reference; give only the repository here and put the tag or digest in Tag or Digest';
-  }
-  return nameProblem(text);
 }
 
-function nameProblem(name: string): string | undefined {
-  if (name.length >= 2 && name.length <= 256 && REPO_NAME.test(name)) return undefined;
-  return (
-    `has repository name ${shown(name)}, which ECR does not allow: 2-256 characters, ` +
-    'lower-case letters, digits and . _ - separators, optionally namespaced with /'
-  );
+/** Image name -> digest (DEFERRED: a token), as a map or as `resolver plan --emit lock` writes it. */
+type Lock = Map<string, string | typeof DEFERRED>;
+
+function expectedDigests(path: string, raw: unknown): Parsed<Lock> {
+  if (raw === null || raw === NULL) throw nullError(path);
+  const pairs = isMap(raw) ? Object.entries(raw) : lockWords(path, raw);
+  if (!known(pairs)) return pairs;
+  const lock: Lock = new Map();
+  for (const [name, value] of pairs) {
+    const digest = text(`${path}.${name}`, value);
+    if (digest === undefined || (digest.tokens === 'none' && !DIGEST.test(digest.text))) {
+      throw new PropertyError(
+        `${path}.${name}`, value, 'is not an image digest',
+        'Use sha256: followed by 64 lower-case hex digits (resolver plan --emit lock).',
+      );
+    }
+    lock.set(name, digest.tokens === 'none' ? digest.text : DEFERRED);
+  }
+  return lock.size ? lock : undefined;
 }
 
-// --- the properties -----------------------------------------------------------------------------
+function lockWords(path: string, raw: unknown): Parsed<Array<[string, string]>> {
+  const found = words(path, raw, 'Api=sha256:...,Events=sha256:...');
+  if (!known(found) || found.includes(DEFERRED)) return found === undefined ? undefined : DEFERRED;
+  return (found as string[]).map((word) => {
+    const equals = word.indexOf('=');
+    if (equals < 0) {
+      throw new PropertyError(
+        path, word, 'is not Name=sha256:...',
+        'Pass what resolver plan --emit lock prints, e.g. Api=sha256:...,Events=sha256:....',
+      );
+    }
+    return [strip(word.slice(0, equals)), strip(word.slice(equals + 1))];
+  });
+}
+
+function isMap(raw: unknown): raw is Record<string, unknown> {
+  return typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !Token.isUnresolved(raw);
+}
+
+function replication(path: string, raw: unknown): void {
+  if (typeof raw === 'boolean' || (typeof raw === 'string' && ['true', 'false'].includes(strip(raw).toLowerCase()))) {
+    strictBool(path, raw);
+    return;
+  }
+  const found = words(path, raw, '[us-west-2, eu-west-1]');
+  for (const word of known(found) ? found : []) {
+    if (word !== DEFERRED && !REGION_NAME.test(word)) {
+      throw new PropertyError(
+        path, word, 'is not a region',
+        'Give region names (us-west-2) or "true" for every destination the registry replicates to.',
+      );
+    }
+  }
+}
+
+// --- the property tables ----------------------------------------------------------------------
 
 // The core's tables, in its order: with several faults, the same one is reported first.
 const SEVERITIES = oneOf(SEVERITY);
 const RETENTION = oneOf(['Report', 'Fail']);
+const ORDER = oneOf(TAG_ORDER);
 const TOP_LEVEL: Array<[string, Parser]> = [
   ['UsePreBuiltImages', strictBool],
   ['OnMissing', oneOf(ON_MISSING)],
@@ -409,32 +232,30 @@ const TOP_LEVEL: Array<[string, Parser]> = [
   ['OnRollbackTargetMissing', oneOf(['Warn', 'Fail'])],
   ['OnRetentionRisk', RETENTION],
   ['Protect', oneOf(['Off', 'BestEffort', 'Required'])],
-  // Checked in full by the resolver at deploy time: the ARN's partition, the role per account,
-  // the signer profiles, the lock's images (they need botocore's data or the whole request).
-  ['RoleArn', text],
-  ['ExternalId', text],
-  ['Images', given],
-  ['RequireSignature', given],
+  ['RoleArn', roleArn],
+  ['ExternalId', externalId],
+  ['Images', asGiven], // validated image by image: checkImages
+  ['RequireSignature', signatures],
   ['OnUnsigned', oneOf(['Fail', 'Report'])],
-  ['ExpectedDigests', given],
+  ['ExpectedDigests', expectedDigests],
   ['OnLockMismatch', oneOf(['Fail', 'Report'])],
-  ['WaitForReplication', given],
-  ['Order', oneOf(['Pushed', 'Semver'])],
+  ['WaitForReplication', replication],
+  ['Order', ORDER],
 ];
 const PER_IMAGE: Array<[string, Parser]> = [
   ['Repository', text],
   ['Tag', text],
   ['Digest', text],
-  ['Reference', text], // a whole image reference: parsed in full by the resolver
-  ['Fallback', imageReference],
+  ['Reference', text], // a whole image reference: repository, and tag or digest (checkImage)
+  ['Fallback', fallback],
   ['Platform', platform],
   ['Lambda', strictBool],
   ['FailOnSeverity', SEVERITIES],
   ['OnRetentionRisk', RETENTION],
-  ['RoleArn', text],
-  ['ExternalId', text],
-  ['RequireSignature', given],
-  ['Order', oneOf(['Pushed', 'Semver'])],
+  ['RoleArn', roleArn],
+  ['ExternalId', externalId],
+  ['RequireSignature', signatures],
+  ['Order', ORDER],
 ];
 // CloudFormation's own keys arrive in ResourceProperties too; the resolver ignores them.
 const CFN_KEYS = ['ServiceToken', 'ServiceTimeout'];
@@ -442,20 +263,41 @@ const CFN_KEYS = ['ServiceToken', 'ServiceTimeout'];
 function parseTable(
   prefix: string, raw: Record<string, unknown>, table: Array<[string, Parser]>, ignored: string[],
 ): Map<string, unknown> {
-  const known = table.map(([key]) => key);
+  const names = table.map(([key]) => key);
   for (const [key, value] of Object.entries(raw)) {
-    if (!known.includes(key) && !ignored.includes(key)) {
-      throw new PropertyError(`${prefix}${key}`, value ?? NULL, 'is not a known property', closestHint(key, known));
+    if (!names.includes(key) && !ignored.includes(key)) {
+      throw new PropertyError(`${prefix}${key}`, value ?? NULL, 'is not a known property', closestHint(key, names));
     }
   }
   // A parser sees only properties that are there: an explicit null is an error, absence is not.
   return new Map(table.map(([key, parse]) => [key, key in raw ? parse(`${prefix}${key}`, raw[key]) : undefined]));
 }
 
+/** A role images are read through: undefined for the resolver's own credentials. */
+interface Role extends RoleArn {
+  readonly externalId: string | undefined | typeof DEFERRED;
+}
+type RoleOf = Role | undefined | typeof DEFERRED;
+
+/** How an image's Tag is matched: `latest` is a `{version}` tag under `Version: latest`. */
+type Match = 'exact' | 'pattern' | 'latest' | typeof DEFERRED;
+
 interface Defaults {
   readonly repository: Place | undefined;
   readonly version: Text | undefined;
   readonly latest: boolean;
+  readonly role: RoleOf;
+  readonly order: Parsed<string>;
+}
+
+interface CheckedImage {
+  readonly name: string;
+  readonly place: Place;
+  readonly match: Match;
+  readonly hasFallback: boolean;
+  readonly role: RoleOf;
+  /** How its candidates are ranked. */
+  readonly order: string | typeof DEFERRED;
 }
 
 /** Throws the core's error for the first property the resolver would refuse. */
@@ -468,9 +310,12 @@ export function checkProperties(properties: Record<string, unknown>): void {
     repository: repo ? repository('Repository', repo) : undefined,
     version: latest ? undefined : version,
     latest,
+    role: role('', top.get('RoleArn') as Parsed<RoleArn>, top.get('ExternalId') as Text | undefined),
+    order: top.get('Order') as Parsed<string>,
   };
   const images = checkImages(top.get('Images'), defaults);
-  if (latest && !images.some((image) => image.mayUseVersion)) {
+  checkVouching(top, images);
+  if (latest && !images.some((image) => image.match === 'latest' || image.match === DEFERRED)) {
     throw new PropertyError(
       'Version', properties.Version, 'asks for the latest version, but no Tag uses {version}',
       'Write tags like "api-{version}".',
@@ -490,12 +335,19 @@ export function checkProperties(properties: Record<string, unknown>): void {
   }
 }
 
-interface CheckedImage {
-  readonly name: string;
-  readonly place: Place;
-  /** It uses {version}, or it is a token that may. */
-  readonly mayUseVersion: boolean;
-  readonly hasFallback: boolean;
+/** The core's `_role`: `RoleArn` with the `ExternalId` given beside it (the two belong together). */
+function role(prefix: string, arn: Parsed<RoleArn>, externalId: Text | undefined): RoleOf {
+  if (arn === undefined) {
+    if (externalId !== undefined) {
+      throw new PropertyError(
+        `${prefix}ExternalId`, externalId.text, 'is set without a RoleArn beside it',
+        'An ExternalId belongs to the role it is given with: set RoleArn here too, or remove ExternalId.',
+      );
+    }
+    return undefined;
+  }
+  if (arn === DEFERRED) return DEFERRED;
+  return { ...arn, externalId: externalId === undefined ? undefined : externalId.tokens === 'none' ? externalId.text : DEFERRED };
 }
 
 function checkImages(raw: unknown, defaults: Defaults): CheckedImage[] {
@@ -514,6 +366,7 @@ function checkImages(raw: unknown, defaults: Defaults): CheckedImage[] {
   }
   const images = entries.map(([name, body]) => checkImage(name, body, defaults));
   checkSpread(images);
+  checkRoles(images);
   return images;
 }
 
@@ -539,9 +392,54 @@ function checkImage(name: string, body: unknown, defaults: Defaults): CheckedIma
   }
   const raw = body as Record<string, unknown>;
   const fields = parseTable(`${path}.`, raw, PER_IMAGE, []);
+  const { place, tag, digest } = located(path, raw, fields, defaults);
+  const match = checkTagOrDigest(path, raw, { tag, digest }, defaults);
+  const own = role(`${path}.`, fields.get('RoleArn') as Parsed<RoleArn>, fields.get('ExternalId') as Text | undefined);
+  const imageRole = own ?? defaults.role;
+  if (known(imageRole) && place.partition !== undefined && imageRole.partition !== place.partition) {
+    throw new PropertyError(
+      own ? `${path}.RoleArn` : 'RoleArn', imageRole.arn,
+      `is a role of the ${imageRole.partition} partition, but image ${name} is in the ${place.partition} partition (${place.region})`,
+      `A role reads registries of its own partition only: give the image a role of ${place.partition}.`,
+    );
+  }
+  return {
+    name, place, match,
+    hasFallback: fields.get('Fallback') !== undefined,
+    role: imageRole,
+    order: order(path, fields.get('Order') as Parsed<string>, match, defaults.order),
+  };
+}
+
+/** A tag or a digest as the image gives it: a `Tag`/`Digest`, or a `Reference`'s own. */
+type Part = Text | undefined | typeof DEFERRED;
+
+/** The image's repository, and its tag or digest: from `Reference`, or `Repository` (the
+ * image's, else the default) with `Tag` or `Digest` (the core's `_referenced` and `_image`). */
+function located(
+  path: string, raw: Record<string, unknown>, fields: Map<string, unknown>, defaults: Defaults,
+): { place: Place; tag: Part; digest: Part } {
   const repo = fields.get('Repository') as Text | undefined;
   const tag = fields.get('Tag') as Text | undefined;
   const digest = fields.get('Digest') as Text | undefined;
+  const reference = fields.get('Reference') as Text | undefined;
+  if (reference !== undefined) {
+    const image = imageReference(`${path}.Reference`, reference);
+    if (repo !== undefined) {
+      throw new PropertyError(
+        `${path}.Repository`, raw.Repository, 'is set beside a Reference, which names the repository already',
+        'Give either Reference or Repository.',
+      );
+    }
+    const ownTagOrDigest = image.tag !== DEFERRED && Boolean(image.tag || image.digest); // a token: unknown
+    if (ownTagOrDigest && (tag || digest)) {
+      throw new PropertyError(
+        `${path}.Reference`, reference.text, 'has its own tag or digest, and Tag or Digest is set beside it',
+        'Give the tag or digest once: in the Reference, or in Tag or Digest.',
+      );
+    }
+    return { place: image.place, tag: tag ?? asPart(image.tag), digest: digest ?? asPart(image.digest) };
+  }
   const place = repo ? repository(`${path}.Repository`, repo) : defaults.repository;
   if (place === undefined) {
     throw new PropertyError(
@@ -549,51 +447,80 @@ function checkImage(name: string, body: unknown, defaults: Defaults): CheckedIma
       'Set Repository on the image or a default Repository at the top level.',
     );
   }
-  if ((tag === undefined) === (digest === undefined)) {
+  return { place, tag, digest };
+}
+
+function asPart(value: Referenced['tag']): Part {
+  return value === undefined || value === DEFERRED ? value : { text: value, tokens: 'none', given: value };
+}
+
+/** Exactly one of a tag and a digest, each valid: how the tag is matched. */
+function checkTagOrDigest(
+  path: string, raw: Record<string, unknown>, { tag, digest }: { tag: Part; digest: Part }, defaults: Defaults,
+): Match {
+  // A reference that is a token may hold a tag or a digest: the deploy tells.
+  if (tag !== DEFERRED && digest !== DEFERRED && (tag === undefined) === (digest === undefined)) {
     throw new PropertyError(
       path, { Tag: raw.Tag, Digest: raw.Digest }, 'needs exactly one of Tag or Digest',
       'Set Tag (e.g. api-{version}) or Digest (sha256:...), not both.',
     );
   }
-  if (digest && digest.tokens === 'none' && !DIGEST.test(digest.text)) {
+  if (tag !== undefined && tag !== DEFERRED) {
+    // Where the user wrote it.
+    return tag.tokens === 'whole' ? DEFERRED : checkTag(`${path}.${raw.Tag ? 'Tag' : 'Reference'}`, tag, defaults);
+  }
+  if (digest === undefined || digest === DEFERRED) return DEFERRED;
+  if (digest.tokens === 'none' && !DIGEST.test(digest.text)) {
     throw new PropertyError(
       `${path}.Digest`, digest.text, 'is not an image digest', 'Use sha256: followed by 64 lower-case hex digits.',
     );
   }
-  const mayUseVersion = tag !== undefined && (tag.tokens === 'whole' || checkTag(`${path}.Tag`, tag.text, defaults));
-  return { name, place, mayUseVersion, hasFallback: fields.get('Fallback') !== undefined };
+  return 'exact';
 }
 
-/** The core's `_expand_tag`; whether the tag uses {version}. */
-function checkTag(path: string, tag: string, defaults: Defaults): boolean {
+/** The core's `_expand_tag`: the tag's checks, and how it is matched. */
+function checkTag(path: string, tag: Text, defaults: Defaults): Match {
   let usesVersion = false;
-  for (const [, placeholder] of tag.matchAll(PLACEHOLDERS)) {
+  for (const [, placeholder] of tag.text.matchAll(PLACEHOLDERS)) {
     if (placeholder !== 'version') {
-      throw new PropertyError(path, tag, `uses the unknown placeholder {${placeholder}}`, 'Only {version} is supported.');
+      throw new PropertyError(path, tag.text, `uses the unknown placeholder {${placeholder}}`, 'Only {version} is supported.');
     }
     usesVersion = true;
     if (defaults.version === undefined && !defaults.latest) {
-      throw new PropertyError(path, tag, 'uses {version} but Version is empty', 'Set the top-level Version property.');
+      throw new PropertyError(path, tag.text, 'uses {version} but Version is empty', 'Set the top-level Version property.');
     }
   }
-  const isGlob = /[*?[]/.test(tag);
+  const isGlob = /[*?[]/.test(tag.text);
   if (isGlob && usesVersion) {
-    throw new PropertyError(path, tag, 'mixes a pattern with {version}', 'Use either a pattern (api-*) or a {version} tag.');
+    throw new PropertyError(path, tag.text, 'mixes a pattern with {version}', 'Use either a pattern (api-*) or a {version} tag.');
   }
   if (isGlob) {
-    if (!PATTERN_TEXT.test(tag)) {
-      throw new PropertyError(path, tag, 'is not a valid tag pattern', 'Patterns use tag characters plus * ? [...], e.g. cloudtak-*.');
+    if (!PATTERN_TEXT.test(tag.text)) {
+      throw new PropertyError(path, tag.text, 'is not a valid tag pattern', 'Patterns use tag characters plus * ? [...], e.g. cloudtak-*.');
     }
-    return false;
+    return 'pattern';
   }
-  const expanded = tag.split(VERSION_FIELD).join(defaults.latest ? 'v' : defaults.version?.text ?? '');
+  const expanded = tag.text.split(VERSION_FIELD).join(defaults.latest ? 'v' : defaults.version?.text ?? '');
   if (!TAG.test(expanded)) {
     throw new PropertyError(
       path, expanded, 'is not a valid image tag',
       'Tags are 1-300 characters: letters, digits, _ . - (not starting with . or -).',
     );
   }
-  return usesVersion;
+  if (usesVersion && defaults.latest) return 'latest';
+  // A token in the tag may make it a pattern.
+  return tag.tokens === 'none' ? 'exact' : DEFERRED;
+}
+
+/** The core's `_order`: an image's own Order only where there are candidates to rank. */
+function order(path: string, given: Parsed<string>, match: Match, inherited: Parsed<string>): string | typeof DEFERRED {
+  if (known(given) && match === 'exact') {
+    throw new PropertyError(
+      `${path}.Order`, given, 'orders the candidates of a pattern or of Version: latest, and this Tag is exact',
+      'Remove Order here, or use a pattern (api-*) or a {version} tag with Version: latest.',
+    );
+  }
+  return match === 'exact' ? PUSHED : given ?? inherited ?? PUSHED;
 }
 
 function checkSpread(images: CheckedImage[]): void {
@@ -611,6 +538,71 @@ function checkSpread(images: CheckedImage[]): void {
       'Images', registries.size,
       `registries (account and region pairs) exceed the limit of ${MAX_REGISTRIES} per resource`,
       'Split the images over several Custom::ImageResolver resources.',
+    );
+  }
+}
+
+/**
+ * The core's `_check_roles`: the images of one account are read through one role. Only accounts
+ * a repository names are compared: a bare name is in the function's account, which synth does
+ * not know (it may be one of them), and a token role is the deploy's to compare.
+ */
+function checkRoles(images: CheckedImage[]): void {
+  const first = new Map<string, CheckedImage>();
+  for (const image of images) {
+    const account = image.place.account;
+    if (account === undefined) continue;
+    const seen = first.get(account) ?? image;
+    first.set(account, seen);
+    if (sameRole(seen.role, image.role) === false) {
+      throw new PropertyError(
+        `Images.${image.name}.RoleArn`, (image.role as Role | undefined)?.arn,
+        `reads account ${account} otherwise than Images.${seen.name} does (${through(seen.role as Role | undefined, image.role as Role | undefined)})`,
+        'Images of one account are read through one role: give them the same RoleArn and ExternalId, or none.',
+      );
+    }
+  }
+}
+
+/** Whether two images use the same role; undefined when a token decides. */
+function sameRole(one: RoleOf, other: RoleOf): boolean | undefined {
+  if (one === DEFERRED || other === DEFERRED) return undefined;
+  if (one === undefined || other === undefined) return one === other;
+  if (one.externalId === DEFERRED || other.externalId === DEFERRED) return undefined;
+  return one.arn === other.arn && one.externalId === other.externalId;
+}
+
+function through(role: Role | undefined, other: Role | undefined): string {
+  if (role === undefined) return "with the resolver's own credentials";
+  if (other !== undefined && other.arn === role.arn) return `through ${role.arn} with another ExternalId`;
+  return `through ${role.arn}`;
+}
+
+/** The core's `_check_vouching`: what only the whole request can tell. */
+function checkVouching(top: Map<string, unknown>, images: CheckedImage[]): void {
+  const names = images.map((image) => image.name);
+  const lock = top.get('ExpectedDigests') as Parsed<Lock>;
+  for (const name of known(lock) ? lock.keys() : []) {
+    if (!names.includes(name)) {
+      throw new PropertyError(
+        `ExpectedDigests.${name}`, name, 'names no image of this resource',
+        `Lock only these images (${[...names].sort().join(', ')}): plan the same template (resolver plan --emit lock).`,
+      );
+    }
+  }
+  const given = top.get('Order') as Parsed<string>;
+  if (known(given) && images.every((image) => image.match === 'exact')) {
+    throw new PropertyError(
+      'Order', given, 'orders the candidates of patterns and Version: latest, and every Tag is exact',
+      'Remove Order, or use a pattern (api-*) or Version: latest.',
+    );
+  }
+  const versioned = images.filter((image) => image.match === 'latest').map((image) => image.order);
+  const orders = [...new Set(versioned)];
+  if (!orders.includes(DEFERRED) && orders.length > 1) {
+    throw new PropertyError(
+      'Order', (orders as string[]).sort(), 'differs between images of Version: latest, which choose one version together',
+      'Set Order once, at the top level, for the {version} images.',
     );
   }
 }

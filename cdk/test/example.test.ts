@@ -30,7 +30,9 @@ describe('the plan found Pmtiles missing', () => {
       ServiceTimeout: '300',
       Version: '3f9a1c2e',
       OnMissing: 'Fallback',
+      Protect: 'BestEffort',
     });
+    expect(resolver.Properties).not.toHaveProperty('ExpectedDigests'); // no lock in the context
   });
 
   test('ECS, both Lambdas and Batch deploy the pinned URIs', () => {
@@ -58,6 +60,13 @@ describe('the plan found Pmtiles missing', () => {
       },
     });
   });
+});
+
+test('the lock from the context reaches the resolver as the plan printed it', () => {
+  const lock = `Api=sha256:${'a'.repeat(64)},Events=sha256:${'b'.repeat(64)}`;
+  const { template } = synth({ imageVersion: '3f9a1c2e', missingImages: 'Pmtiles', imageDigests: lock });
+  const [resolver] = Object.values(template.findResources('Custom::ImageResolver'));
+  expect(resolver.Properties.ExpectedDigests).toBe(lock);
 });
 
 test('nothing missing: no asset at all', () => {

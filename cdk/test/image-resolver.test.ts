@@ -5,7 +5,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { ImageResolver, ImageResolverProps, OnMissing, OnRetentionRisk, OnRollbackTargetMissing } from '../lib';
+import {
+  ImageResolver, ImageResolverProps, OnLockMismatch, OnMissing, OnRetentionRisk, OnRollbackTargetMissing, OnUnsigned, Protect,
+  SignedBy, TagOrder,
+} from '../lib';
 
 const TOKEN = 'arn:aws:lambda:ap-southeast-2:123456789012:function:image-resolver-resolver';
 const REPO_ARN = 'arn:aws:ecr:ap-southeast-2:123456789012:repository/tak-dev-baseinfra-artifacts';
@@ -334,5 +337,165 @@ describe('fallbackBuild: an asset only for the images that need a build', () => 
     expect(() => built({ imagesToBuild: new CfnParameter(scope, 'Missing').valueAsString })).toThrow(
       /imagesToBuild must be known at synth time/,
     );
+  });
+});
+
+describe('roles, the supply-chain gates and protection', () => {
+  const ROLE = 'arn:aws:iam::210987654321:role/image-reader';
+  const PROFILE = 'arn:aws:signer:ap-southeast-2:123456789012:/signing-profiles/ci_release';
+  const DIGEST_API = `sha256:${'a'.repeat(64)}`;
+  const DIGEST_EVENTS = `sha256:${'b'.repeat(64)}`;
+  const LOCK = `Api=${DIGEST_API},Events=${DIGEST_EVENTS}`;
+
+  test('every top-level property reaches the resource under its CloudFormation name', () => {
+    const scope = stack();
+    cloudtak(scope, {
+      roleArn: ROLE,
+      externalId: 'tak-prod',
+      requireSignature: [SignedBy.signerProfile(PROFILE), SignedBy.NOTATION],
+      onUnsigned: OnUnsigned.REPORT,
+      expectedDigests: LOCK,
+      onLockMismatch: OnLockMismatch.REPORT,
+      waitForReplication: ['us-west-2', 'eu-west-1'],
+      protect: Protect.BEST_EFFORT,
+    });
+    expect(resolverProperties(Template.fromStack(scope))).toMatchObject({
+      RoleArn: ROLE,
+      ExternalId: 'tak-prod',
+      RequireSignature: `${PROFILE},Notation`,
+      OnUnsigned: 'Report',
+      ExpectedDigests: LOCK, // as resolver plan --emit lock prints it: one String parameter
+      OnLockMismatch: 'Report',
+      WaitForReplication: 'us-west-2,eu-west-1',
+      Protect: 'BestEffort',
+    });
+  });
+
+  test('Order ranks the candidates of Version: latest', () => {
+    const scope = stack();
+    cloudtak(scope, { version: 'latest', order: TagOrder.SEMVER });
+    expect(resolverProperties(Template.fromStack(scope))).toMatchObject({ Version: 'latest', Order: 'Semver' });
+  });
+
+  test('every per-image property reaches the image under its CloudFormation name', () => {
+    const scope = stack();
+    new ImageResolver(scope, 'Images', {
+      serviceToken: TOKEN,
+      images: {
+        Api: { reference: '123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/tak-dev-baseinfra-artifacts:cloudtak-1' },
+        Tools: {
+          reference: 'arn:aws:ecr:ap-southeast-2:333344445555:repository/tools/agent',
+          tag: 'agent-*',
+          order: TagOrder.SEMVER,
+          roleArn: 'arn:aws:iam::333344445555:role/tools-reader',
+          externalId: 'tak-prod',
+          requireSignature: [SignedBy.SIGSTORE],
+        },
+      },
+    });
+    expect(resolverProperties(Template.fromStack(scope)).Images).toEqual({
+      Api: { Reference: '123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/tak-dev-baseinfra-artifacts:cloudtak-1' },
+      Tools: {
+        Reference: 'arn:aws:ecr:ap-southeast-2:333344445555:repository/tools/agent',
+        Tag: 'agent-*',
+        Order: 'Semver',
+        RoleArn: 'arn:aws:iam::333344445555:role/tools-reader',
+        ExternalId: 'tak-prod',
+        RequireSignature: 'Sigstore',
+      },
+    });
+  });
+
+  test('the lock as a map, and a replication wait for every destination', () => {
+    const scope = stack();
+    cloudtak(scope, { expectedDigests: { Api: DIGEST_API }, waitForReplication: true });
+    expect(resolverProperties(Template.fromStack(scope))).toMatchObject({
+      ExpectedDigests: { Api: DIGEST_API },
+      WaitForReplication: 'true',
+    });
+  });
+
+  test('nothing given, nothing sent', () => {
+    const scope = stack();
+    cloudtak(scope, { requireSignature: [], waitForReplication: [] });
+    const sent = resolverProperties(Template.fromStack(scope));
+    for (const key of [
+      'RoleArn', 'ExternalId', 'RequireSignature', 'OnUnsigned', 'ExpectedDigests', 'OnLockMismatch', 'WaitForReplication',
+      'Order', 'Protect',
+    ]) {
+      expect(sent).not.toHaveProperty(key);
+    }
+  });
+
+  test('deploy-time values: the lock from a parameter, a profile and a role from imports', () => {
+    const scope = stack();
+    cloudtak(scope, {
+      expectedDigests: new CfnParameter(scope, 'ImageDigests').valueAsString,
+      requireSignature: [SignedBy.signerProfile(Fn.importValue('SigningProfileArn')), SignedBy.NOTATION],
+      roleArn: Fn.importValue('ImageReaderRoleArn'),
+      externalId: new CfnParameter(scope, 'ExternalId').valueAsString,
+    });
+    expect(resolverProperties(Template.fromStack(scope))).toMatchObject({
+      ExpectedDigests: { Ref: 'ImageDigests' },
+      RequireSignature: { 'Fn::Join': ['', [{ 'Fn::ImportValue': 'SigningProfileArn' }, ',Notation']] },
+      RoleArn: { 'Fn::ImportValue': 'ImageReaderRoleArn' },
+      ExternalId: { Ref: 'ExternalId' },
+    });
+  });
+
+  test("bad values fail synth with the resolver's messages", () => {
+    expect(() => cloudtak(stack(), { externalId: 'tak-prod' })).toThrow(
+      "ExternalId: 'tak-prod' is set without a RoleArn beside it.",
+    );
+    expect(() => cloudtak(stack(), { requireSignature: [SignedBy.signerProfile('ci_release')] })).toThrow(
+      "RequireSignature: 'ci_release' is not a signing profile ARN, Notation or Sigstore.",
+    );
+    expect(() => cloudtak(stack(), { expectedDigests: `Api=${DIGEST_API},Web=${DIGEST_EVENTS}` })).toThrow(
+      "ExpectedDigests.Web: 'Web' names no image of this resource. Lock only these images (Api, Events)",
+    );
+    expect(() => cloudtak(stack(), { waitForReplication: ['us-west'] })).toThrow("WaitForReplication: 'us-west' is not a region.");
+    expect(() => cloudtak(stack(), { order: TagOrder.SEMVER })).toThrow(
+      "Order: 'Semver' orders the candidates of patterns and Version: latest, and every Tag is exact.",
+    );
+    expect(
+      () => new ImageResolver(stack(), 'Images', { serviceToken: TOKEN, images: { Api: { reference: 'docker.io/library/nginx:1.27' } } }),
+    ).toThrow("Images.Api.Reference: 'docker.io/library/nginx:1.27' names registry 'docker.io', which is not Amazon ECR");
+  });
+
+  test('the attributes of the gates and of protection, each checked against attributes', () => {
+    const scope = stack();
+    const images = cloudtak(scope, {
+      protect: Protect.REQUIRED,
+      attributes: ['Uri', 'Signature', 'TagMutability', 'Protected'],
+    });
+    const getAtt = (value: string) => scope.resolve(value)['Fn::GetAtt'][1];
+    expect(getAtt(images.signature('Api'))).toBe('Api.Signature');
+    expect(getAtt(images.tagMutability('Events'))).toBe('Events.TagMutability');
+    expect(getAtt(images.protectionOf('Api'))).toBe('Api.Protected');
+    expect(getAtt(images.protection)).toBe('Protection');
+    expect(getAtt(images.summary('Protection'))).toBe('Protection');
+    expect(() => cloudtak(stack()).signature('Api')).toThrow("Api.Signature is not returned: add 'Signature' to attributes");
+  });
+
+  test('Protection is read only from a resolver that protects', () => {
+    // The resolver returns it only with Protect: a GetAtt of it would fail the deploy.
+    expect(() => cloudtak(stack()).protection).toThrow(
+      "'Protection' is returned only by a resolver that protects its images: set protect to BEST_EFFORT or REQUIRED",
+    );
+    expect(() => cloudtak(stack(), { protect: Protect.OFF }).summary('Protection')).toThrow(/returned only by a resolver that protects/);
+    expect(() => cloudtak(stack(), { protect: Protect.BEST_EFFORT }).summary('Protect')).toThrow(
+      "'Protect' is not a summary attribute: use one of BuildRequired, MissingImages, Revision, Version, RollbackTarget, RollbackRecord, Protection",
+    );
+  });
+
+  test('roles and protection need no grant in the consumer stack', () => {
+    // The resolver's stack grants sts:AssumeRole (AssumableRoleArns) and tagging (EnableProtection).
+    const scope = stack();
+    const images = cloudtak(scope, { roleArn: ROLE, protect: Protect.REQUIRED, requireSignature: [SignedBy.NOTATION] });
+    new ecs.FargateTaskDefinition(scope, 'Task').addContainer('api', { image: images.containerImage('Api'), memoryLimitMiB: 512 });
+    new lambda.DockerImageFunction(scope, 'Events', { code: images.dockerImageCode('Events') });
+    const template = Template.fromStack(scope);
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', { Code: { ImageUri: getAtt('Events') } });
   });
 });

@@ -110,3 +110,103 @@ describe('deploy-time values are checked in every part synth knows', () => {
     expect(errorOf({ ...base, Images: many })).toMatch(/^Images: 101 repositories exceed the limit of 100/);
   });
 });
+
+describe('roles, references and the vouching gates with deploy-time values', () => {
+  const stack = new Stack();
+  const parameter = (name: string) => new CfnParameter(stack, name).valueAsString;
+  const list = (name: string) => new CfnParameter(stack, name, { type: 'CommaDelimitedList' }).valueAsList;
+  const digest = `sha256:${'a'.repeat(64)}`;
+  const role = 'arn:aws:iam::210987654321:role/image-reader';
+  const base = { Repository: 'app', Version: '3f9a1c2e', Images: { Api: { Tag: 'api-{version}' } } };
+  const host = `${stack.account}.dkr.ecr.${stack.region}.${stack.urlSuffix}`;
+
+  test('a role that is a token is a role: its partition and account are the deploy\'s', () => {
+    expect(errorOf({ ...base, RoleArn: Fn.importValue('ReaderRoleArn'), ExternalId: 'tak-prod' })).toBeNull();
+    expect(errorOf({ ...base, RoleArn: `arn:${stack.partition}:iam::210987654321:role/reader` })).toBeNull();
+    expect(errorOf({ ...base, RoleArn: parameter('Role'), ExternalId: parameter('External') })).toBeNull();
+  });
+
+  test('an ExternalId that is a token still needs its RoleArn', () => {
+    expect(errorOf({ ...base, ExternalId: parameter('Lonely') })).toMatch(/^ExternalId: .* is set without a RoleArn beside it/);
+  });
+
+  test('an ExternalId around a token is checked in the part synth knows', () => {
+    expect(errorOf({ ...base, RoleArn: role, ExternalId: `tak-${parameter('Stage')}` })).toBeNull();
+    expect(errorOf({ ...base, RoleArn: role, ExternalId: `tak prod-${parameter('Stage2')}` })).toMatch(/is not an STS external id/);
+  });
+
+  test('one role per account: a role known only at deploy is compared at deploy', () => {
+    const images = (web: Record<string, unknown>) => ({
+      ...base,
+      Images: {
+        Api: { Tag: 'v1', Repository: 'arn:aws:ecr:ap-southeast-2:210987654321:repository/app', RoleArn: role },
+        Web: { Tag: 'v1', Repository: 'arn:aws:ecr:us-west-2:210987654321:repository/web', ...web },
+      },
+    });
+    expect(errorOf(images({ RoleArn: parameter('WebRole') }))).toBeNull();
+    expect(errorOf(images({ RoleArn: role, ExternalId: parameter('WebExternal') }))).toBeNull();
+    expect(errorOf(images({ RoleArn: '' }))).toMatch(/^Images\.Web\.RoleArn: \(absent\) reads account 210987654321 otherwise/);
+  });
+
+  test('a Reference with tokens in its registry: its name, tag and digest are checked', () => {
+    const reference = (value: string, image: Record<string, unknown> = {}, version = '3f9a1c2e') =>
+      errorOf({ Version: version, Images: { Api: { Reference: value, ...image } } });
+    expect(reference(`${host}/app:api-{version}`)).toBeNull();
+    expect(reference(`${host}/app:api-{version}`, {}, '')).toBe(
+      "Images.Api.Reference: 'api-{version}' uses {version} but Version is empty. Set the top-level Version property.",
+    );
+    expect(reference(`${host}/app:api-1`, { Tag: 'api-2' })).toMatch(
+      /^Images\.Api\.Reference: .* has its own tag or digest, and Tag or Digest is set beside it/,
+    );
+    expect(reference(`${host}/app`)).toMatch(/^Images\.Api: \{'Tag': None, 'Digest': None\} needs exactly one of Tag or Digest/);
+    expect(reference(`${host}/app@sha256:abc`)).toMatch(/^Images\.Api\.Reference: .* has digest 'sha256:abc'/);
+    expect(reference(`${host}/app@${digest}`)).toBeNull();
+  });
+
+  test('a Reference that may hold its tag in a token is the deploy\'s', () => {
+    const reference = (value: string, image: Record<string, unknown> = {}) =>
+      errorOf({ Version: '3f9a1c2e', Images: { Api: { Reference: value, ...image } } });
+    expect(reference(Fn.importValue('ApiImage'))).toBeNull();
+    expect(reference(Fn.importValue('ApiRepository'), { Tag: 'api-{version}' })).toBeNull();
+    expect(reference(`app:${parameter('ApiTag')}`)).toBeNull();
+    expect(reference(Fn.importValue('ApiImage2'), { Tag: 'api-{version}', Order: 'Semver' })).toMatch(
+      /^Images\.Api\.Order: 'Semver' orders the candidates of a pattern or of Version: latest, and this Tag is exact/,
+    );
+    expect(reference(Fn.importValue('ApiImage3'), { Repository: 'app' })).toMatch(
+      /^Images\.Api\.Repository: 'app' is set beside a Reference/,
+    );
+  });
+
+  test('the lock from a parameter, or with a digest from one, is the deploy\'s; its names are checked', () => {
+    expect(errorOf({ ...base, ExpectedDigests: parameter('ImageDigests') })).toBeNull();
+    expect(errorOf({ ...base, ExpectedDigests: { Api: parameter('ApiDigest') } })).toBeNull();
+    expect(errorOf({ ...base, ExpectedDigests: { Web: parameter('WebDigest') } })).toMatch(
+      /^ExpectedDigests\.Web: 'Web' names no image of this resource/,
+    );
+    expect(errorOf({ ...base, ExpectedDigests: [`Api=${digest}`, parameter('More')] })).toBeNull();
+  });
+
+  test('signature requirements and replication regions from tokens pass; known ones are checked', () => {
+    const profile = `arn:aws:signer:${stack.region}:${stack.account}:/signing-profiles/ci_release`;
+    expect(errorOf({ ...base, RequireSignature: [profile, 'Notation'] })).toBeNull();
+    expect(errorOf({ ...base, RequireSignature: list('Profiles') })).toBeNull();
+    expect(errorOf({ ...base, RequireSignature: [profile, 'gpg'] })).toMatch(/^RequireSignature: 'gpg' is not a signing profile ARN/);
+    expect(errorOf({ ...base, WaitForReplication: list('Regions') })).toBeNull();
+    expect(errorOf({ ...base, WaitForReplication: parameter('Replicate') })).toBeNull();
+    expect(errorOf({ ...base, WaitForReplication: [stack.region, 'eu-west'] })).toMatch(/^WaitForReplication: 'eu-west' is not a region/);
+  });
+
+  test('Order: a tag a token may make a pattern is not taken as exact', () => {
+    const tagged = (tag: string, top: Record<string, unknown> = {}) => errorOf({ ...base, ...top, Images: { Api: { Tag: tag } } });
+    expect(tagged(`api-${parameter('Suffix')}`, { Order: 'Semver' })).toBeNull();
+    expect(tagged(parameter('WholeTag'), { Order: 'Semver' })).toBeNull();
+    expect(tagged('api-1', { Order: parameter('Order') })).toBeNull();
+    expect(tagged('api-1', { Order: 'Semver' })).toMatch(/^Order: 'Semver' orders the candidates of patterns/);
+    // A {version} tag under Version: latest is ranked whatever its token holds.
+    const latest = {
+      Version: 'latest',
+      Images: { Api: { Tag: `api-${parameter('A')}-{version}`, Order: 'Semver' }, Web: { Tag: 'web-{version}' } },
+    };
+    expect(errorOf({ ...base, ...latest })).toMatch(/^Order: \['Pushed', 'Semver'\] differs between images of Version: latest/);
+  });
+});

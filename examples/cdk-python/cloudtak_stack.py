@@ -17,7 +17,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from resolver_cdk import Image, ImageResolver, OnMissing
+from resolver_cdk import Image, ImageResolver, OnMissing, Protect
 
 IMAGES = Path(__file__).parent.parent / "cdk-images"
 
@@ -55,6 +55,12 @@ class CloudTakStack(Stack):
             # `resolver plan --emit cdk-context` names the images missing from ECR: only those get
             # a DockerImageAsset, so `cdk deploy` builds only them. Without it, all of them do.
             images_to_build=self.node.try_get_context("missingImages"),
+            # `resolver plan --emit lock`: the digests the plan saw. An image CI pushed again
+            # since then fails the deploy instead of rolling out unplanned.
+            expected_digests=self.node.try_get_context("imageDigests"),
+            # Tag what the stack runs, so the repository's lifecycle policy keeps it (with the
+            # resolver's EnableProtection=true; BestEffort: a refused tag is only reported).
+            protect=Protect.BEST_EFFORT,
             images={
                 "Api": Image(tag="cloudtak-{version}", fallback_build=build("api")),
                 "Events": Image(

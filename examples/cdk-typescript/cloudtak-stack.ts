@@ -10,7 +10,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { ImageResolver, OnMissing } from 'ecr-image-resolver-cdk';
+import { ImageResolver, OnMissing, Protect } from 'ecr-image-resolver-cdk';
 
 // The build context of each image, for a deploy that must build it.
 const build = (name: string) => ({ directory: path.join(__dirname, '..', 'cdk-images', name) });
@@ -36,6 +36,12 @@ export class CloudTakStack extends Stack {
       // `resolver plan --emit cdk-context` names the images missing from ECR: only those get a
       // DockerImageAsset, so `cdk deploy` builds only them. Without it, every fallbackBuild does.
       imagesToBuild: this.node.tryGetContext('missingImages'),
+      // `resolver plan --emit lock`: the digests the plan saw. An image CI pushed again since
+      // then fails the deploy instead of rolling out unplanned.
+      expectedDigests: this.node.tryGetContext('imageDigests'),
+      // Tag what the stack runs, so the repository's lifecycle policy keeps it (with the
+      // resolver's EnableProtection=true; BestEffort: a refused tag is only reported).
+      protect: Protect.BEST_EFFORT,
       images: {
         Api: { tag: 'cloudtak-{version}', fallbackBuild: build('api') },
         Events: { tag: 'events-{version}', forLambda: true, fallbackBuild: build('events') },

@@ -14,12 +14,17 @@ try:
         ImageResolver,
         ImageResolverProps,
         LambdaImageOptions,
+        OnLockMismatch,
         OnMissing,
         OnRetentionRisk,
         OnRollbackTargetMissing,
+        OnUnsigned,
         OnVulnerable,
+        Protect,
         PullOptions,
         Severity,
+        SignedBy,
+        TagOrder,
     )
 except ModuleNotFoundError as exc:  # pragma: no cover - the message is the point
     if exc.name != "ecr_image_resolver_cdk":
@@ -36,10 +41,15 @@ __all__ = [
     "ImageResolver",
     "ImageResolverProps",
     "LambdaImageOptions",
+    "OnLockMismatch",
     "OnMissing",
     "OnRetentionRisk",
     "OnRollbackTargetMissing",
+    "OnUnsigned",
     "OnVulnerable",
+    "Protect",
     "PullOptions",
     "Severity",
+    "SignedBy",
+    "TagOrder",
 ]

@@ -61,6 +61,8 @@ def test_the_python_example_deploys_pinned_uris_everywhere(tmp_path: Path) -> No
     sent = resolver["Properties"]
     assert sent["Repository"] == {"Fn::ImportValue": "TAK-Dev-BaseInfra-EcrArtifactsRepoArn"}
     assert [name for name, image in sent["Images"].items() if "Fallback" in image] == ["Pmtiles"]
+    assert sent["Protect"] == "BestEffort"
+    assert "ExpectedDigests" not in sent  # no lock in the context
     template.has_resource_properties(
         "AWS::ECS::TaskDefinition",
         {"ContainerDefinitions": [Match.object_like({"Image": get_att("Api.Uri")})]},
@@ -92,21 +94,29 @@ def test_the_context_flow_builds_only_the_missing_image(
     #    from the template. Without a plan, every fallback build is an asset (none is built yet).
     _, first, template_file = synth({"imageVersion": VERSION}, tmp_path / "first")
     assert len(first) == 4
-    # 2. Plan it.
-    code = main(
-        [
-            "plan", "--endpoint-url", seeded.proxy.endpoint, "--template", str(template_file),
-            "--emit", "cdk-context",
-            "--import", f"TAK-Dev-BaseInfra-EcrArtifactsRepoArn={REPO_ARN}",
-            "--import", f"image-resolver-ServiceToken={TOKEN}",
-        ]
-    )  # fmt: skip
-    assert code == ExitCode.BUILD_NEEDED
-    arguments = capsys.readouterr().out.split()
+
+    # 2. Plan it: the context, and the lock (the digests the plan saw) for imageDigests.
+    def plan(emit: str) -> str:
+        code = main(
+            [
+                "plan", "--endpoint-url", seeded.proxy.endpoint, "--template", str(template_file),
+                "--emit", emit,
+                "--import", f"TAK-Dev-BaseInfra-EcrArtifactsRepoArn={REPO_ARN}",
+                "--import", f"image-resolver-ServiceToken={TOKEN}",
+            ]
+        )  # fmt: skip
+        assert code == ExitCode.BUILD_NEEDED
+        return capsys.readouterr().out
+
+    arguments = plan("cdk-context").split()
     assert arguments[::2] == ["--context"] * (len(arguments) // 2)
     context = dict(argument.split("=", 1) for argument in arguments[1::2])
     assert context["missingImages"] == "Pmtiles"
     assert context["imageVersion"] == VERSION
-    # 3. Deploy with the plan's context: one asset, for the one missing image.
-    _, second, _ = synth(context, tmp_path / "second")
+    lock = plan("lock").strip()
+    assert [pair.split("=")[0] for pair in lock.split(",")] == ["Api", "Events", "Data"]
+    # 3. Deploy with the plan's context: one asset, for the one missing image, and the lock.
+    template, second, _ = synth({**context, "imageDigests": lock}, tmp_path / "second")
     assert len(second) == 1
+    (resolver,) = template.find_resources("Custom::ImageResolver").values()
+    assert resolver["Properties"]["ExpectedDigests"] == lock

@@ -15,6 +15,7 @@ from .conftest import require_cdk
 require_cdk()
 
 import aws_cdk as cdk  # noqa: E402 - only once Node.js and aws-cdk-lib are known to be there
+import ecr_image_resolver_cdk  # noqa: E402
 from aws_cdk import aws_ecr as ecr  # noqa: E402
 from aws_cdk import aws_ecs as ecs  # noqa: E402
 from aws_cdk import aws_lambda as lambda_  # noqa: E402
@@ -25,17 +26,27 @@ from resolver import model  # noqa: E402
 from resolver_cdk import (  # noqa: E402
     Image,
     ImageResolver,
+    OnLockMismatch,
     OnMissing,
     OnRetentionRisk,
     OnRollbackTargetMissing,
+    OnUnsigned,
+    Protect,
+    SignedBy,
+    TagOrder,
 )
 
 TOKEN = "arn:aws:lambda:ap-southeast-2:123456789012:function:image-resolver-resolver"
 REPO_ARN = "arn:aws:ecr:ap-southeast-2:123456789012:repository/tak-dev-baseinfra-artifacts"
-LOCAL = "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com/cdk-hnb659fds-container-assets"
+HOST = "123456789012.dkr.ecr.ap-southeast-2.amazonaws.com"
+LOCAL = f"{HOST}/cdk-hnb659fds-container-assets"
 LOCAL_API, LOCAL_EVENTS = f"{LOCAL}:api-local", f"{LOCAL}:events-local"
 ENV = cdk.Environment(account="123456789012", region="ap-southeast-2")
 FIXTURES = Path(__file__).parent / "fixtures"
+ROLE = "arn:aws:iam::210987654321:role/image-reader"
+PROFILE = "arn:aws:signer:ap-southeast-2:123456789012:/signing-profiles/ci_release"
+DIGEST_API, DIGEST_EVENTS = f"sha256:{'a' * 64}", f"sha256:{'b' * 64}"
+LOCK = f"Api={DIGEST_API},Events={DIGEST_EVENTS}"  # as resolver plan --emit lock prints it
 
 
 def stack() -> cdk.Stack:
@@ -300,6 +311,20 @@ def test_images_need_no_repository_to_grant_on() -> None:
     template.resource_count_is("AWS::IAM::Policy", 0)  # no grant without a repository
 
 
+# Each enum's keyword argument, its CloudFormation property, and what else it needs to be valid.
+ENUMS: dict[type[Enum], tuple[str, str, dict[str, Any]]] = {
+    model.OnMissing: ("on_missing", "OnMissing", {}),
+    model.OnVulnerable: ("on_vulnerable", "OnVulnerable", {}),
+    model.OnRetentionRisk: ("on_retention_risk", "OnRetentionRisk", {}),
+    model.OnRollbackTargetMissing: ("on_rollback_target_missing", "OnRollbackTargetMissing", {}),
+    model.Severity: ("fail_on_severity", "FailOnSeverity", {}),
+    model.OnUnsigned: ("on_unsigned", "OnUnsigned", {}),
+    model.OnLockMismatch: ("on_lock_mismatch", "OnLockMismatch", {}),
+    model.TagOrder: ("order", "Order", {"version": "latest"}),  # only where there is a choice
+    model.Protect: ("protect", "Protect", {}),
+}
+
+
 @pytest.mark.parametrize(
     ("ours", "core"),
     [
@@ -308,19 +333,154 @@ def test_images_need_no_repository_to_grant_on() -> None:
         (resolver_cdk.OnRetentionRisk, model.OnRetentionRisk),
         (resolver_cdk.OnRollbackTargetMissing, model.OnRollbackTargetMissing),
         (resolver_cdk.Severity, model.Severity),
+        (resolver_cdk.OnUnsigned, model.OnUnsigned),
+        (resolver_cdk.OnLockMismatch, model.OnLockMismatch),
+        (resolver_cdk.TagOrder, model.TagOrder),
+        (resolver_cdk.Protect, model.Protect),
     ],
 )
 def test_the_constructs_enums_are_the_cores(ours: type[Enum], core: type[Enum]) -> None:
     # Same members, and each reaches the template as the core's value.
     assert [member.name for member in ours] == [member.name for member in core]
-    kwarg, key = {
-        model.OnMissing: ("on_missing", "OnMissing"),
-        model.OnVulnerable: ("on_vulnerable", "OnVulnerable"),
-        model.OnRetentionRisk: ("on_retention_risk", "OnRetentionRisk"),
-        model.OnRollbackTargetMissing: ("on_rollback_target_missing", "OnRollbackTargetMissing"),
-        model.Severity: ("fail_on_severity", "FailOnSeverity"),
-    }[core]
+    kwarg, key, needs = ENUMS[core]
     for member in core:
         scope = stack()
-        cloudtak(scope, **{kwarg: ours[member.name]})
+        cloudtak(scope, **needs, **{kwarg: ours[member.name]})
         assert resolver_properties(Template.from_stack(scope))[key] == member.value
+
+
+def test_signed_by_names_the_cores_referrer_signatures() -> None:
+    assert [SignedBy.NOTATION.value, SignedBy.SIGSTORE.value] == [
+        kind.value for kind in model.ReferrerSignature
+    ]
+
+
+def test_resolver_cdk_exports_the_whole_package() -> None:
+    public = {name for name in dir(ecr_image_resolver_cdk) if not name.startswith("_")}
+    assert set(resolver_cdk.__all__) == public
+
+
+def test_roles_gates_and_protection_reach_the_resource() -> None:
+    scope = stack()
+    cloudtak(
+        scope,
+        role_arn=ROLE,
+        external_id="tak-prod",
+        require_signature=[SignedBy.signer_profile(PROFILE), SignedBy.NOTATION],
+        on_unsigned=OnUnsigned.REPORT,
+        expected_digests=LOCK,
+        on_lock_mismatch=OnLockMismatch.REPORT,
+        wait_for_replication=["us-west-2", "eu-west-1"],
+        protect=Protect.BEST_EFFORT,
+    )
+    sent = resolver_properties(Template.from_stack(scope))
+    assert {key: sent[key] for key in sent if key not in ("Images", "Repository", "Version")} == {
+        "ServiceToken": TOKEN,
+        "ServiceTimeout": "300",
+        "UsePreBuiltImages": "true",
+        "OnMissing": "Fail",
+        "RoleArn": ROLE,
+        "ExternalId": "tak-prod",
+        "RequireSignature": f"{PROFILE},Notation",
+        "OnUnsigned": "Report",
+        "ExpectedDigests": LOCK,
+        "OnLockMismatch": "Report",
+        "WaitForReplication": "us-west-2,eu-west-1",
+        "Protect": "BestEffort",
+    }
+
+
+def test_the_lock_as_a_map_and_replication_everywhere() -> None:
+    scope = stack()
+    cloudtak(scope, expected_digests={"Api": DIGEST_API}, wait_for_replication=True)
+    sent = resolver_properties(Template.from_stack(scope))
+    assert (sent["ExpectedDigests"], sent["WaitForReplication"]) == ({"Api": DIGEST_API}, "true")
+
+
+def test_per_image_reference_role_signature_and_order() -> None:
+    scope = stack()
+    ImageResolver(
+        scope,
+        "Images",
+        service_token=TOKEN,
+        version="latest",
+        order=TagOrder.SEMVER,
+        images={
+            "Api": Image(reference=f"{HOST}/app:api-{{version}}"),
+            "Tools": Image(
+                reference="arn:aws:ecr:ap-southeast-2:333344445555:repository/tools/agent",
+                tag="agent-*",
+                order=TagOrder.PUSHED,
+                role_arn="arn:aws:iam::333344445555:role/tools-reader",
+                external_id="tak-prod",
+                require_signature=[SignedBy.SIGSTORE],
+            ),
+        },
+    )
+    sent = resolver_properties(Template.from_stack(scope))
+    assert sent["Order"] == "Semver"
+    assert sent["Images"] == {
+        "Api": {"Reference": f"{HOST}/app:api-{{version}}"},
+        "Tools": {
+            "Reference": "arn:aws:ecr:ap-southeast-2:333344445555:repository/tools/agent",
+            "Tag": "agent-*",
+            "Order": "Pushed",
+            "RoleArn": "arn:aws:iam::333344445555:role/tools-reader",
+            "ExternalId": "tak-prod",
+            "RequireSignature": "Sigstore",
+        },
+    }
+
+
+def test_the_accessors_of_the_gates_and_of_protection() -> None:
+    scope = stack()
+    images = cloudtak(
+        scope,
+        protect=Protect.REQUIRED,
+        attributes=["Uri", "Signature", "TagMutability", "Protected"],
+    )
+
+    def attribute(value: str) -> str:
+        name: str = scope.resolve(value)["Fn::GetAtt"][1]
+        return name
+
+    assert attribute(images.signature("Api")) == "Api.Signature"
+    assert attribute(images.tag_mutability("Events")) == "Events.TagMutability"
+    assert attribute(images.protection_of("Api")) == "Api.Protected"
+    assert attribute(images.protection) == "Protection"
+    with pytest.raises(RuntimeError, match=r"'Protection' is returned only by a resolver that"):
+        _ = cloudtak(stack()).protection
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"external_id": "tak-prod"}, r"^ExternalId: 'tak-prod' is set without a RoleArn beside"),
+        ({"role_arn": "image-reader"}, r"^RoleArn: 'image-reader' is not an IAM role ARN"),
+        (
+            {"require_signature": [SignedBy.signer_profile("ci_release")]},
+            r"^RequireSignature: 'ci_release' is not a signing profile ARN, Notation or Sigstore",
+        ),
+        (
+            {"expected_digests": f"Web={DIGEST_API}"},
+            r"^ExpectedDigests.Web: 'Web' names no image of this resource",
+        ),
+        ({"wait_for_replication": ["us-west"]}, r"^WaitForReplication: 'us-west' is not a region"),
+        ({"order": TagOrder.SEMVER}, r"^Order: 'Semver' orders the candidates of patterns"),
+    ],
+)
+def test_bad_gates_and_roles_fail_synth(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(RuntimeError, match=message):
+        cloudtak(stack(), **options)
+
+
+def test_roles_and_protection_need_no_grant_in_the_consumer_stack() -> None:
+    # The resolver's own stack grants sts:AssumeRole (AssumableRoleArns) and the tagging
+    # (EnableProtection): nothing here.
+    scope = stack()
+    images = cloudtak(scope, role_arn=ROLE, protect=Protect.REQUIRED)
+    ecs.FargateTaskDefinition(scope, "Task").add_container(
+        "api", image=images.container_image("Api"), memory_limit_mib=512
+    )
+    lambda_.DockerImageFunction(scope, "Events", code=images.docker_image_code("Events"))
+    Template.from_stack(scope).resource_count_is("AWS::IAM::Policy", 0)

@@ -60,6 +60,26 @@ def test_every_rule_has_a_case() -> None:
         "is not a platform",
         "is not an image reference",
         "is required when UsePreBuiltImages is false",
+        "is not an IAM role ARN",
+        "is not an STS external id",
+        "is set without a RoleArn beside it",
+        "partition, but image Api is in the aws-cn partition",
+        "otherwise than Images.Api does (with the resolver's own credentials)",
+        "with another ExternalId",
+        "is not a signing profile ARN, Notation or Sigstore",
+        "is not Name=sha256:...",
+        "names no image of this resource",
+        "is not a region",
+        "and every Tag is exact",
+        "and this Tag is exact",
+        "differs between images of Version: latest",
+        "is set beside a Reference",
+        "has its own tag or digest",
+        "which is not Amazon ECR",
+        "with a port that is not one",
+        "; a digest is sha256:",
     ):
         assert phrase in problems, phrase
-    assert "Images.Api.Repository" in errors
+    assert {"Images.Api.Repository", "Images.Api.Reference", "Images.Api.RoleArn"} <= errors
+    assert {"Images.Api.ExternalId", "Images.Api.RequireSignature", "Images.Api.Order"} <= errors
+    assert {"OnUnsigned", "OnLockMismatch", "Order", "Protect", "ExpectedDigests.Api"} <= errors

@@ -16,7 +16,6 @@ from ..model import (
     Attribute,
     ImageResult,
     ImageStatus,
-    Observer,
     ResolveRequest,
     ScanReport,
     ScanState,
@@ -24,20 +23,13 @@ from ..model import (
 )
 from .backoff import Pauses
 from .ecr.batches import Target
-from .ecr.clients import EcrClients
 from .ecr.failures import EcrFailure
 from .ecr.scan_findings import scan_findings
-from .fanout import Deadline
+from .gates import Reading
 
 
-def read_findings(  # noqa: PLR0913 - keyword-only after the first two: no mix-ups
-    request: ResolveRequest,
-    images: tuple[ImageResult, ...],
-    *,
-    clients: EcrClients,
-    deadline: Deadline,
-    wait_seconds: float,
-    observer: Observer | None = None,
+def read_findings(
+    request: ResolveRequest, images: tuple[ImageResult, ...], *, reading: Reading
 ) -> tuple[tuple[ImageResult, ...], int]:
     """``images`` with ``scan`` set where findings are wanted, and the ECR calls made.
 
@@ -49,12 +41,17 @@ def read_findings(  # noqa: PLR0913 - keyword-only after the first two: no mix-u
     targets = {target: image.name for image in scanned for target in _scan_targets(image)}
     if not targets:
         return images, 0
-    pauses = Pauses(WaitingFor.SCAN, budget=wait_seconds, deadline=deadline, observer=observer)
+    pauses = Pauses(
+        WaitingFor.SCAN,
+        budget=reading.wait_seconds,
+        deadline=reading.deadline,
+        observer=reading.observer,
+    )
     pending = list(targets)
     reports: dict[Target, ScanReport] = {}
     calls = 0
     while True:
-        answered = scan_findings(pending, clients=clients, deadline=deadline)
+        answered = scan_findings(pending, clients=reading.clients, deadline=reading.deadline)
         reports.update((target, _report(answer)) for target, answer in answered.answers.items())
         calls += answered.calls
         pending = [t for t in pending if reports[t].state is ScanState.IN_PROGRESS]

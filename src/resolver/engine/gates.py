@@ -40,24 +40,29 @@ from ..model import (
     Verdict,
     VerdictState,
 )
+from ..values import frozen
 from .ecr.clients import EcrClients
 from .fanout import Deadline
 
 Images = tuple[ImageResult, ...]
 
 
+@frozen
+class Reading:
+    """How a gate reads ECR: the clients, the deadline, its share of the wait for ECR's work
+    after a push (``ScanWaitSeconds``; 0: ask once), and who hears each wait."""
+
+    clients: EcrClients
+    deadline: Deadline
+    wait_seconds: float = 0.0
+    observer: Observer | None = None
+
+
 class Gate(Protocol):
     """What every gate module provides."""
 
-    def read(  # noqa: PLR0913 - keyword-only after the first two, as every gate's
-        self,
-        request: ResolveRequest,
-        images: Images,
-        *,
-        clients: EcrClients,
-        deadline: Deadline,
-        wait_seconds: float,
-        observer: Observer | None = None,
+    def read(
+        self, request: ResolveRequest, images: Images, *, reading: Reading
     ) -> tuple[Images, int]: ...
 
     def judge(self, request: ResolveRequest, images: Images) -> Images: ...
@@ -108,14 +113,8 @@ def run(
     calls = 0
     for gate in asked(request):
         left = max(0.0, request.scan_wait_seconds - (clock.monotonic() - started))
-        images, more = gate.read(
-            request,
-            images,
-            clients=clients,
-            deadline=deadline,
-            wait_seconds=left,
-            observer=observer,
-        )
+        reading = Reading(clients, deadline, wait_seconds=left, observer=observer)
+        images, more = gate.read(request, images, reading=reading)
         images, calls = gate.judge(request, images), calls + more
     return images, calls
 
@@ -126,9 +125,7 @@ def read_only(
     """Every asked gate read, not waited for and never judged: what a rollback reports."""
     calls = 0
     for gate in asked(request):
-        images, more = gate.read(
-            request, images, clients=clients, deadline=deadline, wait_seconds=0
-        )
+        images, more = gate.read(request, images, reading=Reading(clients, deadline))
         calls += more
     return images, calls
 

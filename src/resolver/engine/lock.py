@@ -14,25 +14,14 @@ from ..model import (
     SKIPPED_VERDICT,
     ImageResult,
     ImageStatus,
-    Observer,
     ResolveRequest,
     Verdict,
     VerdictState,
 )
-from .ecr.clients import EcrClients
-from .fanout import Deadline
-from .gates import Images, blocked, pinned, refused
+from .gates import Images, Reading, blocked, pinned, refused
 
 
-def read(  # noqa: PLR0913 - keyword-only after the first two, as every gate's
-    request: ResolveRequest,
-    images: Images,
-    *,
-    clients: EcrClients,
-    deadline: Deadline,
-    wait_seconds: float,
-    observer: Observer | None = None,
-) -> tuple[Images, int]:
+def read(request: ResolveRequest, images: Images, *, reading: Reading) -> tuple[Images, int]:
     """``images`` with ``lock`` set where ``ExpectedDigests`` names them; no ECR call."""
     return tuple(_compared(image) for image in images), 0
 

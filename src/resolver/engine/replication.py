@@ -18,7 +18,6 @@ from ..model import (
     SKIPPED_VERDICT,
     ImageResult,
     ImageStatus,
-    Observer,
     ResolveRequest,
     Verdict,
     VerdictState,
@@ -26,22 +25,12 @@ from ..model import (
 )
 from .backoff import Pauses
 from .ecr.batches import Target
-from .ecr.clients import EcrClients
 from .ecr.failures import EcrFailure
 from .ecr.replication_status import Destination, replication_statuses
-from .fanout import Deadline
-from .gates import Images, blocked, pinned, refused, unjudged
+from .gates import Images, Reading, blocked, pinned, refused, unjudged
 
 
-def read(  # noqa: PLR0913 - keyword-only after the first two, as every gate's
-    request: ResolveRequest,
-    images: Images,
-    *,
-    clients: EcrClients,
-    deadline: Deadline,
-    wait_seconds: float,
-    observer: Observer | None = None,
-) -> tuple[Images, int]:
+def read(request: ResolveRequest, images: Images, *, reading: Reading) -> tuple[Images, int]:
     """``images`` with ``replication`` set where it is waited for, and the ECR calls made."""
     targets = {
         image.name: (image.image_ref.repository, image.digest or "")
@@ -49,14 +38,19 @@ def read(  # noqa: PLR0913 - keyword-only after the first two, as every gate's
         if pinned(image) and image.spec.gates.replication
     }
     pauses = Pauses(
-        WaitingFor.REPLICATION, budget=wait_seconds, deadline=deadline, observer=observer
+        WaitingFor.REPLICATION,
+        budget=reading.wait_seconds,
+        deadline=reading.deadline,
+        observer=reading.observer,
     )
     answers: dict[Target, tuple[Destination, ...] | EcrFailure] = {}
     verdicts: dict[str, Verdict] = {}
     pending = dict(targets)
     calls = 0
     while True:
-        answered = replication_statuses(set(pending.values()), clients=clients, deadline=deadline)
+        answered = replication_statuses(
+            set(pending.values()), clients=reading.clients, deadline=reading.deadline
+        )
         answers.update(answered.answers)
         calls += answered.calls
         verdicts = {

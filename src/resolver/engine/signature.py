@@ -32,7 +32,6 @@ from ..model import (
     Attribute,
     ImageResult,
     ImageStatus,
-    Observer,
     OnUnsigned,
     ReferrerSignature,
     ResolveRequest,
@@ -44,12 +43,10 @@ from ..model import (
 from ..values import frozen
 from .backoff import Pauses
 from .ecr.batches import Target
-from .ecr.clients import EcrClients
 from .ecr.failures import EcrFailure
 from .ecr.referrers import signature_referrers
 from .ecr.signing_status import ProfileStatus, SigningState, signing_statuses
-from .fanout import Deadline
-from .gates import Images, blocked, pinned, refused, subjects, unjudged
+from .gates import Images, Reading, blocked, pinned, refused, subjects, unjudged
 
 # What the Signature attribute describes when no RequireSignature asks for something narrower.
 _EVERYTHING = SignatureRequirement(referrers=tuple(ReferrerSignature))
@@ -72,15 +69,7 @@ class _Asked:
         return self.requirement is _EVERYTHING
 
 
-def read(  # noqa: PLR0913 - keyword-only after the first two, as every gate's
-    request: ResolveRequest,
-    images: Images,
-    *,
-    clients: EcrClients,
-    deadline: Deadline,
-    wait_seconds: float,
-    observer: Observer | None = None,
-) -> tuple[Images, int]:
+def read(request: ResolveRequest, images: Images, *, reading: Reading) -> tuple[Images, int]:
     """``images`` with ``signature`` set where it is asked for, and the ECR calls made."""
     everything = Attribute.SIGNATURE in request.attributes
     concerned = [i for i in images if everything or i.spec.gates.signature]
@@ -101,11 +90,16 @@ def read(  # noqa: PLR0913 - keyword-only after the first two, as every gate's
         listed = signature_referrers(
             {t for a in asked.values() if a.requirement.referrers for t in a.targets},
             kinds=kinds,
-            clients=clients,
-            deadline=deadline,
+            clients=reading.clients,
+            deadline=reading.deadline,
         )
         referrers, calls = listed.answers, listed.calls
-    pauses = Pauses(WaitingFor.SIGNATURE, budget=wait_seconds, deadline=deadline, observer=observer)
+    pauses = Pauses(
+        WaitingFor.SIGNATURE,
+        budget=reading.wait_seconds,
+        deadline=reading.deadline,
+        observer=reading.observer,
+    )
     # A referrer that admits an image already settles it; only a description reads both.
     pending = [
         a
@@ -115,7 +109,9 @@ def read(  # noqa: PLR0913 - keyword-only after the first two, as every gate's
     verdicts: dict[str, Verdict] = {}
     while True:
         answered = signing_statuses(
-            {t for a in pending for t in a.targets}, clients=clients, deadline=deadline
+            {t for a in pending for t in a.targets},
+            clients=reading.clients,
+            deadline=reading.deadline,
         )
         statuses.update(answered.answers)
         calls += answered.calls

@@ -119,13 +119,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _plan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    plan = commands.add_parser(
+    plan = _command(
+        commands,
         "plan",
         help="check a stack's images in ECR before deploying",
         description="Check which of a stack's images exist in ECR, as the custom resource would\n"
         "look them up: exit 0 if all do, 3 if a build is needed.",
         epilog=_PLAN_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     given = plan.add_argument_group("input (one of --template and --spec)")
     source = given.add_mutually_exclusive_group(required=True)
@@ -248,15 +248,33 @@ def _emit_options(emit: argparse._ArgumentGroup) -> None:
     )
 
 
+def _command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    *,
+    help: str,
+    description: str,
+    epilog: str,
+) -> argparse.ArgumentParser:
+    """A subcommand whose description and epilog keep the line breaks they are written with."""
+    return commands.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
 def _invoke_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    invoke = commands.add_parser(
+    invoke = _command(
+        commands,
         "invoke",
         help="run the custom resource on an event file and print its response",
         description="Run the custom resource's core in-process on a CloudFormation event (e.g.\n"
         "events/create.json) and print the response CloudFormation would receive; nothing\n"
         "is sent anywhere.",
         epilog=_INVOKE_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     invoke.add_argument("event", type=Path)
     invoke.add_argument(
@@ -274,14 +292,14 @@ def _invoke_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def _in_use_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    in_use = commands.add_parser(
+    in_use = _command(
+        commands,
         "in-use",
         help="list every image the stacks' resolver resources pin, for clean-up tools",
         description="List every image the Custom::ImageResolver resources of the stacks pin,\n"
         "read from their physical ids and located in ECR: a table, or (--output json) the\n"
         "JSON array of image URIs that ecrm's --scanned-files reads.",
         epilog=_IN_USE_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     in_use.add_argument(
         "--stack-name",

@@ -11,6 +11,7 @@ from botocore.stub import Stubber
 from resolver.engine.ecr.clients import EcrClients
 from resolver.engine.fanout import Deadline
 from resolver.engine.gate import apply_gate, read_findings
+from resolver.engine.gates import Reading
 from resolver.errors import LookupFailedError
 from resolver.model import (
     Attribute,
@@ -52,9 +53,8 @@ def add_scans(
     deadline: Deadline,
 ) -> tuple[tuple[ImageResult, ...], int]:
     """Findings read, then the gate applied: the pipeline's two steps."""
-    read, calls = read_findings(
-        request, images, clients=clients, deadline=deadline, wait_seconds=request.scan_wait_seconds
-    )
+    reading = Reading(clients, deadline, wait_seconds=request.scan_wait_seconds)
+    read, calls = read_findings(request, images, reading=reading)
     return apply_gate(request, read), calls
 
 

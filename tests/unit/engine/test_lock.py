@@ -7,6 +7,7 @@ from dataclasses import replace
 from resolver.engine import lock
 from resolver.engine.ecr.clients import EcrClients
 from resolver.engine.fanout import NO_DEADLINE
+from resolver.engine.gates import Reading
 from resolver.model import ImageGates, ImageResult, ImageStatus, ResolveRequest, VerdictState
 
 from ...builders import DIGEST, found, missing
@@ -21,7 +22,7 @@ def locked(image: ImageResult, digest: str) -> ImageResult:
 def checked(*images: ImageResult) -> tuple[ImageResult, ...]:
     request = ResolveRequest(tuple(image.spec for image in images))
     read, calls = lock.read(
-        request, images, clients=EcrClients(client=object()), deadline=NO_DEADLINE, wait_seconds=0
+        request, images, reading=Reading(EcrClients(client=object()), NO_DEADLINE)
     )
     assert calls == 0
     return lock.judge(request, read)

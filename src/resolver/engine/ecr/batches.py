@@ -1,12 +1,12 @@
-"""ECR's batch limit, and the grouping every batched read shares: per repository, 100 at a time,
-the chunks read concurrently, each id answered once."""
+"""ECR's batch limit, and the grouping every batched read shares: per repository (or registry),
+100 at a time, the chunks read concurrently, each id answered once."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ...references import Repository
 from ..fanout import Deadline, Report, run_all
@@ -16,26 +16,31 @@ Target = tuple[Repository, str]  # an image, by repository and digest
 
 BATCH_LIMIT = 100  # BatchGetImage and DescribeImages take 1-100 imageIds per call
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
+
 T = TypeVar("T")
 A = TypeVar("A")
+G = TypeVar("G", bound="SupportsRichComparison")  # what one call reads: a repository, a registry
 
 
 def per_repository(
-    items: Iterable[T], *, repository: Callable[[T], Repository], key: Callable[[T], str]
-) -> list[tuple[Repository, list[T]]]:
-    """``items`` grouped by repository and cut into chunks of ``BATCH_LIMIT``, each item once.
+    items: Iterable[T], *, repository: Callable[[T], G], key: Callable[[T], str]
+) -> list[tuple[G, list[T]]]:
+    """``items`` grouped by what one call reads (``repository``: the repository, or the registry
+    for DescribeRepositories) and cut into chunks of ``BATCH_LIMIT``, each item once.
 
-    Repositories and the items within one are sorted, so the calls made do not depend on the
-    order a template lists its images in.
+    Groups and the items within one are sorted, so the calls made do not depend on the order a
+    template lists its images in.
     """
-    by_repo: dict[Repository, dict[str, T]] = defaultdict(dict)
+    grouped: dict[G, dict[str, T]] = defaultdict(dict)
     for item in items:
-        by_repo[repository(item)].setdefault(key(item), item)
-    chunks: list[tuple[Repository, list[T]]] = []
-    for repo in sorted(by_repo):
-        ordered = [by_repo[repo][k] for k in sorted(by_repo[repo])]
+        grouped[repository(item)].setdefault(key(item), item)
+    chunks: list[tuple[G, list[T]]] = []
+    for group in sorted(grouped):
+        ordered = [grouped[group][k] for k in sorted(grouped[group])]
         chunks += [
-            (repo, ordered[i : i + BATCH_LIMIT]) for i in range(0, len(ordered), BATCH_LIMIT)
+            (group, ordered[i : i + BATCH_LIMIT]) for i in range(0, len(ordered), BATCH_LIMIT)
         ]
     return chunks
 
@@ -43,9 +48,9 @@ def per_repository(
 def read_batched(
     items: Iterable[T],
     *,
-    repository: Callable[[T], Repository],
+    repository: Callable[[T], G],
     key: Callable[[T], str],
-    read: Callable[[Repository, list[T]], Mapping[T, A | EcrFailure] | EcrFailure],
+    read: Callable[[G, list[T]], Mapping[T, A | EcrFailure] | EcrFailure],
     deadline: Deadline,
 ) -> Report[T, A | EcrFailure]:
     """Every item's answer from one ``read`` per chunk (``per_repository``), chunks concurrently.

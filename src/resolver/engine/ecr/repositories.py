@@ -8,16 +8,15 @@ and one does (ECR's ``ImageTagMutabilityExclusionFilter``: ``WILDCARD`` filters,
 from __future__ import annotations
 
 import fnmatch
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import partial
 
 from ...references import Registry, Repository
 from ...values import frozen
-from ..fanout import Deadline, Report, run_all
-from .batches import BATCH_LIMIT
+from ..fanout import Deadline, Report
+from .batches import read_batched
 from .clients import EcrClients
-from .failures import NO_RESULT, READ_ERRORS, TIMED_OUT, EcrFailure, failure_from
+from .failures import NO_RESULT, READ_ERRORS, EcrFailure, failure_from
 
 
 @frozen
@@ -40,25 +39,15 @@ class TagRules:
 def tag_rules(
     repositories: Iterable[Repository], *, clients: EcrClients, deadline: Deadline
 ) -> Report[Repository, TagRules | EcrFailure]:
-    """Each repository's tag rules, or why ECR would not describe it."""
-    by_registry: dict[Registry, list[Repository]] = defaultdict(list)
-    for repo in sorted(set(repositories)):
-        by_registry[repo.registry].append(repo)
-    chunks = [
-        (registry, repos[i : i + BATCH_LIMIT])
-        for registry, repos in sorted(by_registry.items())
-        for i in range(0, len(repos), BATCH_LIMIT)
-    ]
-    jobs = {
-        n: partial(_describe, clients, registry, chunk)
-        for n, (registry, chunk) in enumerate(chunks)
-    }
-    answered = run_all(jobs, deadline=deadline, late=TIMED_OUT)
-    answers: dict[Repository, TagRules | EcrFailure] = {}
-    for n, (_, chunk) in enumerate(chunks):
-        answer = answered[n]
-        answers.update(dict.fromkeys(chunk, answer) if isinstance(answer, EcrFailure) else answer)
-    return Report(answers, calls=len(chunks))
+    """Each repository's tag rules, or why ECR would not describe it: one DescribeRepositories
+    per registry and 100 repositories."""
+    return read_batched(
+        repositories,
+        repository=lambda repo: repo.registry,  # one call reads a registry's repositories
+        key=lambda repo: repo.name,
+        read=partial(_describe, clients),
+        deadline=deadline,
+    )
 
 
 def _describe(
