@@ -4,6 +4,9 @@
 2. Start the ECR emulator with the demo's images and a local response receiver.
 3. Run the build under the Lambda Runtime Interface Emulator, POST the event (its ResponseURL
    pointed at the receiver), and print the response CloudFormation would have received.
+
+Exit 0 on SUCCESS, 6 on FAILED (as ``resolver invoke``), 2 for a missing event or tool, 1 when the
+build fails. ``make invoke`` turns 6 into 0: either answer is a run that worked.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+
+from resolver.planner.exit_codes import ExitCode
 
 from .ecr_emulator import running_emulator
 from .events import EVENTS_DIR, load_event
@@ -54,7 +59,12 @@ def main(argv: list[str] | None = None) -> int:
                 invoke(url, event)
                 body = receiver.take(timeout=10).body
     print(json.dumps(body, indent=2))
-    return 0 if body["Status"] == "SUCCESS" else 1
+    if body["Status"] == "SUCCESS":
+        return 0
+    # An answer, not a crash: what a stack would show, with the code `resolver invoke` gives it.
+    code = int(ExitCode.RESOURCE_FAILED)
+    print(f"the custom resource answered FAILED (exit {code}): {body['Reason']}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

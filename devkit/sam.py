@@ -9,11 +9,14 @@ version, so that is set when one is found.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,25 +42,39 @@ def find_tool(name: str) -> str:
 def runtime_env() -> dict[str, str]:
     """The environment for the SAM CLI: ``python3.13`` runs in it when this machine has one."""
     env = dict(os.environ, SAM_CLI_TELEMETRY="0")
-    if _runs(f"python{RUNTIME}", env):
-        return env
+    pyenv_version = _runtime().pyenv_version
+    return env if pyenv_version is None else dict(env, PYENV_VERSION=pyenv_version)
+
+
+def runtime_python_found() -> bool:
+    return _runtime().found
+
+
+@dataclass(frozen=True)
+class _Runtime:
+    found: bool
+    pyenv_version: str | None = None  # the PYENV_VERSION that makes the shim run
+
+
+@functools.cache
+def _runtime() -> _Runtime:
+    """Looked for once per process: each probe starts an interpreter (through a pyenv shim), and
+    a bench run asks per build and per interpreter."""
+    if _runs(f"python{RUNTIME}", os.environ):
+        return _Runtime(found=True)
     if shutil.which("pyenv"):
         listed = subprocess.run(
             ["pyenv", "versions", "--bare"], capture_output=True, text=True, check=False
         )
         for version in listed.stdout.split():
-            if version.startswith(f"{RUNTIME}."):
-                candidate = dict(env, PYENV_VERSION=version)
-                if _runs(f"python{RUNTIME}", candidate):
-                    return candidate
-    return env
+            if version.startswith(f"{RUNTIME}.") and _runs(
+                f"python{RUNTIME}", dict(os.environ, PYENV_VERSION=version)
+            ):
+                return _Runtime(found=True, pyenv_version=version)
+    return _Runtime(found=False)
 
 
-def runtime_python_found() -> bool:
-    return _runs(f"python{RUNTIME}", runtime_env())
-
-
-def _runs(command: str, env: dict[str, str]) -> bool:
+def _runs(command: str, env: Mapping[str, str]) -> bool:
     if not shutil.which(command, path=env.get("PATH")):
         return False
     return (
