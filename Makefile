@@ -156,8 +156,17 @@ release: $(VENV)/.installed-dev
 	@$(MAKE) --no-print-directory release-construct
 	@$(PY) -m devkit.release tag
 
+# The construct's npm tarball and Python wheel/sdist (jsii-pacmak's, from make cdk) go beside the
+# core's in dist/, checked like them; their version is resolver's (tests/cdk/test_package.py).
+# RELEASE_CONSTRUCT=no leaves them out (tests/e2e/test_install.py: no jsii build per test).
+RELEASE_CONSTRUCT ?= yes
 release-construct:
-	@echo "release-construct: the construct's packages are not released yet (make cdk builds them into cdk/dist/)"
+	@if [ "$(RELEASE_CONSTRUCT)" = no ]; then echo "release-construct: skipped (RELEASE_CONSTRUCT=no)"; \
+	elif ! command -v node >/dev/null 2>&1; then echo "release-construct: no Node.js: the construct is not packaged" >&2; exit 2; \
+	else $(MAKE) --no-print-directory cdk && mkdir -p dist && \
+		cp $(CDK_DIR)/dist/js/*.tgz $(CDK_DIR)/dist/python/* dist/ && \
+		$(PY) -m twine check --strict $(CDK_DIR)/dist/python/* && \
+		echo "release-construct: $$(cd $(CDK_DIR)/dist && echo js/*.tgz python/*) copied to dist/"; fi
 
 lock: $(VENV)/.installed-dev
 	$(PY) -m devkit.lock
