@@ -39,7 +39,7 @@ help:
 	@echo "              which make setup installs, and ships bytecode only with python3.13)"
 	@echo "make bench    the resolver vs hand-written lookups, and cold start, side by side"
 	@echo "make release  build and check the wheel and sdist (and release-construct); print the tag"
-	@echo "make release-construct  the CDK construct's packages (a hook make release runs)"
+	@echo "make release-construct  the CDK construct's npm and Python packages into dist/ (make release runs it)"
 	@echo "make lock     re-pin the Lambda's dependencies (src/requirements.lock) from pyproject.toml"
 	@echo "make setup    create the virtualenvs (.venv, and .venv-sam for the SAM CLI)"
 	@echo "make lint     ruff check and format check"
